@@ -1,0 +1,83 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from patron.core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
+from patron.customers.models import Customer
+
+
+def Amount(**kwargs):  # noqa: N802 - a field factory reads like a field class
+    return models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES, **kwargs)
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+
+    class Meta:
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+
+    def __str__(self) -> str:
+        return self.name or self.sku
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        REFUNDED = "refunded", "Refunded"
+        CANCELLED = "cancelled", "Cancelled"
+
+    external_id = models.CharField(max_length=100, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    placed_at = models.DateTimeField()
+    total = Amount()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "placed_at"], name="order_customer_time"),
+                   models.Index(fields=["placed_at"], name="order_placed_at")]
+        constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    quantity = models.PositiveIntegerField()
+    unit_price = Amount()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="order_line_unique_product"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_price_not_negative"),
+        ]
+
+    @property
+    def amount(self):
+        return self.quantity * self.unit_price
+
+
+class Refund(models.Model):
+    """A full or partial refund: a record of its own, never an edit of the order's total."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    amount = Amount()
+    refunded_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]

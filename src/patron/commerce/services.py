@@ -1,0 +1,105 @@
+"""Every write to orders, products and refunds goes through here."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from patron.core.errors import CustomerErased, InvalidInput, OrderNotFound, RefundExceedsOrder
+from patron.core.money import is_currency, parse_amount
+from patron.commerce.models import Category, Order, OrderLine, Product, Refund
+from patron.customers.models import Customer
+
+
+def get_order(external_id: str) -> Order:
+    try:
+        return Order.objects.get(external_id=external_id)
+    except Order.DoesNotExist:
+        raise OrderNotFound(f"no order with external id {external_id!r}") from None
+
+
+def product_for_sku(sku: str, *, category: str = "", name: str = "") -> Product:
+    sku = (sku or "").strip()
+    if not sku:
+        raise InvalidInput("a product needs a sku", field="sku")
+    cat = Category.objects.get_or_create(name=category.strip())[0] if category and category.strip() else None
+    product, created = Product.objects.get_or_create(sku=sku, defaults={"category": cat, "name": name})
+    if not created and cat and product.category_id is None:
+        product.category = cat
+        product.save(update_fields=["category"])
+    return product
+
+
+@transaction.atomic
+def record_order(
+    customer: Customer,
+    external_id: str,
+    *,
+    placed_at: dt.datetime,
+    total,
+    currency: str | None = None,
+    status: str = Order.Status.COMPLETED,
+    lines: list[dict] | None = None,
+) -> tuple[Order, bool]:
+    """Create or update an order by external id; `lines` (sku, category, quantity, unit_price) replace its lines."""
+    if customer.is_erased:
+        raise CustomerErased("orders cannot be recorded for an erased customer")
+    external_id = (external_id or "").strip()
+    if not external_id:
+        raise InvalidInput("external_id is required", field="external_id")
+    currency = (currency or settings.PATRON_DEFAULT_CURRENCY).upper()
+    if not is_currency(currency):
+        raise InvalidInput(f"unknown currency {currency!r}", field="currency")
+    if status not in Order.Status.values:
+        raise InvalidInput(f"unknown status {status!r} (expected {', '.join(Order.Status.values)})", field="status")
+    if timezone.is_naive(placed_at):
+        raise InvalidInput("placed_at needs a time zone", field="placed_at")
+    order, created = Order.objects.update_or_create(
+        external_id=external_id,
+        defaults={"customer": customer, "placed_at": placed_at, "total": parse_amount(total, currency),
+                  "currency": currency, "status": status},
+    )
+    if lines is not None:
+        order.lines.all().delete()
+        for line in lines:
+            quantity = int(line.get("quantity", 1))
+            if quantity <= 0:
+                raise InvalidInput(f"quantity {quantity} must be positive", field="quantity")
+            OrderLine.objects.create(
+                order=order,
+                product=product_for_sku(line.get("sku", ""), category=line.get("category", "")),
+                quantity=quantity,
+                unit_price=parse_amount(line.get("unit_price", 0), currency),
+            )
+    return order, created
+
+
+def refunded_amount(order: Order) -> Decimal:
+    return order.refunds.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+
+
+@transaction.atomic
+def refund_order(order: Order, amount=None, *, reason: str = "", refunded_at=None, external_id: str | None = None) -> Refund:
+    """Refund all of the order (amount None) or part of it; never more than what is left.
+
+    The order row is locked so two refunds at once cannot together exceed the total.
+    A refund with a known external_id is returned as it was (retries are safe).
+    """
+    if external_id and (existing := Refund.objects.filter(external_id=external_id).first()):
+        return existing
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    remaining = order.total - refunded_amount(order)
+    amount = remaining if amount is None else parse_amount(amount, order.currency)
+    if amount <= 0:
+        raise InvalidInput("a refund must be for more than zero", field="amount")
+    if amount > remaining:
+        raise RefundExceedsOrder(f"refund of {amount} exceeds the {remaining} {order.currency} left on order {order.external_id}")
+    refund = Refund.objects.create(
+        order=order, amount=amount, reason=reason, refunded_at=refunded_at or timezone.now(), external_id=external_id
+    )
+    if amount == remaining:
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.REFUNDED)
+    return refund

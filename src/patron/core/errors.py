@@ -1,0 +1,49 @@
+"""One tree of errors with stable codes. Tests assert `code`; HTTP and the CLI map `status`."""
+
+
+class PatronError(Exception):
+    code = "patron_error"
+    status = 400
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(PatronError):
+    code = "invalid_input"
+    status = 422
+
+
+class NotFound(PatronError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(PatronError):
+    code = "conflict"
+    status = 409
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+
+class CustomerErased(Conflict):
+    code = "customer_erased"
+
+
+class RefundExceedsOrder(Conflict):
+    code = "refund_exceeds_order"
+
+
+class ImportFileError(PatronError):
+    """The file as a whole cannot be imported (unreadable, wrong columns): nothing is written."""
+
+    code = "import_file_error"
+    status = 400

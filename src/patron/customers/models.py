@@ -1,0 +1,92 @@
+from django.db import models
+from django.utils.timezone import now
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class Customer(models.Model):
+    """A person who buys. Personal fields are blanked on erasure; the row stays for order facts."""
+
+    external_id = models.CharField(max_length=100, unique=True)
+    email = models.CharField(max_length=254, blank=True, db_index=True)  # stored lower-case
+    phone = models.CharField(max_length=32, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=16, blank=True, help_text="BCP 47, e.g. lt or en-GB")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    timezone = models.CharField(max_length=64, blank=True, help_text="IANA, e.g. Europe/Vilnius")
+    birth_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    # Current consent per channel (None: never asked); the history is in ConsentEvent.
+    email_consent = models.BooleanField(null=True, blank=True)
+    sms_consent = models.BooleanField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_name"], name="customer_last_name")]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} ({self.external_id})" if name else self.external_id
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    def consent_for(self, channel: str) -> bool | None:
+        return {Channel.EMAIL: self.email_consent, Channel.SMS: self.sms_consent}[channel]
+
+
+class ConsentEvent(models.Model):
+    """One grant or withdrawal of consent: append-only, the proof of what the customer said."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", "Import"
+        API = "api", "API"
+        PORTAL = "portal", "Member portal"
+        STAFF = "staff", "Staff"
+        UNSUBSCRIBE = "unsubscribe", "Unsubscribe link"
+        ERASURE = "erasure", "Erasure"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_events")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=16, choices=Source.choices)
+    recorded_at = models.DateTimeField(default=now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "recorded_at"], name="consent_customer_time")]
+
+
+class Interaction(models.Model):
+    """Something that happened between the shop and the customer, on the timeline.
+
+    Orders, refunds and consent already are records of their own; the timeline joins them in
+    (queries.timeline) instead of copying them here.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(max_length=16, blank=True)
+    occurred_at = models.DateTimeField(default=now)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="interaction_customer_time")]
+
+
+class Erasure(models.Model):
+    """The record that a customer's personal data was erased, kept after the data is gone."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.SET_NULL, null=True, related_name="erasure")
+    # HMAC of the former external id: lets the shop prove an erasure happened without keeping the id.
+    subject_digest = models.CharField(max_length=64, db_index=True)
+    erased_at = models.DateTimeField(default=now)
+    requested_by = models.CharField(max_length=150, blank=True)
+    reason = models.CharField(max_length=200, blank=True)

@@ -1,0 +1,83 @@
+"""What a valid customer field is. The one-record services and the bulk import share these rules."""
+
+import re
+from functools import cache
+from zoneinfo import available_timezones
+
+from babel import Locale
+
+from patron.core.errors import InvalidInput
+
+EMAIL_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{4,30}$"
+LANGUAGE_PATTERN = re.compile(r"^([A-Za-z]{2,3})((?:-[A-Za-z0-9]{1,8})*)$")
+TRUE_WORDS = frozenset({"true", "yes", "1", "y", "t"})
+FALSE_WORDS = frozenset({"false", "no", "0", "n", "f"})
+
+
+@cache
+def _known_languages() -> frozenset[str]:
+    return frozenset(code for code in Locale("en").languages if "_" not in code)
+
+
+@cache
+def _known_countries() -> frozenset[str]:
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def normalize_email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > 254 or not re.match(EMAIL_PATTERN, email):
+        raise InvalidInput(f"bad email {value!r}", field="email")
+    return email
+
+
+def normalize_phone(value: str) -> str:
+    phone = value.strip()
+    if not re.match(PHONE_PATTERN, phone):
+        raise InvalidInput(f"bad phone number {value!r}", field="phone")
+    return phone
+
+
+@cache
+def normalize_language(value: str) -> str:
+    """A BCP 47 tag with its cases normalised: 'LT' -> 'lt', 'en-gb' -> 'en-GB'."""
+    match = LANGUAGE_PATTERN.match(value.strip().replace("_", "-"))
+    if not match or match.group(1).lower() not in _known_languages():
+        raise InvalidInput(f"unknown language {value!r} (expected a BCP 47 tag such as lt or en-GB)", field="language")
+    parts = [match.group(1).lower()]
+    for sub in match.group(2).split("-")[1:]:
+        parts.append(sub.upper() if len(sub) == 2 else sub.title() if len(sub) == 4 else sub.lower())
+    return "-".join(parts)
+
+
+@cache
+def normalize_country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in _known_countries():
+        raise InvalidInput(f"unknown country {value!r} (expected ISO 3166-1 alpha-2, e.g. LT)", field="country")
+    return code
+
+
+@cache
+def check_timezone(value: str) -> str:
+    zone = value.strip()
+    if zone not in _known_timezones():
+        raise InvalidInput(f"unknown time zone {value!r} (expected IANA, e.g. Europe/Vilnius)", field="timezone")
+    return zone
+
+
+def parse_bool(value, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidInput(f"{field} must be true or false, not {value!r}", field=field)

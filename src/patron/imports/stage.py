@@ -1,0 +1,145 @@
+"""The staging tables an import loads into before it merges set-wise into the real tables.
+
+Values reach the database as bound parameters or through COPY, never as SQL text;
+identifiers come from the code. SQLite and PostgreSQL differ only in the few places here.
+"""
+
+import io
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+from django.db import connection
+
+STAGE = "patron_import_stage"
+REJECTS = "patron_import_rejects"
+
+_TYPES = {
+    "sqlite": {"text": "TEXT", "ts": "TEXT", "date": "TEXT", "num": "NUMERIC", "bool": "INTEGER", "int": "INTEGER"},
+    "postgresql": {"text": "text", "ts": "timestamptz", "date": "date", "num": "numeric", "bool": "boolean", "int": "bigint"},
+}
+
+
+class Stage:
+    def __init__(self, columns: list[tuple[str, str]]):
+        self.columns = columns
+        self.vendor = connection.vendor
+        if self.vendor not in _TYPES:
+            raise NotImplementedError(f"imports support SQLite and PostgreSQL, not {self.vendor}")
+        self.staged = 0
+
+    # SQL fragments that differ between the two databases.
+    def differs(self, left: str, right: str) -> str:
+        return f"{left} IS NOT {right}" if self.vendor == "sqlite" else f"{left} IS DISTINCT FROM {right}"
+
+    @property
+    def empty_json(self) -> str:
+        return "'{}'" if self.vendor == "sqlite" else "CAST('{}' AS jsonb)"
+
+    def param(self, value):
+        """A datetime as this database's column holds it (naive UTC text on SQLite)."""
+        return connection.ops.adapt_datetimefield_value(value)
+
+    def execute(self, sql: str, params=()) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def create(self) -> None:
+        types = _TYPES[self.vendor]
+        temp = "TEMP TABLE"
+        self.drop()
+        cols = ", ".join(f"{name} {types[kind]}" for name, kind in self.columns)
+        self.execute(f"CREATE {temp} {STAGE} (line INTEGER NOT NULL, {cols})")
+        self.execute(f"CREATE {temp} {REJECTS} (line INTEGER NOT NULL, reason TEXT NOT NULL, raw TEXT)")
+
+    def drop(self) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        self.execute(f"DROP TABLE IF EXISTS {REJECTS}")
+
+    def insert(self, values: dict[str, pa.Array], lines: np.ndarray) -> None:
+        if not len(lines):
+            return
+        names = [name for name, _ in self.columns]
+        table = pa.table({"line": pa.array(lines, pa.int64()), **{n: values[n] for n in names}})
+        self.staged += len(lines)
+        raw = connection.connection
+        if self.vendor == "postgresql":
+            buffer = io.BytesIO()
+            pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
+            with raw.cursor() as cursor:
+                with cursor.copy(f"COPY {STAGE} (line, {', '.join(names)}) FROM STDIN WITH (FORMAT csv)") as copy:
+                    copy.write(buffer.getvalue())
+            return
+        kinds = dict(self.columns)
+        lists = [lines.tolist()] + [_sqlite_values(table.column(n).combine_chunks(), kinds[n]) for n in names]
+        marks = ", ".join("?" * (len(names) + 1))
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", zip(*lists))
+        finally:
+            cursor.close()
+
+    def add_rejects(self, rows: list[tuple[int, str, str | None]]) -> None:
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {REJECTS} (line, reason, raw) VALUES (%s, %s, %s)", rows)
+
+    def index(self, key: list[str]) -> None:
+        self.execute(f"CREATE INDEX {STAGE}_key ON {STAGE} ({', '.join(key)}, line)")
+        if self.vendor == "postgresql":
+            self.execute(f"ANALYZE {STAGE}")
+
+    def reject_duplicates(self, key: list[str], what: str) -> int:
+        """Keep the first row of each key; reject the later ones, naming the line of the first."""
+        on = " AND ".join(f"s.{k} = f.{k}" for k in key)
+        found = self.execute(
+            f"INSERT INTO {REJECTS} (line, reason) "
+            f"SELECT s.line, %s || f.first_line FROM {STAGE} s JOIN ("
+            f"  SELECT {', '.join(key)}, MIN(line) AS first_line FROM {STAGE} GROUP BY {', '.join(key)} HAVING COUNT(*) > 1"
+            f") f ON {on} WHERE s.line > f.first_line",
+            [f"duplicate {what} within the file; the first is on line "],
+        )
+        if found:
+            self._drop_rejected()
+        return found
+
+    def reject_where(self, condition: str, reason_sql: str, params=()) -> int:
+        """Reject the staged rows (alias s) for which `condition` holds; the reason is an SQL expression."""
+        found = self.execute(
+            f"INSERT INTO {REJECTS} (line, reason) SELECT s.line, {reason_sql} FROM {STAGE} s WHERE {condition}", params
+        )
+        if found:
+            self._drop_rejected()
+        return found
+
+    def _drop_rejected(self) -> None:
+        self.staged -= self.execute(f"DELETE FROM {STAGE} WHERE line IN (SELECT line FROM {REJECTS})")
+
+    def rejects_between(self, low: int, high: int | None) -> list[tuple[int, str, str | None]]:
+        with connection.cursor() as cursor:
+            if high is None:
+                cursor.execute(f"SELECT line, reason, raw FROM {REJECTS} WHERE line > %s ORDER BY line", [low])
+            else:
+                cursor.execute(
+                    f"SELECT line, reason, raw FROM {REJECTS} WHERE line > %s AND line <= %s ORDER BY line", [low, high]
+                )
+            return cursor.fetchall()
+
+    def count_rejects(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {REJECTS}")
+            return cursor.fetchone()[0]
+
+
+def _sqlite_values(array: pa.Array, kind: str) -> list:
+    """Values in the form Django itself writes to SQLite, so that a re-import compares equal."""
+    if kind == "ts":
+        seconds = pc.strftime(array.cast(pa.timestamp("s", "UTC"), safe=False), format="%Y-%m-%d %H:%M:%S")
+        micros = pc.subtract(array.cast(pa.int64()), pc.multiply(array.cast(pa.timestamp("s", "UTC"), safe=False).cast(pa.int64()), 1_000_000))
+        fraction = pc.utf8_lpad(micros.cast(pa.string()), 6, "0")
+        array = pc.if_else(pc.equal(micros, 0), seconds, pc.binary_join_element_wise(seconds, fraction, "."))
+    elif kind == "bool":
+        array = array.cast(pa.int8())
+    return array.to_pylist()

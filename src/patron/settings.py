@@ -1,0 +1,169 @@
+"""Patron's settings: the one place that reads the environment.
+
+Every knob is an environment variable named in docs/operations.md; tests override them
+with pytest-django's `settings` fixture or by setting the variable before Django starts.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PATRON_HOME = Path(env("PATRON_HOME", "./.patron")).resolve()
+PATRON_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """PATRON_SECRET_KEY, or a key made once and kept in PATRON_HOME so sessions survive restarts."""
+    if key := env("PATRON_SECRET_KEY"):
+        return key
+    path = PATRON_HOME / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("PATRON_DEBUG")
+ALLOWED_HOSTS = [h for h in env("PATRON_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("PATRON_CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "patron.core",
+    "patron.customers",
+    "patron.commerce",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "patron.urls"
+WSGI_APPLICATION = "patron.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict:
+    url = env("DATABASE_URL")
+    if url:
+        db = dj_database_url.parse(url, conn_max_age=60)
+    else:
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(PATRON_HOME / "patron.sqlite3")}
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the dashboard read while an import or the worker writes; IMMEDIATE takes
+        # the write lock at BEGIN so two writers queue instead of failing half-way.
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                "transaction_mode": "IMMEDIATE",
+            }
+        )
+    return {"default": db}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("lt", "Lietuvių"),
+    ("lv", "Latviešu"),
+    ("et", "Eesti"),
+    ("ka", "ქართული"),
+]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = PATRON_HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# The app serves its own static files (admin, charts): no build step, no CDN.
+WHITENOISE_USE_FINDERS = True
+
+# Mail goes out over SMTP; the console backend when no host is configured.
+EMAIL_HOST = env("PATRON_SMTP_HOST")
+EMAIL_PORT = int(env("PATRON_SMTP_PORT", "25"))
+EMAIL_HOST_USER = env("PATRON_SMTP_USER")
+EMAIL_HOST_PASSWORD = env("PATRON_SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("PATRON_SMTP_STARTTLS")
+EMAIL_USE_SSL = env_bool("PATRON_SMTP_SSL")
+DEFAULT_FROM_EMAIL = env("PATRON_FROM_EMAIL", "patron@localhost")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("PATRON_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Patron's own settings.
+PATRON_DEFAULT_CURRENCY = env("PATRON_DEFAULT_CURRENCY", "EUR").upper()
+PATRON_IMPORT_BATCH_ROWS = int(env("PATRON_IMPORT_BATCH_ROWS", "50000"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("PATRON_LOG_LEVEL", "WARNING")},
+}
