@@ -1,0 +1,41 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from patron.core.cli import patron_errors
+from patron.demo.shop import load
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a demo shop on the store (customers in lt, lv, et, ka and en with a realistic purchase "
+        "history) and serve it. The same seed gives the same shop; dates end on the day it runs."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=20_000, help="how many customers (default 20,000)")
+        parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+        parser.add_argument("--no-serve", action="store_true", help="build the shop and stop")
+        parser.add_argument("--port", type=int, default=8000)
+
+    @patron_errors
+    def handle(self, *args, customers: int, seed: int, no_serve: bool, port: int, **options):
+        if customers < 1:
+            raise CommandError("--customers must be at least 1", returncode=2)
+        call_command("migrate", verbosity=0, interactive=False)
+        for result in load(customers, seed):
+            self.stdout.write(
+                f"{result.kind}: imported {result.imported:,}, updated {result.updated:,}, "
+                f"unchanged {result.unchanged:,}, rejected {result.rejected:,} in {result.seconds:.1f} s"
+            )
+        password = secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        admin = user_model.objects.filter(username="admin").first() or user_model(username="admin", email="admin@localhost")
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(password)
+        admin.save()
+        self.stdout.write(f"admin login: admin / {password}")
+        if not no_serve:
+            call_command("serve", port=port)

@@ -1,0 +1,104 @@
+"""Build the demo shop's files and load them through the same import the users run."""
+
+import csv
+import datetime as dt
+import tempfile
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+
+from patron.demo.people import people
+from patron.imports import kinds
+from patron.imports.runner import ImportResult, run_import
+
+CATALOGUE = {
+    "Coffee": [("COF-ESP", 9.5), ("COF-FIL", 8.0), ("COF-DEC", 10.5), ("COF-CAP", 6.5)],
+    "Tea": [("TEA-GRN", 5.5), ("TEA-BLK", 4.9), ("TEA-HRB", 6.2)],
+    "Books": [("BK-NOV", 14.0), ("BK-COOK", 22.0), ("BK-KIDS", 9.0), ("BK-TRVL", 18.0)],
+    "Music": [("MU-VINYL", 27.0), ("MU-CD", 12.0)],
+    "Cosmetics": [("CS-CREAM", 16.0), ("CS-SOAP", 4.5), ("CS-OIL", 19.0)],
+    "Home": [("HM-CANDLE", 11.0), ("HM-MUG", 7.5), ("HM-TOWEL", 13.0), ("HM-LINEN", 35.0)],
+    "Kids": [("KD-PUZZLE", 15.0), ("KD-BLOCKS", 24.0)],
+}
+CATEGORIES = list(CATALOGUE)
+HISTORY_DAYS = 730
+CENT = Decimal("0.01")
+
+
+def build(customers: int, seed: int, today: dt.date, workdir: Path) -> dict[str, Path]:
+    """Write customers.csv, orders.csv and order-lines.csv for a shop of `customers` people.
+
+    Purchases follow a BG/NBD process (Fader, Hardie and Lee 2005): each customer buys at a rate
+    drawn from a Gamma distribution and may drop out after each purchase with a probability drawn
+    from a Beta; spend per order is Gamma around a customer's own mean (the Gamma-Gamma model).
+    """
+    rng = np.random.default_rng(seed)
+    end = dt.datetime.combine(today, dt.time(0), tzinfo=dt.UTC)
+    start = end - dt.timedelta(days=HISTORY_DAYS)
+    persons = people(customers, rng, seed)
+    paths = {kind: workdir / f"{kind}.csv" for kind in ("customers", "orders", "order-lines")}
+    with (
+        open(paths["customers"], "w", newline="", encoding="utf-8") as cf,
+        open(paths["orders"], "w", newline="", encoding="utf-8") as of,
+        open(paths["order-lines"], "w", newline="", encoding="utf-8") as lf,
+    ):
+        cw, ow, lw = csv.writer(cf), csv.writer(of), csv.writer(lf)
+        cw.writerow(["external_id", "email", "phone", "first_name", "last_name", "language", "country",
+                     "timezone", "birth_date", "created_at", "email_consent", "sms_consent"])
+        ow.writerow(["external_id", "customer_external_id", "placed_at", "total", "currency", "status"])
+        lw.writerow(["order_external_id", "sku", "category", "quantity", "unit_price"])
+        order_no = 0
+        for n, person in enumerate(persons, start=1):
+            loc = person["locale"]
+            cid = f"C{n:07d}"
+            joined = start + dt.timedelta(seconds=float(rng.uniform(0, HISTORY_DAYS * 86400)))
+            born = today - dt.timedelta(days=int(rng.uniform(18, 80) * 365.25))
+            cw.writerow([cid, person["email"], person["phone"], person["first_name"], person["last_name"],
+                         loc.language, loc.country, loc.timezone, born.isoformat(), joined.isoformat(),
+                         str(rng.random() < 0.7).lower(), str(rng.random() < 0.4).lower()])
+            rate = rng.gamma(0.75, 1 / 40)  # purchases per day while active
+            dropout = rng.beta(0.8, 2.6)
+            mean_spend = 8 + rng.gamma(3.0, 12.0)
+            taste = rng.dirichlet(np.full(len(CATEGORIES), 0.4))
+            when = joined
+            for _ in range(200):
+                order_no += 1
+                oid = f"O{order_no:08d}"
+                total = Decimal(str(max(rng.gamma(6.0, mean_spend / 6.0), 1.0))).quantize(CENT, ROUND_HALF_UP)
+                if loc.currency == "GEL":
+                    total = (total * 3).quantize(CENT)
+                status = "refunded" if rng.random() < 0.02 else "cancelled" if rng.random() < 0.01 else "completed"
+                ow.writerow([oid, cid, when.isoformat(), total, loc.currency, status])
+                _lines(lw, oid, total, rng.choice(len(CATEGORIES), size=1 + int(rng.poisson(0.6)), p=taste), rng)
+                if rng.random() < dropout:
+                    break
+                gap_days = rng.exponential(1 / rate)
+                if gap_days >= (end - when).total_seconds() / 86400:
+                    break
+                when += dt.timedelta(days=float(gap_days))
+    return paths
+
+
+def _lines(writer, order_id: str, total: Decimal, categories: np.ndarray, rng) -> None:
+    """Split the order total over a few products of the customer's favourite categories."""
+    picks = {}
+    for c in categories:
+        sku, _ = CATALOGUE[CATEGORIES[c]][rng.integers(len(CATALOGUE[CATEGORIES[c]]))]
+        picks[sku] = CATEGORIES[c]
+    if total < CENT * len(picks):
+        picks = dict(list(picks.items())[:1])
+    weights = rng.dirichlet(np.ones(len(picks)))
+    left = total
+    for i, (sku, category) in enumerate(picks.items()):
+        amount = left if i == len(picks) - 1 else max(CENT, (total * Decimal(str(weights[i]))).quantize(CENT))
+        amount = min(amount, left - CENT * (len(picks) - 1 - i))
+        left -= amount
+        writer.writerow([order_id, sku, category, 1, amount])
+
+
+def load(customers: int, seed: int, today: dt.date | None = None, progress=None) -> list[ImportResult]:
+    today = today or dt.datetime.now(dt.UTC).date()
+    with tempfile.TemporaryDirectory(prefix="patron-demo-") as tmp:
+        paths = build(customers, seed, today, Path(tmp))
+        return [run_import(kinds()[kind], path, progress=progress) for kind, path in paths.items()]
