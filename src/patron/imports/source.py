@@ -68,21 +68,21 @@ class Source:
 
         with open(self.path, "rb") as raw:
             counting = _CountingReader(raw, self)
-            reader = pa_csv.open_csv(
-                counting,
-                read_options=pa_csv.ReadOptions(
-                    use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=self.columns, skip_rows=1
-                ),
-                parse_options=pa_csv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types={name: pa.string() for name in self.columns},
-                    include_columns=columns,
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
             next_line = 2  # line 1 is the header
             try:
+                reader = pa_csv.open_csv(
+                    counting,
+                    read_options=pa_csv.ReadOptions(
+                        use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=self.columns, skip_rows=1
+                    ),
+                    parse_options=pa_csv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+                    convert_options=pa_csv.ConvertOptions(
+                        column_types={name: pa.string() for name in self.columns},
+                        include_columns=columns,
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                )
                 for record_batch in reader:
                     lines, next_line = _number_lines(record_batch.num_rows, next_line, skipped)
                     yield _clean(record_batch, columns, lines)
