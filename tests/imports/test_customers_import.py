@@ -103,3 +103,11 @@ def test_blank_lines_are_not_rows(tmp_path, run):
     path.write_text("external_id,email\n\na1,a@b.lt\n\n\na2,\n", encoding="utf-8")
     result = run("customers", path)
     assert (result.rows, result.imported, result.rejected) == (2, 2, 0)
+
+
+def test_nul_characters_are_rejected_not_fatal(tmp_path, run):
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"external_id,email\nn1,a\x00b@c.lt\nn2,ok@c.lt\nn3\x00,x,y\n")
+    result = run("customers", path)
+    assert (result.imported, result.rejected) == (1, 2)
+    assert "email contains a NUL character" in read_rejects(path)[0]["reason"]

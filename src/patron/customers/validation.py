@@ -22,7 +22,9 @@ def _known_languages() -> frozenset[str]:
 
 @cache
 def _known_countries() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    # CLDR also names regions that are no country: unknown (ZZ), outlying Oceania (QO), EU, EZ, UN, pseudo (XA, XB).
+    regions = {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"}
+    return frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha() and c not in regions)
 
 
 @cache

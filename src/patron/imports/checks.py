@@ -25,6 +25,9 @@ class Checked:
         self.ok = np.ones(len(batch), dtype=bool)
         self.reasons = np.empty(len(batch), dtype=object)
         self.values: dict[str, pa.Array] = {}
+        for name, array in self.raw.items():
+            # No database text column takes NUL (PostgreSQL refuses it outright).
+            self.reject(_mask(pc.match_substring(array, "\x00")), f"{name} contains a NUL character")
 
     def reject(self, mask: np.ndarray, reason) -> None:
         """Reject rows in `mask` that are still good; the first reason found for a row is the one kept."""

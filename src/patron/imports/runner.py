@@ -114,7 +114,7 @@ def _drain_malformed(source: Source, stage: Stage, result: ImportResult) -> None
     rows = []
     while source.malformed:
         row = source.malformed.popleft()
-        rows.append((row.line, row.reason, row.text))
+        rows.append((row.line, row.reason, row.text.replace("\x00", "\\x00")))
     stage.add_rejects(rows)
     result.rows += len(rows)
 

@@ -1,0 +1,38 @@
+import datetime as dt
+import filecmp
+
+import pytest
+from django.core.management import call_command
+
+from patron.commerce.models import Order, OrderLine
+from patron.customers.models import Customer
+from patron.demo.shop import build
+
+
+def test_same_seed_same_shop(tmp_path):
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+    day = dt.date(2026, 1, 1)
+    a = build(300, 5, day, tmp_path / "a")
+    b = build(300, 5, day, tmp_path / "b")
+    c = build(300, 6, day, tmp_path / "c")
+    assert all(filecmp.cmp(a[k], b[k], shallow=False) for k in a)
+    assert not filecmp.cmp(a["customers"], c["customers"], shallow=False)
+
+
+@pytest.mark.django_db
+def test_demo_builds_a_shop_in_five_languages(capsys):
+    call_command("demo", "--customers", "400", "--seed", "3", "--no-serve")
+    out = capsys.readouterr().out
+    assert "admin login: admin / " in out
+    assert Customer.objects.count() == 400
+    assert set(Customer.objects.values_list("language", flat=True)) == {"lt", "lv", "et", "ka", "en"}
+    georgian = Customer.objects.filter(language="ka").first()
+    assert georgian.country == "GE" and any("\u10d0" <= ch <= "\u10ff" for ch in georgian.first_name)
+    orders = Order.objects.count()
+    assert orders > 400  # some customers come back
+    repeaters = Customer.objects.filter(orders__isnull=False).distinct().count()
+    assert repeaters == 400
+    # Every order's lines add up to its total.
+    for order in Order.objects.order_by("?")[:50]:
+        assert sum(line.amount for line in OrderLine.objects.filter(order=order)) == order.total
