@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
 
-from patron.commerce.models import Order
+from patron.commerce.models import Order, OrderLine
 from patron.imports import checks
 from patron.imports.checks import Checked
 from patron.imports.stage import STAGE, Stage
@@ -44,6 +44,7 @@ class OrderImport:
     ]
     key = ["external_id"]
     key_label = "external_id"
+    models = [Order]
 
     def check(self, c: Checked, now: dt.datetime) -> dict[str, pa.Array]:
         external_id = checks.max_length(c, "external_id", checks.required(c, "external_id"), 100)
@@ -101,6 +102,7 @@ class OrderLineImport:
     ]
     key = ["order_external_id", "sku"]
     key_label = "order_external_id and sku"
+    models = [OrderLine]
 
     def check(self, c: Checked, now: dt.datetime) -> dict[str, pa.Array]:
         # Prices are checked against the widest currency here; the order's own currency is not known

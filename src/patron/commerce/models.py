@@ -37,7 +37,8 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     external_id = models.CharField(max_length=100, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    # Indexed by order_customer_time, whose first column it is.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False)
     placed_at = models.DateTimeField()
     total = Amount()
     currency = models.CharField(max_length=3)
@@ -53,7 +54,8 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by the (order, product) unique constraint.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
     quantity = models.PositiveIntegerField()
     unit_price = Amount()

@@ -17,14 +17,14 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         query = self.object_list.query
         if not query.where:
-            estimate = _table_estimate(self.object_list.model._meta.db_table)
+            estimate = table_estimate(self.object_list.model._meta.db_table)
             if estimate is not None and estimate > self.cap:
                 return estimate
         # Count at most cap+1 rows: "10,001" says "many" without reading them all.
         return self.object_list[: self.cap + 1].count()
 
 
-def _table_estimate(table: str) -> int | None:
+def table_estimate(table: str) -> int | None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])

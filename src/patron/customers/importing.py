@@ -30,6 +30,12 @@ class CustomerImport:
     key = ["external_id"]
     key_label = "external_id"
 
+    @property
+    def models(self):
+        from patron.customers.models import Customer
+
+        return [Customer]
+
     def check(self, c: Checked, now: dt.datetime) -> dict[str, pa.Array]:
         external_id = checks.max_length(c, "external_id", checks.required(c, "external_id"), 100)
         email = pa.compute.utf8_lower(c.column("email"))

@@ -28,6 +28,7 @@ class ImportKind(Protocol):
     stage_columns: list[tuple[str, str]]
     key: list[str]
     key_label: str
+    models: list  # the tables the merge fills, whose indexes a large file rebuilds once
 
     def check(self, checked: Checked, now) -> dict[str, pa.Array]: ...
 
@@ -95,7 +96,8 @@ def run_import(kind: ImportKind, path, *, progress: Progress | None = None) -> I
             stage.index(kind.key)
             stage.reject_duplicates(kind.key, kind.key_label)
             kind.reject_unknown(stage)
-            result.updated, result.imported = kind.merge(stage, now)
+            with stage.bulk_load(kind.models):
+                result.updated, result.imported = kind.merge(stage, now)
             result.unchanged = stage.staged - result.updated - result.imported
             result.rejected = stage.count_rejects()
         target = rejects_path(source.path)

@@ -4,6 +4,7 @@ Values reach the database as bound parameters or through COPY, never as SQL text
 identifiers come from the code. SQLite and PostgreSQL differ only in the few places here.
 """
 
+import contextlib
 import io
 
 import numpy as np
@@ -14,6 +15,8 @@ from django.db import connection
 
 STAGE = "patron_import_stage"
 REJECTS = "patron_import_rejects"
+SQLITE_IMPORT_CACHE_KIB = 1 << 20  # 1 GiB at most, taken only as the merge needs it
+BULK_ROWS = 100_000
 
 _TYPES = {
     "sqlite": {"text": "TEXT", "ts": "TEXT", "date": "TEXT", "num": "NUMERIC", "bool": "INTEGER", "int": "INTEGER"},
@@ -47,6 +50,9 @@ class Stage:
             return cursor.rowcount
 
     def create(self) -> None:
+        if self.vendor == "sqlite":
+            # A merge touches indexes all over the table: a page cache that holds them saves most of the I/O.
+            self.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
         types = _TYPES[self.vendor]
         temp = "TEMP TABLE"
         self.drop()
@@ -55,6 +61,8 @@ class Stage:
         self.execute(f"CREATE {temp} {REJECTS} (line INTEGER NOT NULL, reason TEXT NOT NULL, raw TEXT)")
 
     def drop(self) -> None:
+        if self.vendor == "sqlite":
+            self.execute("PRAGMA cache_size = -2000")  # back to SQLite's default
         self.execute(f"DROP TABLE IF EXISTS {STAGE}")
         self.execute(f"DROP TABLE IF EXISTS {REJECTS}")
 
@@ -80,6 +88,30 @@ class Stage:
             cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", zip(*lists))
         finally:
             cursor.close()
+
+    @contextlib.contextmanager
+    def bulk_load(self, models) -> None:
+        """Around a merge of many rows: drop the models' secondary indexes, and build them again after.
+
+        Building an index once over the whole table is several times cheaper than updating it row by
+        row in random key order. Worth it when the file is large beside the table; both databases do
+        it inside the import's transaction, so a failure leaves the indexes as they were.
+        """
+        from patron.core.admin_tools import table_estimate
+
+        big = [m for m in models if self.staged >= BULK_ROWS and self.staged * 5 >= (table_estimate(m._meta.db_table) or 0)]
+        if self.vendor == "postgresql":
+            self.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            self.execute("SET LOCAL work_mem = '256MB'")
+        # The editor only writes the SQL here: SQLite's refuses to be entered inside a transaction.
+        editor = connection.schema_editor(atomic=False)
+        editor.deferred_sql = []
+        indexes = [(model, index) for model in big for index in model._meta.indexes]
+        for model, index in indexes:
+            self.execute(str(index.remove_sql(model, editor)))
+        yield
+        for model, index in indexes:
+            self.execute(str(index.create_sql(model, editor)))
 
     def add_rejects(self, rows: list[tuple[int, str, str | None]]) -> None:
         if rows:
