@@ -91,3 +91,19 @@ def test_order_lines_create_products_and_categories(write_csv, run, customers):
     assert (line.quantity, line.unit_price, line.amount) == (2, Decimal("5"), Decimal("10"))
     again = run("order-lines", path)
     assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_a_large_file_rebuilds_the_indexes_it_dropped(write_csv, run, customers, monkeypatch):
+    from django.db import connection
+
+    import patron.imports.stage as stage
+
+    monkeypatch.setattr(stage, "BULK_ROWS", 10)
+    rows = [[f"o{i}", "c1" if i % 2 else "c2", f"2024-01-{1 + i % 28:02d}", f"{i}.50", "EUR", ""] for i in range(60)]
+    result = run("orders", write_csv("o.csv", ORDER_HEADER, rows))
+    assert result.imported == 60
+    with connection.cursor() as cursor:
+        names = set(connection.introspection.get_constraints(cursor, "commerce_order"))
+    assert {"order_customer_time", "order_placed_at"} <= names
+    assert Order.objects.filter(customer__external_id="c1").count() == 30
+    assert run("orders", write_csv("o.csv", ORDER_HEADER, rows)).unchanged == 60

@@ -45,6 +45,7 @@ class OrderImport:
     key = ["external_id"]
     key_label = "external_id"
     models = [Order]
+    exists = f"EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.external_id = s.external_id)"
 
     def check(self, c: Checked, now: dt.datetime) -> dict[str, pa.Array]:
         external_id = checks.max_length(c, "external_id", checks.required(c, "external_id"), 100)
@@ -103,6 +104,10 @@ class OrderLineImport:
     key = ["order_external_id", "sku"]
     key_label = "order_external_id and sku"
     models = [OrderLine]
+    exists = (
+        f"EXISTS (SELECT 1 FROM {ORDERS} o JOIN {LINES} l ON l.order_id = o.id JOIN {PRODUCTS} p ON p.id = l.product_id "
+        f"WHERE o.external_id = s.order_external_id AND p.sku = s.sku)"
+    )
 
     def check(self, c: Checked, now: dt.datetime) -> dict[str, pa.Array]:
         # Prices are checked against the widest currency here; the order's own currency is not known

@@ -29,6 +29,7 @@ class CustomerImport:
     ]
     key = ["external_id"]
     key_label = "external_id"
+    exists = f"EXISTS (SELECT 1 FROM {TABLE} c WHERE c.external_id = s.external_id)"
 
     @property
     def models(self):

@@ -29,6 +29,7 @@ class ImportKind(Protocol):
     key: list[str]
     key_label: str
     models: list  # the tables the merge fills, whose indexes a large file rebuilds once
+    exists: str  # SQL that holds when staged row s is already stored
 
     def check(self, checked: Checked, now) -> dict[str, pa.Array]: ...
 
@@ -96,7 +97,7 @@ def run_import(kind: ImportKind, path, *, progress: Progress | None = None) -> I
             stage.index(kind.key)
             stage.reject_duplicates(kind.key, kind.key_label)
             kind.reject_unknown(stage)
-            with stage.bulk_load(kind.models):
+            with stage.bulk_load(kind.models, kind.exists):
                 result.updated, result.imported = kind.merge(stage, now)
             result.unchanged = stage.staged - result.updated - result.imported
             result.rejected = stage.count_rejects()
