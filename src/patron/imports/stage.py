@@ -121,7 +121,7 @@ class Stage:
             cursor.execute(f"SELECT MAX(line) FROM {STAGE}")
             step = max(1, (cursor.fetchone()[0] or 0) // sample)
             cursor.execute(
-                f"SELECT COUNT(*), SUM(CASE WHEN {exists} THEN 1 ELSE 0 END) FROM {STAGE} s WHERE s.line % %s = 0", [step]
+                f"SELECT COUNT(*), SUM(CASE WHEN {exists} THEN 1 ELSE 0 END) FROM {STAGE} s WHERE s.line %% %s = 0", [step]
             )
             seen, old = cursor.fetchone()
         return round(self.staged * (1 - (old or 0) / seen)) if seen else self.staged
