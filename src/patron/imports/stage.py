@@ -103,6 +103,8 @@ class Stage:
         new_rows = self.estimate_new(exists) if self.staged >= BULK_ROWS else 0
         big = [m for m in models if new_rows >= BULK_ROWS and new_rows * 5 >= (table_estimate(m._meta.db_table) or 0)]
         if self.vendor == "postgresql":
+            # Django's foreign keys are checked at commit; pending checks would forbid CREATE INDEX.
+            self.execute("SET CONSTRAINTS ALL IMMEDIATE")
             self.execute("SET LOCAL maintenance_work_mem = '512MB'")
             self.execute("SET LOCAL work_mem = '256MB'")
         # The editor only writes the SQL here: SQLite's refuses to be entered inside a transaction.
