@@ -7,6 +7,7 @@ import pyarrow.compute as pc
 from django.conf import settings
 
 from patron.commerce.models import Order, OrderLine
+from patron.core.errors import InvalidInput
 from patron.imports import checks
 from patron.imports.checks import Checked
 from patron.imports.stage import STAGE, Stage
@@ -22,8 +23,6 @@ CATEGORIES = "commerce_category"
 def _status(value: str) -> str:
     status = value.lower()
     if status not in Order.Status.values:
-        from patron.core.errors import InvalidInput
-
         raise InvalidInput(f"unknown status {value!r} (expected {', '.join(Order.Status.values)})")
     return status
 

@@ -2,7 +2,6 @@
 
 import contextlib
 import functools
-import sys
 
 from django.core.management import CommandError
 from rich.console import Console
@@ -42,6 +41,3 @@ def progress_bar(description: str, *, in_bytes: bool):
 
         yield update
 
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -13,7 +13,7 @@ def timeline(customer: Customer, *, limit: int = 200) -> list[dict]:
         {"at": c.recorded_at, "kind": "consent", "channel": c.channel, "payload": {"granted": c.granted, "source": c.source}}
         for c in customer.consent_events.order_by("-recorded_at")[:limit]
     ]
-    for order in customer.orders.order_by("-placed_at")[:limit]:
+    for order in customer.orders.order_by("-placed_at").prefetch_related("refunds")[:limit]:
         events.append(
             {"at": order.placed_at, "kind": "order", "channel": "", "payload": {"order": order.external_id, "total": str(order.total), "currency": order.currency, "status": order.status}}
         )

@@ -24,7 +24,6 @@ class Checked:
         self.lines = batch.lines
         self.ok = np.ones(len(batch), dtype=bool)
         self.reasons = np.empty(len(batch), dtype=object)
-        self.values: dict[str, pa.Array] = {}
         for name, array in self.raw.items():
             # No database text column takes NUL (PostgreSQL refuses it outright).
             self.reject(_mask(pc.match_substring(array, "\x00")), f"{name} contains a NUL character")

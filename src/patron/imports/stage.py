@@ -54,11 +54,10 @@ class Stage:
             # A merge touches indexes all over the table: a page cache that holds them saves most of the I/O.
             self.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
         types = _TYPES[self.vendor]
-        temp = "TEMP TABLE"
         self.drop()
         cols = ", ".join(f"{name} {types[kind]}" for name, kind in self.columns)
-        self.execute(f"CREATE {temp} {STAGE} (line INTEGER NOT NULL, {cols})")
-        self.execute(f"CREATE {temp} {REJECTS} (line INTEGER NOT NULL, reason TEXT NOT NULL, raw TEXT)")
+        self.execute(f"CREATE TEMP TABLE {STAGE} (line INTEGER NOT NULL, {cols})")
+        self.execute(f"CREATE TEMP TABLE {REJECTS} (line INTEGER NOT NULL, reason TEXT NOT NULL, raw TEXT)")
 
     def drop(self) -> None:
         if self.vendor == "sqlite":
