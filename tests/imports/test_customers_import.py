@@ -111,3 +111,26 @@ def test_nul_characters_are_rejected_not_fatal(tmp_path, run):
     result = run("customers", path)
     assert (result.imported, result.rejected) == (1, 2)
     assert "email contains a NUL character" in read_rejects(path)[0]["reason"]
+
+
+def test_a_large_file_keeps_consent_history_indexes_and_foreign_keys(write_csv, run, monkeypatch):
+    from django.db import connection
+
+    import patron.imports.stage as stage
+
+    def schema():
+        with connection.cursor() as cursor:
+            return {t: connection.introspection.get_constraints(cursor, t) for t in ("customers_customer", "customers_consentevent")}
+
+    run("customers", write_csv("a.csv", CUSTOMER_HEADER, [row(), row(external_id="c2", email_consent="")]))
+    before = schema()
+    monkeypatch.setattr(stage, "BULK_ROWS", 10)
+    rows = [row(email_consent="false")] + [row(external_id=f"n{i}", sms_consent="", email_consent=["true", "false", ""][i % 3]) for i in range(60)]
+    result = run("customers", write_csv("b.csv", CUSTOMER_HEADER, rows))
+    assert (result.imported, result.updated) == (60, 1)
+    assert schema() == before
+    history = list(ConsentEvent.objects.filter(customer__external_id="c1", channel="email").order_by("id").values_list("granted", flat=True))
+    assert history == [True, False]
+    assert ConsentEvent.objects.filter(customer__external_id__startswith="n").count() == 40
+    assert Customer.objects.filter(external_id__startswith="n", email_consent=True).count() == 20
+    assert not ConsentEvent.objects.filter(customer__external_id="c2").filter(channel="email").exists()

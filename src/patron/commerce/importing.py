@@ -80,7 +80,8 @@ class OrderImport:
             f"INSERT INTO {ORDERS} (external_id, customer_id, {', '.join(fields)}) "
             f"SELECT s.external_id, c.id, {', '.join(f's.{f}' for f in fields)} "
             f"FROM {STAGE} s JOIN {CUSTOMERS} c ON c.external_id = s.customer_external_id "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.external_id = s.external_id)"
+            f"WHERE NOT EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.external_id = s.external_id) "
+            f"ORDER BY s.external_id"  # the unique index then grows at its right edge, page after page
         )
         # An order that arrives refunded gets its refund record, dated when the order was placed
         # (the file does not say when the money went back).

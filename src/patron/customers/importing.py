@@ -7,6 +7,7 @@ consent event (source "import") only where it changes the customer's current con
 import datetime as dt
 
 import pyarrow as pa
+from django.db import connection
 
 from patron.customers import validation
 from patron.imports import checks
@@ -33,9 +34,9 @@ class CustomerImport:
 
     @property
     def models(self):
-        from patron.customers.models import Customer
+        from patron.customers.models import ConsentEvent, Customer
 
-        return [Customer]
+        return [Customer, ConsentEvent]
 
     def check(self, c: Checked, now: dt.datetime) -> dict[str, pa.Array]:
         external_id = checks.max_length(c, "external_id", checks.required(c, "external_id"), 100)
@@ -64,35 +65,48 @@ class CustomerImport:
     def merge(self, stage: Stage, now: dt.datetime) -> tuple[int, int]:
         stamp = stage.param(now)
         text_fields = PROFILE[:-2]
+        consents = ("email_consent", "sms_consent")
+        # Consent that the file changes becomes an event first, while the customer still holds the old value.
+        for channel in ("email", "sms"):
+            field = f"{channel}_consent"
+            stage.execute(
+                f"INSERT INTO {EVENTS} (customer_id, channel, granted, source, recorded_at, note) "
+                f"SELECT c.id, %s, s.{field}, 'import', %s, %s FROM {STAGE} s JOIN {TABLE} c ON c.external_id = s.external_id "
+                f"WHERE s.{field} IS NOT NULL AND {stage.differs(f's.{field}', f'c.{field}')}",
+                [channel, stamp, "bulk import"],
+            )
         changed = " OR ".join(
-            f"(s.{f} IS NOT NULL AND {stage.differs(f's.{f}', f'c.{f}')})"
-            for f in (*PROFILE, "email_consent", "sms_consent")
+            f"(s.{f} IS NOT NULL AND {stage.differs(f's.{f}', f'c.{f}')})" for f in (*PROFILE, *consents)
         )
-        assign = ", ".join(f"{f} = COALESCE(s.{f}, c.{f})" for f in (*text_fields, "birth_date", "created_at"))
+        assign = ", ".join(f"{f} = COALESCE(s.{f}, c.{f})" for f in (*text_fields, "birth_date", "created_at", *consents))
         updated = stage.execute(
             f"UPDATE {TABLE} AS c SET {assign}, updated_at = %s FROM {STAGE} s "
             f"WHERE c.external_id = s.external_id AND ({changed})",
             [stamp],
         )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {TABLE}")
+            last_id = cursor.fetchone()[0]
         blanks = ", ".join(f"COALESCE(s.{f}, '')" for f in text_fields)
         imported = stage.execute(
-            f"INSERT INTO {TABLE} (external_id, {', '.join(text_fields)}, birth_date, created_at, attributes, updated_at) "
-            f"SELECT s.external_id, {blanks}, s.birth_date, COALESCE(s.created_at, %s), {stage.empty_json}, %s "
-            f"FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {TABLE} c WHERE c.external_id = s.external_id)",
+            f"INSERT INTO {TABLE} (external_id, {', '.join(text_fields)}, birth_date, created_at, {', '.join(consents)}, "
+            f"attributes, updated_at) "
+            f"SELECT s.external_id, {blanks}, s.birth_date, COALESCE(s.created_at, %s), {', '.join(f's.{f}' for f in consents)}, "
+            f"{stage.empty_json}, %s "
+            f"FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {TABLE} c WHERE c.external_id = s.external_id) "
+            f"ORDER BY s.external_id",  # the unique index then grows at its right edge
             [stamp, stamp],
         )
-        for channel in ("email", "sms"):
-            field = f"{channel}_consent"
-            differs = f"s.{field} IS NOT NULL AND {stage.differs(f's.{field}', f'c.{field}')}"
-            stage.execute(
-                f"INSERT INTO {EVENTS} (customer_id, channel, granted, source, recorded_at, note) "
-                f"SELECT c.id, %s, s.{field}, 'import', %s, %s FROM {STAGE} s JOIN {TABLE} c ON c.external_id = s.external_id "
-                f"WHERE {differs}",
-                [channel, stamp, "bulk import"],
-            )
-            stage.execute(
-                f"UPDATE {TABLE} AS c SET {field} = s.{field} FROM {STAGE} s WHERE c.external_id = s.external_id AND {differs}"
-            )
+        if imported:
+            # A new customer's consent from the file is its first event (ids above last_id are the rows just added).
+            for channel in ("email", "sms"):
+                field = f"{channel}_consent"
+                stage.execute(
+                    f"INSERT INTO {EVENTS} (customer_id, channel, granted, source, recorded_at, note) "
+                    f"SELECT c.id, %s, s.{field}, 'import', %s, %s FROM {STAGE} s JOIN {TABLE} c ON c.external_id = s.external_id "
+                    f"WHERE c.id > %s AND s.{field} IS NOT NULL",
+                    [channel, stamp, "bulk import", last_id],
+                )
         return updated, imported
 
 
