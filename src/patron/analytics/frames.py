@@ -1,0 +1,156 @@
+"""What the analytics functions accept, and how each input reaches the engine.
+
+A transactions input is a pandas or Polars DataFrame, a pyarrow Table, a Parquet file (a path), or a
+`StoreQuery` (rows of an operational store, read through ADBC as Arrow). Column names are always
+parameters; a missing or ill-typed column is an `AnalyticsError` that names it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ENGINES = ("duckdb", "spark")
+
+
+class AnalyticsError(ValueError):
+    """Bad input to an analytics function: the message names the column or parameter."""
+
+
+@dataclass(frozen=True)
+class StoreQuery:
+    """Rows of a database, read as Arrow: `url` is a SQLite path (sqlite:///...) or a PostgreSQL URL."""
+
+    url: str
+    sql: str
+
+    def to_arrow(self) -> pa.Table:
+        if self.url.startswith(("postgres://", "postgresql://")):
+            import adbc_driver_postgresql.dbapi as driver
+
+            uri = self.url.replace("postgres://", "postgresql://", 1)
+        elif self.url.startswith("sqlite:///"):
+            import adbc_driver_sqlite.dbapi as driver
+
+            uri = self.url.removeprefix("sqlite:///")
+            if not os.path.exists(uri):
+                raise AnalyticsError(f"no SQLite database at {uri}")
+        else:
+            raise AnalyticsError(f"unsupported store URL {self.url!r} (expected sqlite:///PATH or postgresql://...)")
+        with driver.connect(uri) as conn, conn.cursor() as cursor:
+            cursor.execute(self.sql)
+            return cursor.fetch_arrow_table()
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB with times read in UTC."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def materialize(data: Any) -> Any:
+    """Read a store query or convert a frame once, so that several queries over it do not repeat the work."""
+    if data is None or isinstance(data, (str, Path)) or type(data).__module__.split(".")[0] == "pyspark":
+        return data
+    return to_arrow(data)
+
+
+def arrow_schema(data: Any) -> pa.Schema:
+    """The column names and types of any accepted input, without reading its rows where avoidable."""
+    if isinstance(data, (str, Path)):
+        return pq.read_schema(_parquet_path(data))
+    if type(data).__module__.split(".")[0] == "pyspark":
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        return to_arrow_schema(data.schema)
+    return to_arrow(data).schema
+
+
+def to_arrow(data: Any) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, StoreQuery):
+        return data.to_arrow()
+    if isinstance(data, (str, Path)):
+        return pq.read_table(_parquet_path(data))
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if module == "polars":
+        return data.to_arrow()
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    raise AnalyticsError(
+        f"transactions must be a pandas or Polars DataFrame, a pyarrow Table, a Parquet path or a StoreQuery, not {type(data).__name__}"
+    )
+
+
+def relation(con: duckdb.DuckDBPyConnection, data: Any, name: str) -> None:
+    """Make `data` visible to DuckDB as view `name` (Parquet is scanned in place, not loaded)."""
+    if isinstance(data, (str, Path)):
+        path = _parquet_path(data)
+        con.read_parquet(str(path)).create_view(name, replace=True)
+    else:
+        con.register(name, to_arrow(data))
+
+
+def check_columns(schema: pa.Schema, what: str, **columns: tuple[str | None, str]) -> None:
+    """Each keyword is (column name or None, expected kind: 'any', 'time', 'number'); raises naming the first problem."""
+    names = schema.names
+    for param, (column, kind) in columns.items():
+        if column is None:
+            continue
+        if column not in names:
+            raise AnalyticsError(f"{what} has no column {column!r} (given as {param}); its columns are {', '.join(names)}")
+        dtype = schema.field(column).type
+        if kind == "number" and not (pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)):
+            raise AnalyticsError(f"column {column!r} ({param}) must be numeric, not {dtype}")
+        if kind == "time" and not (pa.types.is_timestamp(dtype) or pa.types.is_date(dtype) or pa.types.is_string(dtype)
+                                   or pa.types.is_large_string(dtype) or pa.types.is_integer(dtype)):
+            raise AnalyticsError(f"column {column!r} ({param}) must hold dates or times, not {dtype}")
+
+
+def time_expression(schema: pa.Schema, column: str, datetime_format: str | None, engine: str = "duckdb") -> str:
+    """SQL that reads `column` as a timestamp: dates and times as they are, text and numbers through the format."""
+    dtype = schema.field(column).type
+    quoted = quote(column, engine)
+    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
+        return f"CAST({quoted} AS TIMESTAMP)"
+    if datetime_format is None:
+        if pa.types.is_integer(dtype):
+            raise AnalyticsError(f"column {column!r} holds numbers: give datetime_format (e.g. '%Y%m%d') to read them as dates")
+        return f"CAST({quoted} AS TIMESTAMP)"
+    if engine == "spark":
+        return f"to_timestamp(CAST({quoted} AS STRING), '{_spark_pattern(datetime_format)}')"
+    return f"strptime(CAST({quoted} AS VARCHAR), '{datetime_format.replace(chr(39), '')}')"
+
+
+def quote(column: str, engine: str = "duckdb") -> str:
+    if engine == "spark":
+        return "`" + column.replace("`", "``") + "`"
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _spark_pattern(fmt: str) -> str:
+    """A strptime format in Spark's datetime pattern language (the common directives)."""
+    table = {"%Y": "yyyy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss", "%y": "yy", "%f": "SSSSSS"}
+    out = fmt.replace("'", "")
+    for directive, pattern in table.items():
+        out = out.replace(directive, pattern)
+    if "%" in out:
+        raise AnalyticsError(f"datetime_format {fmt!r} uses a directive the Spark engine does not know")
+    return out
+
+
+def _parquet_path(data: str | Path) -> Path:
+    path = Path(data)
+    if not path.exists():
+        raise AnalyticsError(f"no Parquet file at {path}")
+    return path

@@ -1,0 +1,162 @@
+"""Per-customer transaction summaries: the sufficient statistics of the BG/NBD family of models.
+
+The conventions are those of lifetimes' `summary_data_from_transaction_data`, so that numbers carry
+over: times are cut to periods of `freq` (a day by default), purchases in the same period count once
+(their values summed), `frequency` is the number of periods with a purchase after the first,
+`recency` the time from the first purchase period to the last, `T` the time from the first purchase
+period to the end of observation, and `monetary_value` the mean value of the repeat periods (0 for a
+customer without repeats). Times are in units of `freq` divided by `freq_multiplier` (freq="D",
+freq_multiplier=7 gives weeks with fractions, as the BG/NBD paper reports CDNOW).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from patron.analytics import engine as eng
+from patron.analytics import frames
+from patron.analytics.frames import AnalyticsError
+
+# Period name -> (the unit date_trunc takes, its length in seconds).
+FREQUENCIES = {"D": ("day", 86_400), "W": ("week", 604_800), "h": ("hour", 3_600)}
+
+
+def _unit(freq: str, freq_multiplier) -> tuple[str, int]:
+    if freq == "H":
+        freq = "h"
+    if freq not in FREQUENCIES:
+        raise AnalyticsError(f"freq {freq!r} is not supported (expected one of {', '.join(FREQUENCIES)})")
+    if not isinstance(freq_multiplier, (int, float)) or freq_multiplier <= 0:
+        raise AnalyticsError(f"freq_multiplier must be a positive number, not {freq_multiplier!r}")
+    return FREQUENCIES[freq]
+
+
+def _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine):
+    schema = frames.arrow_schema(transactions)
+    frames.check_columns(
+        schema, "transactions",
+        customer_id_col=(customer_id_col, "any"), datetime_col=(datetime_col, "time"),
+        monetary_value_col=(monetary_value_col, "number"),
+    )
+    d = eng.dialect(engine)
+    time = frames.time_expression(schema, datetime_col, datetime_format, engine)
+    value = f"CAST({d.quote(monetary_value_col)} AS DOUBLE)" if monetary_value_col else "CAST(0 AS DOUBLE)"
+    rows = (
+        f"SELECT {d.quote(customer_id_col)} AS customer_id, {time} AS ts, {value} AS value FROM transactions "
+        f"WHERE {d.quote(customer_id_col)} IS NOT NULL AND {d.quote(datetime_col)} IS NOT NULL"
+    )
+    return d, rows
+
+
+def _max_time(transactions, rows: str, engine: str, spark) -> dt.datetime:
+    found = eng.run(engine, f"SELECT MAX(ts) AS last FROM ({rows}) r", {"transactions": transactions}, spark)["last"].iloc[0]
+    if pd.isna(found):
+        raise AnalyticsError("transactions has no rows with both a customer and a time")
+    return eng.as_datetime(found, "last transaction")
+
+
+def _summary_sql(d: eng.Dialect, rows: str, unit: str, seconds: int, multiplier, end: dt.datetime, upto: str) -> str:
+    """SQL for the summary as of `end`, over the rows whose time satisfies `upto` (on column ts)."""
+    end_period = f"date_trunc('{unit}', {d.timestamp(end)})"
+    span = f"CAST({seconds} AS DOUBLE)"
+    return (
+        f"WITH periods AS ("
+        f" SELECT customer_id, date_trunc('{unit}', ts) AS period, SUM(value) AS value FROM ({rows}) r"
+        f" WHERE {upto} GROUP BY customer_id, date_trunc('{unit}', ts))"
+        f" SELECT customer_id, CAST(COUNT(*) - 1 AS DOUBLE) AS frequency,"
+        f" ({d.epoch('MAX(period)')} - {d.epoch('MIN(period)')}) / {span} / {float(multiplier)!r} AS recency,"
+        f" ({d.epoch(end_period)} - {d.epoch('MIN(period)')}) / {span} / {float(multiplier)!r} AS T,"
+        f" COALESCE((SUM(value) - min_by(value, period)) / NULLIF(COUNT(*) - 1, 0), 0) AS monetary_value"
+        f" FROM periods GROUP BY customer_id"
+    )
+
+
+def rfm_summary(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: str | None = None,
+    observation_period_end=None,
+    freq: str = "D",
+    freq_multiplier: float = 1,
+    datetime_format: str | None = None,
+    engine: str = "duckdb",
+    spark=None,
+) -> pd.DataFrame:
+    """frequency, recency, T (and monetary_value when a value column is given) per customer.
+
+    Returns a pandas DataFrame indexed by the customer id (named `customer_id_col`), sorted by it.
+    Purchases after `observation_period_end` (default: the last purchase) are left out.
+    """
+    unit, seconds = _unit(freq, freq_multiplier)
+    transactions = frames.materialize(transactions)
+    d, rows = _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine)
+    end = eng.as_datetime(observation_period_end, "observation_period_end") or _max_time(transactions, rows, engine, spark)
+    upto = f"date_trunc('{unit}', ts) <= date_trunc('{unit}', {d.timestamp(end)})"
+    sql = _summary_sql(d, rows, unit, seconds, freq_multiplier, end, upto) + " ORDER BY customer_id"
+    out = eng.run(engine, sql, {"transactions": transactions}, spark)
+    return _finish(out, customer_id_col, ["frequency", "recency", "T"] + (["monetary_value"] if monetary_value_col else []))
+
+
+def calibration_and_holdout(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    calibration_period_end,
+    observation_period_end=None,
+    freq: str = "D",
+    freq_multiplier: float = 1,
+    datetime_format: str | None = None,
+    monetary_value_col: str | None = None,
+    engine: str = "duckdb",
+    spark=None,
+) -> pd.DataFrame:
+    """The summary up to `calibration_period_end`, and what each of those customers did after it.
+
+    Columns frequency_cal, recency_cal, T_cal (monetary_value_cal), then frequency_holdout (purchase
+    periods in the holdout), duration_holdout (its length in the same units) and, with a value column,
+    monetary_value_holdout (the mean value of the holdout purchases), as lifetimes'
+    `calibration_and_holdout_data` defines them. Customers first seen in the holdout are not included.
+    """
+    unit, seconds = _unit(freq, freq_multiplier)
+    transactions = frames.materialize(transactions)
+    d, rows = _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine)
+    calibration_end = eng.as_datetime(calibration_period_end, "calibration_period_end")
+    end = eng.as_datetime(observation_period_end, "observation_period_end") or _max_time(transactions, rows, engine, spark)
+    if end <= calibration_end:
+        raise AnalyticsError(f"observation_period_end ({end:%Y-%m-%d %H:%M}) must come after calibration_period_end ({calibration_end:%Y-%m-%d %H:%M})")
+    cal_ts, end_ts = d.timestamp(calibration_end), d.timestamp(end)
+    calibration = _summary_sql(d, rows, unit, seconds, freq_multiplier, calibration_end, f"ts <= {cal_ts}")
+    holdout = (
+        f"SELECT customer_id, CAST(COUNT(DISTINCT date_trunc('{unit}', ts)) AS DOUBLE) AS frequency_holdout,"
+        f" AVG(value) AS monetary_value_holdout FROM ({rows}) r WHERE ts > {cal_ts} AND ts <= {end_ts} GROUP BY customer_id"
+    )
+    periods = (
+        f"({d.epoch(f'date_trunc({chr(39)}{unit}{chr(39)}, {end_ts})')} - "
+        f"{d.epoch(f'date_trunc({chr(39)}{unit}{chr(39)}, {cal_ts})')}) / CAST({seconds} AS DOUBLE) / {float(freq_multiplier)!r}"
+    )
+    sql = (
+        f"WITH cal AS ({calibration}), hold AS ({holdout}) "
+        f"SELECT cal.customer_id, cal.frequency AS frequency_cal, cal.recency AS recency_cal, cal.T AS T_cal,"
+        f" cal.monetary_value AS monetary_value_cal,"
+        f" COALESCE(hold.frequency_holdout, 0) AS frequency_holdout,"
+        f" COALESCE(hold.monetary_value_holdout, 0) AS monetary_value_holdout,"
+        f" {periods} AS duration_holdout "
+        f"FROM cal LEFT JOIN hold ON hold.customer_id = cal.customer_id ORDER BY cal.customer_id"
+    )
+    out = eng.run(engine, sql, {"transactions": transactions}, spark)
+    columns = ["frequency_cal", "recency_cal", "T_cal"]
+    if monetary_value_col:
+        columns.append("monetary_value_cal")
+    columns += ["frequency_holdout"] + (["monetary_value_holdout"] if monetary_value_col else []) + ["duration_holdout"]
+    return _finish(out, customer_id_col, columns)
+
+
+def _finish(out: pd.DataFrame, customer_id_col: str, columns: list[str]) -> pd.DataFrame:
+    out.columns = [c if c != "t" else "T" for c in out.columns]  # Spark may fold the case of T
+    out = out.rename(columns={"t_cal": "T_cal"}).set_index("customer_id")
+    out.index.name = customer_id_col
+    return out[columns].astype(float)
