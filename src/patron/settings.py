@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "patron.core",
     "patron.customers",
     "patron.commerce",
+    "patron.insights",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,8 @@ def _databases() -> dict:
                 "transaction_mode": "IMMEDIATE",
             }
         )
+        # Tests get a file, not memory: the analytics read the store through a connection of their own.
+        db.setdefault("TEST", {}).setdefault("NAME", str(Path(db["NAME"]).with_name("test_" + Path(db["NAME"]).name)))
     return {"default": db}
 
 

@@ -29,6 +29,7 @@ class StoreQuery:
 
     url: str
     sql: str
+    schema: pa.Schema | None = None  # the result is cast to it: drivers guess types from the rows, and an empty result has none
 
     def to_arrow(self) -> pa.Table:
         if self.url.startswith(("postgres://", "postgresql://")):
@@ -45,7 +46,10 @@ class StoreQuery:
             raise AnalyticsError(f"unsupported store URL {self.url!r} (expected sqlite:///PATH or postgresql://...)")
         with driver.connect(uri) as conn, conn.cursor() as cursor:
             cursor.execute(self.sql)
-            return cursor.fetch_arrow_table()
+            table = cursor.fetch_arrow_table()
+        if self.schema is not None:
+            table = pa.table([table.column(i).cast(field.type) for i, field in enumerate(self.schema)], schema=self.schema)
+        return table
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,48 @@
+"""The operational store as patron.analytics inputs: Arrow read through ADBC on a connection of its own.
+
+Only committed rows are seen (the reader is another connection), which is what a report should show.
+"""
+
+from urllib.parse import quote
+
+import pyarrow as pa
+
+from django.db import connection
+
+from patron.analytics import StoreQuery
+from patron.commerce.models import Order
+
+# Columns every analytics call gets: the customer's id, when, and the order's value net of refunds.
+# Times are UTC, kept naive: SQLite returns them as naive text, PostgreSQL as UTC.
+ORDER_SCHEMA = pa.schema([("customer_id", pa.int64()), ("placed_at", pa.timestamp("us")), ("value", pa.float64())])
+
+
+def store_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(settings["NAME"])
+        if name == ":memory:" or name.startswith("file:"):
+            raise RuntimeError("an in-memory SQLite database cannot be read by another connection")
+        return f"sqlite:///{name}"
+    if connection.vendor == "postgresql":
+        user = quote(settings.get("USER") or "", safe="")
+        password = quote(settings.get("PASSWORD") or "", safe="")
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = settings.get("HOST") or "localhost"
+        port = f":{settings['PORT']}" if settings.get("PORT") else ""
+        return f"postgresql://{auth}{host}{port}/{quote(settings['NAME'], safe='')}"
+    raise RuntimeError(f"analytics read SQLite or PostgreSQL, not {connection.vendor}")
+
+
+def orders() -> StoreQuery:
+    """Every purchase that stands: customer_id, placed_at (UTC), value (total less partial refunds).
+
+    Cancelled orders and orders refunded in full are not purchases, for the KPIs or for the scores.
+    """
+    real = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
+    sql = (
+        f"SELECT o.customer_id, o.placed_at, CAST(o.total - COALESCE(r.refunded, 0) AS {real}) AS value "
+        f"FROM commerce_order o LEFT JOIN (SELECT order_id, SUM(amount) AS refunded FROM commerce_refund GROUP BY order_id) r "
+        f"ON r.order_id = o.id WHERE o.status = '{Order.Status.COMPLETED}'"
+    )
+    return StoreQuery(store_url(), sql, ORDER_SCHEMA)

@@ -1,0 +1,102 @@
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from patron.commerce import services as commerce
+from patron.customers import services as customers
+from patron.insights import services
+from patron.insights.models import CustomerScore, SegmentMove
+
+# The analytics read committed rows through a connection of their own: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
+
+
+def shop(history: dict[str, list[tuple[str, str]]]) -> None:
+    n = 0
+    for who, orders in history.items():
+        customer, _ = customers.upsert_customer(who)
+        for day, total in orders:
+            n += 1
+            commerce.record_order(customer, f"o{n}", placed_at=at(day), total=total, currency="EUR")
+
+
+def patron(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_kpi_reads_the_store_and_leaves_out_cancelled_and_refunded_orders():
+    shop({"a": [("2023-06-01", "100"), ("2024-02-10", "50"), ("2024-02-20", "30")], "b": [("2023-03-01", "25")],
+          "c": [("2024-03-05", "40")]})
+    jonas, _ = customers.upsert_customer("d")
+    commerce.record_order(jonas, "cancelled", placed_at=at("2024-02-01"), total="70", currency="EUR", status="cancelled")
+    refunded, _ = commerce.record_order(jonas, "refunded", placed_at=at("2024-02-02"), total="80", currency="EUR")
+    commerce.refund_order(refunded)
+    partly, _ = commerce.record_order(customers.get_customer("c"), "partly", placed_at=at("2024-03-06"), total="20", currency="EUR")
+    commerce.refund_order(partly, "5")
+    report = json.loads(patron("kpi", "--start", "2024-01-01", "--end", "2024-03-31", "--json"))
+    assert (report["customers_start"], report["customers_end"], report["new_customers"], report["lost_customers"]) == (2, 2, 1, 1)
+    assert report["customer_retention_rate"] == 50.0 and report["churn_rate"] == 50.0
+    # a: 50 + 30; c: 40 + (20 - 5 refunded); d's cancelled and fully refunded orders are not purchases.
+    assert (report["orders"], report["revenue"]) == (4, 135.0)
+    assert report["average_order_value"] == 33.75 and report["repeat_purchase_rate"] == 100.0
+    assert report["nps"] is None and report["csat"] is None
+    assert set(report) >= {"clv", "purchase_frequency", "repeat_purchase_rate"}
+    table = patron("kpi", "--start", "2024-01-01", "--end", "2024-03-31")
+    assert "Customer retention rate" in table and "50.0%" in table and "n/a" in table
+    wider = json.loads(patron("kpi", "--start", "2024-01-01", "--end", "2024-03-31", "--json", "--window-days", "730"))
+    assert wider["customers_start"] == 2 and wider["lost_customers"] == 0
+
+
+def test_kpi_and_cohorts_name_bad_input():
+    with pytest.raises(CommandError, match="start '2024-13-01' is not a date"):
+        patron("kpi", "--start", "2024-13-01", "--end", "2024-12-31")
+    with pytest.raises(CommandError, match="comes before start"):
+        patron("kpi", "--start", "2024-12-01", "--end", "2024-01-31")
+    with pytest.raises(CommandError, match="window_days"):
+        patron("kpi", "--start", "2024-01-01", "--end", "2024-01-31", "--window-days", "0")
+    with pytest.raises(CommandError, match="since 'May'"):
+        patron("cohorts", "--since", "May")
+
+
+def test_cohorts_from_the_store():
+    shop({"a": [("2024-01-03", "1"), ("2024-02-01", "1")], "b": [("2024-01-20", "1"), ("2024-03-02", "1")],
+          "c": [("2024-02-14", "1")]})
+    rows = json.loads(patron("cohorts", "--json"))
+    jan = [(r["months_since_first"], r["customers"], r["rate"]) for r in rows if r["cohort"] == "2024-01-01"]
+    assert jan == [(0, 2, 1.0), (1, 1, 0.5), (2, 1, 0.5)]
+    table = patron("cohorts")
+    assert "2024-01" in table and "50" in table
+    assert patron("cohorts", "--since", "2030-01-01", "--json").strip() == "[]"
+
+
+def test_scores_are_stored_and_segment_moves_recorded():
+    shop({f"c{i}": [(f"2024-0{1 + k}-1{i}", "10") for k in range(1 + i % 5)] for i in range(10)})
+    first = services.refresh_scores(now=at("2024-07-01"))
+    assert first.customers == 10 and first.moved == 10 and sum(first.segments.values()) == 10
+    assert SegmentMove.objects.filter(from_segment="").count() == 10
+    champion = CustomerScore.objects.get(customer__external_id="c9")
+    assert (champion.frequency, champion.r_score, champion.f_score) == (5, 5, 5) and champion.segment == "Champions"
+    assert champion.segment_since == at("2024-07-01") and champion.quadrant == "spurious"  # no survey answers yet
+    # A year on without purchases everyone has the same recency: the scores change and so do segments.
+    later = services.refresh_scores(now=at("2025-07-01"))
+    assert later.customers == 10
+    moves = SegmentMove.objects.filter(moved_at=at("2025-07-01"))
+    assert moves.count() == later.moved
+    for move in moves:
+        score = CustomerScore.objects.get(customer=move.customer)
+        assert (score.segment, score.segment_since) == (move.to_segment, at("2025-07-01"))
+    unmoved = CustomerScore.objects.exclude(customer__in=moves.values("customer"))
+    assert all(s.segment_since == at("2024-07-01") and s.scored_at == at("2025-07-01") for s in unmoved)
+    # Scoring again at the same moment moves nobody.
+    assert services.refresh_scores(now=at("2025-07-01")).moved == 0
+    summary = patron("score")
+    assert "Scored 10 customers" in summary and "loyalty matrix" in summary
