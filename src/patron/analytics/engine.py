@@ -24,6 +24,10 @@ class Dialect:
         """Seconds since 1970 of a timestamp, as a number."""
         return f"epoch({expr})" if self.name == "duckdb" else f"CAST(unix_timestamp({expr}) AS DOUBLE)"
 
+    def period(self, expr: str, seconds: int, shift: int) -> str:
+        """The number of the period of `seconds` that a timestamp falls in, counted from 1970 (shifted by `shift` s)."""
+        return f"CAST(FLOOR(({self.epoch(expr)} + {shift}) / {seconds}) AS BIGINT)"
+
     def quote(self, column: str) -> str:
         return frames.quote(column, self.name)
 

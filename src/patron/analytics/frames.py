@@ -125,6 +125,8 @@ def time_expression(schema: pa.Schema, column: str, datetime_format: str | None,
     """SQL that reads `column` as a timestamp: dates and times as they are, text and numbers through the format."""
     dtype = schema.field(column).type
     quoted = quote(column, engine)
+    if pa.types.is_timestamp(dtype) and dtype.tz and engine == "duckdb":
+        return f"CAST(CAST({quoted} AS TIMESTAMPTZ) AS TIMESTAMP)"  # UTC wall time (the session's zone)
     if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
         return f"CAST({quoted} AS TIMESTAMP)"
     if datetime_format is None:

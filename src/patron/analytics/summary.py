@@ -20,11 +20,17 @@ from patron.analytics import engine as eng
 from patron.analytics import frames
 from patron.analytics.frames import AnalyticsError
 
-# Period name -> (the unit date_trunc takes, its length in seconds).
-FREQUENCIES = {"D": ("day", 86_400), "W": ("week", 604_800), "h": ("hour", 3_600)}
+# Period name -> (its length in seconds, the shift that makes periods start where pandas starts them).
+# Periods are numbered from 1970-01-01 (a Thursday); weeks start on Monday, as pandas' "W" does.
+FREQUENCIES = {"D": (86_400, 0), "W": (604_800, 3 * 86_400), "h": (3_600, 0)}
+EPOCH = dt.datetime(1970, 1, 1)
 
 
-def _unit(freq: str, freq_multiplier) -> tuple[str, int]:
+def _period_number(when: dt.datetime, seconds: int, shift: int) -> int:
+    return int(((when - EPOCH).total_seconds() + shift) // seconds)
+
+
+def _unit(freq: str, freq_multiplier) -> tuple[int, int]:
     if freq == "H":
         freq = "h"
     if freq not in FREQUENCIES:
@@ -58,17 +64,20 @@ def _max_time(transactions, rows: str, engine: str, spark) -> dt.datetime:
     return eng.as_datetime(found, "last transaction")
 
 
-def _summary_sql(d: eng.Dialect, rows: str, unit: str, seconds: int, multiplier, end: dt.datetime, upto: str) -> str:
-    """SQL for the summary as of `end`, over the rows whose time satisfies `upto` (on column ts)."""
-    end_period = f"date_trunc('{unit}', {d.timestamp(end)})"
-    span = f"CAST({seconds} AS DOUBLE)"
+def _summary_sql(d: eng.Dialect, rows: str, seconds: int, shift: int, multiplier, end: dt.datetime, upto: str) -> str:
+    """SQL for the summary as of `end`, over the rows whose time satisfies `upto` (on columns ts and period).
+
+    Periods are whole numbers (days since 1970 for "D"), so grouping and differences are integer work.
+    """
+    last = _period_number(end, seconds, shift)
     return (
         f"WITH periods AS ("
-        f" SELECT customer_id, date_trunc('{unit}', ts) AS period, SUM(value) AS value FROM ({rows}) r"
-        f" WHERE {upto} GROUP BY customer_id, date_trunc('{unit}', ts))"
+        f" SELECT customer_id, period, SUM(value) AS value"
+        f" FROM (SELECT customer_id, ts, value, {d.period('ts', seconds, shift)} AS period FROM ({rows}) r) p"
+        f" WHERE {upto} AND period <= {last} GROUP BY customer_id, period)"
         f" SELECT customer_id, CAST(COUNT(*) - 1 AS DOUBLE) AS frequency,"
-        f" ({d.epoch('MAX(period)')} - {d.epoch('MIN(period)')}) / {span} / {float(multiplier)!r} AS recency,"
-        f" ({d.epoch(end_period)} - {d.epoch('MIN(period)')}) / {span} / {float(multiplier)!r} AS T,"
+        f" CAST(MAX(period) - MIN(period) AS DOUBLE) / {float(multiplier)!r} AS recency,"
+        f" CAST({last} - MIN(period) AS DOUBLE) / {float(multiplier)!r} AS T,"
         f" COALESCE((SUM(value) - min_by(value, period)) / NULLIF(COUNT(*) - 1, 0), 0) AS monetary_value"
         f" FROM periods GROUP BY customer_id"
     )
@@ -91,12 +100,11 @@ def rfm_summary(
     Returns a pandas DataFrame indexed by the customer id (named `customer_id_col`), sorted by it.
     Purchases after `observation_period_end` (default: the last purchase) are left out.
     """
-    unit, seconds = _unit(freq, freq_multiplier)
+    seconds, shift = _unit(freq, freq_multiplier)
     transactions = frames.materialize(transactions)
     d, rows = _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine)
     end = eng.as_datetime(observation_period_end, "observation_period_end") or _max_time(transactions, rows, engine, spark)
-    upto = f"date_trunc('{unit}', ts) <= date_trunc('{unit}', {d.timestamp(end)})"
-    sql = _summary_sql(d, rows, unit, seconds, freq_multiplier, end, upto) + " ORDER BY customer_id"
+    sql = _summary_sql(d, rows, seconds, shift, freq_multiplier, end, "1 = 1") + " ORDER BY customer_id"
     out = eng.run(engine, sql, {"transactions": transactions}, spark)
     return _finish(out, customer_id_col, ["frequency", "recency", "T"] + (["monetary_value"] if monetary_value_col else []))
 
@@ -121,7 +129,7 @@ def calibration_and_holdout(
     monetary_value_holdout (the mean value of the holdout purchases), as lifetimes'
     `calibration_and_holdout_data` defines them. Customers first seen in the holdout are not included.
     """
-    unit, seconds = _unit(freq, freq_multiplier)
+    seconds, shift = _unit(freq, freq_multiplier)
     transactions = frames.materialize(transactions)
     d, rows = _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine)
     calibration_end = eng.as_datetime(calibration_period_end, "calibration_period_end")
@@ -129,15 +137,12 @@ def calibration_and_holdout(
     if end <= calibration_end:
         raise AnalyticsError(f"observation_period_end ({end:%Y-%m-%d %H:%M}) must come after calibration_period_end ({calibration_end:%Y-%m-%d %H:%M})")
     cal_ts, end_ts = d.timestamp(calibration_end), d.timestamp(end)
-    calibration = _summary_sql(d, rows, unit, seconds, freq_multiplier, calibration_end, f"ts <= {cal_ts}")
+    calibration = _summary_sql(d, rows, seconds, shift, freq_multiplier, calibration_end, f"ts <= {cal_ts}")
     holdout = (
-        f"SELECT customer_id, CAST(COUNT(DISTINCT date_trunc('{unit}', ts)) AS DOUBLE) AS frequency_holdout,"
+        f"SELECT customer_id, CAST(COUNT(DISTINCT {d.period('ts', seconds, shift)}) AS DOUBLE) AS frequency_holdout,"
         f" AVG(value) AS monetary_value_holdout FROM ({rows}) r WHERE ts > {cal_ts} AND ts <= {end_ts} GROUP BY customer_id"
     )
-    periods = (
-        f"({d.epoch(f'date_trunc({chr(39)}{unit}{chr(39)}, {end_ts})')} - "
-        f"{d.epoch(f'date_trunc({chr(39)}{unit}{chr(39)}, {cal_ts})')}) / CAST({seconds} AS DOUBLE) / {float(freq_multiplier)!r}"
-    )
+    periods = repr((_period_number(end, seconds, shift) - _period_number(calibration_end, seconds, shift)) / float(freq_multiplier))
     sql = (
         f"WITH cal AS ({calibration}), hold AS ({holdout}) "
         f"SELECT cal.customer_id, cal.frequency AS frequency_cal, cal.recency AS recency_cal, cal.T AS T_cal,"
