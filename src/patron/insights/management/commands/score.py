@@ -18,6 +18,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
             return
+        if not result.customers:
+            self.stdout.write("no purchases yet: nothing to score")
+            return
         table = Table(title=f"Scored {result.customers:,} customers; {result.moved:,} changed segment")
         table.add_column("segment")
         table.add_column("customers", justify="right")
