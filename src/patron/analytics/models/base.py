@@ -106,6 +106,12 @@ class Model:
         params = np.exp(result.x)
         if not np.all(np.isfinite(params)) or not np.isfinite(result.fun):
             raise ModelError(f"{type(self).__name__} fit failed: the likelihood is not finite ({result.message})")
+        extreme = [f"{name}={value:.3g}" for name, value, log in zip(self.PARAMS, params, result.x) if abs(log) > 14]
+        if extreme:
+            raise ModelError(
+                f"{type(self).__name__} fit ran off to {', '.join(extreme)}: the data cannot pin the parameters down "
+                "(too few customers, or too few repeat purchases)"
+            )
         if not result.success and "ABNORMAL" not in str(result.message).upper():
             raise ModelError(f"{type(self).__name__} fit did not converge: {result.message}")
         gradient_norm = np.max(np.abs(_numeric_gradient(lambda p: np.dot(weights, self._log_likelihood(p, data)) / total, params) * params))
@@ -127,7 +133,8 @@ class Model:
         hessian = _numeric_hessian(total, params)
         try:
             covariance = np.linalg.inv(-hessian)
-            errors = np.sqrt(np.diag(covariance))
+            with np.errstate(invalid="ignore"):
+                errors = np.sqrt(np.diag(covariance))  # NaN where the likelihood is flat: not identified
         except np.linalg.LinAlgError:
             errors = np.full(len(params), np.nan)
         return {p: float(e) for p, e in zip(self.PARAMS, errors)}

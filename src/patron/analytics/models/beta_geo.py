@@ -109,3 +109,5 @@ def _check(columns) -> None:
         raise AnalyticsError("recency must lie between 0 and T for every customer")
     if np.any((x == 0) & (t != 0)):
         raise AnalyticsError("a customer with frequency 0 must have recency 0")
+    if not np.any(x > 0):
+        raise AnalyticsError("no customer has a repeat purchase: the model has nothing to learn the purchase rate from")

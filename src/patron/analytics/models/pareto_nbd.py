@@ -32,7 +32,12 @@ class ParetoNBD(Model):
 
     @staticmethod
     def _log_a0(params, x, t, T):
-        """log A0, the integral over the customer having died between t and T (the note's eq. 19)."""
+        """log A0, the integral over the customer having died between t and T (the note's eq. 19).
+
+        Each 2F1(r+s+x, b; r+s+x+1; z) is taken through Pfaff's transformation to
+        (1 - z)^-b 2F1(1, b; r+s+x+1; z / (z - 1)), whose value lies in (0, 1] for every history,
+        so heavy buyers (hundreds of purchases) neither overflow nor lose precision.
+        """
         r, alpha, s, beta = params
         if alpha >= beta:
             big, small, second = alpha, beta, s + 1
@@ -40,10 +45,16 @@ class ParetoNBD(Model):
             big, small, second = beta, alpha, r + x
         rsx = r + s + x
         gap = big - small
-        log_1 = np.log(hyp2f1(rsx, second, rsx + 1, gap / (big + t))) - rsx * np.log(big + t)
-        log_2 = np.log(hyp2f1(rsx, second, rsx + 1, gap / (big + T))) - rsx * np.log(big + T)
+
+        def log_term(age):
+            # log of 2F1(rsx, second; rsx + 1; gap / (big + age)) / (big + age)^rsx
+            return (second * (np.log(big + age) - np.log(small + age)) + np.log(hyp2f1(1, second, rsx + 1, -gap / (small + age)))
+                    - rsx * np.log(big + age))
+
+        log_1, log_2 = log_term(t), log_term(T)
         # log(exp(log_1) - exp(log_2)), with log_1 >= log_2
-        return log_1 + np.log1p(-np.exp(np.minimum(log_2 - log_1, 0)))
+        with np.errstate(divide="ignore"):
+            return log_1 + np.log1p(-np.exp(np.minimum(log_2 - log_1, 0)))
 
     def _log_likelihood(self, params, data):
         r, alpha, s, beta = params

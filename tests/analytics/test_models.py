@@ -1,0 +1,153 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from patron.analytics import AnalyticsError
+from patron.analytics.models import (
+    BetaGeo, BetaGeoBetaBinom, GammaGamma, ModelError, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeometric,
+)
+from tests.analytics.conftest import CDNOW
+
+DATA = CDNOW.parent
+
+
+@pytest.fixture(scope="module")
+def summary() -> pd.DataFrame:
+    return pd.read_csv(CDNOW / "cdnow_customers_summary.csv")
+
+
+def close(model, expected: dict, places: int = 3) -> None:
+    got = {k: round(v, places) for k, v in model.params.items()}
+    assert got == pytest.approx(expected, abs=1.01 * 10 ** -places), got
+
+
+def test_bg_nbd_reproduces_the_paper(summary):
+    model = BetaGeo().fit(summary=summary)
+    close(model, {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    assert round(model.log_likelihood, 1) == -9582.4
+    # Standard errors from the Hessian, as lifetimes reports them for CDNOW.
+    assert model.standard_errors == pytest.approx({"r": 0.0126, "alpha": 0.378, "a": 0.186, "b": 0.705}, rel=0.01)
+
+
+def test_pareto_nbd_reproduces_the_paper(summary):
+    model = ParetoNBD().fit(summary["frequency"], summary["recency"], summary["T"])
+    close(model, {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+    assert round(model.log_likelihood, 1) == -9595.0
+
+
+def test_mbg_nbd_reproduces_the_published_fit(summary):
+    close(ModifiedBetaGeo().fit(summary=summary), {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614})
+
+
+def test_gamma_gamma_reproduces_the_paper():
+    data = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
+    model = GammaGamma().fit(data["x"], data["zbar"])  # the 946 repeat buyers; the rest are left out
+    assert model.observations == 946
+    close(model, {"p": 6.25, "q": 3.74, "v": 15.44}, places=2)
+
+
+def test_bg_bb_reproduces_the_paper():
+    donations = pd.read_csv(CDNOW / "donations.csv")
+    model = BetaGeoBetaBinom().fit(summary=donations, weights=donations["weights"])
+    close(model, {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783})
+    assert model.observations == 11104
+
+
+def test_sbg_reproduces_the_paper():
+    survival = pd.read_csv(DATA / "sbg_survival.csv")
+    regular = ShiftedBetaGeometric().fit(survival["regular_pct_alive"][:8])  # years 0-7
+    high_end = ShiftedBetaGeometric().fit(survival["highend_pct_alive"][:8])
+    close(regular, {"alpha": 0.704, "beta": 1.182})
+    close(high_end, {"alpha": 0.668, "beta": 3.806})
+    # The fit projects years 8-12 it never saw to within 1.5 points (the paper's figure 3).
+    projected = 100 * regular.survival(np.arange(8, 13))
+    assert np.abs(projected - survival["regular_pct_alive"][8:].to_numpy()).max() < 1.5
+    assert regular.retention(1) == pytest.approx(regular.survival(1)) and regular.retention(5) > regular.retention(2)
+    assert high_end.expected_remaining_lifetime(0, 0.1) > regular.expected_remaining_lifetime(0, 0.1) > 0
+
+
+def test_distributions_are_consistent_with_their_means(summary):
+    for model in (BetaGeo().fit(summary=summary), ModifiedBetaGeo().fit(summary=summary), ParetoNBD().fit(summary=summary)):
+        n = np.arange(400)
+        p = model.probability_of_purchases(n, 39.0)
+        assert p.sum() == pytest.approx(1, abs=1e-9) and (p >= 0).all()
+        assert p @ n == pytest.approx(model.expected_purchases_new(39.0), rel=1e-6), type(model).__name__
+    bgbb = BetaGeoBetaBinom({"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8})
+    p = bgbb.probability_of_purchases(np.arange(7), 6)
+    assert p.sum() == pytest.approx(1) and p @ np.arange(7) == pytest.approx(bgbb.expected_purchases_new(6))
+
+
+def test_heavy_buyers_stay_finite(summary):
+    heavy = pd.DataFrame({"frequency": [500, 800, 300], "recency": [38, 38.5, 30], "T": [38.86] * 3})
+    data = pd.concat([summary[["frequency", "recency", "T"]], heavy])
+    for model in (BetaGeo(), ModifiedBetaGeo(), ParetoNBD()):
+        model.fit(summary=data)
+        alive = model.probability_alive(heavy["frequency"], heavy["recency"], heavy["T"])
+        expected = model.expected_purchases(10, heavy["frequency"], heavy["recency"], heavy["T"])
+        assert np.isfinite(alive).all() and np.isfinite(expected).all(), type(model).__name__
+        assert alive[1] > alive[2] and expected[1] > 50  # 800 purchases, the last a moment ago: alive and busy
+
+
+def test_weights_are_the_same_as_repeated_rows(summary):
+    rows = summary[["frequency", "recency", "T"]].head(600)
+    expanded = pd.concat([rows, rows.head(100)])
+    weights = np.r_[np.full(100, 2.0), np.ones(500)]
+    by_weight = BetaGeo().fit(summary=rows, weights=weights)
+    by_rows = BetaGeo().fit(summary=expanded)
+    assert by_weight.params == pytest.approx(by_rows.params, rel=1e-5)
+    assert by_weight.observations == by_rows.observations == 700
+
+
+def test_saved_and_loaded_as_plain_data(summary):
+    model = ParetoNBD().fit(summary=summary)
+    saved = json.loads(json.dumps(model.to_dict()))
+    loaded = ParetoNBD.from_dict(saved)
+    assert loaded.params == model.params and loaded.log_likelihood == model.log_likelihood
+    assert loaded.probability_alive(2, 30.43, 38.86) == model.probability_alive(2, 30.43, 38.86)
+    with pytest.raises(ModelError, match="for 'ParetoNBD', not BetaGeo"):
+        BetaGeo.from_dict(saved)
+    with pytest.raises(ModelError, match="missing b"):
+        BetaGeo({"r": 1, "alpha": 1, "a": 1})
+
+
+def test_bad_data_and_failed_fits_raise_clear_errors(summary):
+    with pytest.raises(ModelError, match="no parameters yet"):
+        BetaGeo().probability_alive(1, 1, 2)
+    with pytest.raises(AnalyticsError, match="recency must lie between 0 and T"):
+        BetaGeo().fit([1], [5], [3])
+    with pytest.raises(AnalyticsError, match="no customer has a repeat purchase"):
+        BetaGeo().fit(np.zeros(50), np.zeros(50), np.full(50, 30.0))
+    with pytest.raises(AnalyticsError, match="no column 'T'"):
+        BetaGeo().fit(summary=summary.drop(columns="T"))
+    with pytest.raises(ModelError, match="cannot pin the parameters down"):
+        BetaGeo().fit([1, 0], [1, 0], [1, 1])
+    with pytest.raises(AnalyticsError, match="repeat purchases"):
+        GammaGamma().fit([0, 0], [0, 0])
+
+
+def test_clv_discounts_monthly_expected_value(summary):
+    spend = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
+    purchases = BetaGeo().fit(summary=summary)
+    values = GammaGamma().fit(spend["x"], spend["zbar"])
+    args = (purchases, spend["x"], spend["t_x"], spend["T"], spend["zbar"])
+    clv = values.clv(*args, months=12, discount_rate=0.01, time_unit_days=7)
+    undiscounted = values.clv(*args, months=12, discount_rate=0.0, time_unit_days=7)
+    plain = purchases.expected_purchases(12 * 30 / 7, spend["x"], spend["t_x"], spend["T"]) * values.expected_average_value(spend["x"], spend["zbar"])
+    assert np.allclose(undiscounted, plain) and (clv < undiscounted + 1e-12).all() and (clv >= 0).all()
+    assert clv[spend["x"] > 5].mean() > clv[spend["x"] == 0].mean()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 50), st.floats(0, 1), st.floats(1, 100), st.floats(0.1, 50))
+def test_predictions_are_probabilities_and_grow_with_time(x, share, T, t):
+    recency = 0.0 if x == 0 else share * T
+    for model in (BetaGeo({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}), ModifiedBetaGeo({"r": 0.52, "alpha": 6.2, "a": 0.89, "b": 1.6}),
+                  ParetoNBD({"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7})):
+        alive = model.probability_alive(x, recency, T)
+        assert 0 <= alive <= 1
+        sooner, later = model.expected_purchases(t, x, recency, T), model.expected_purchases(2 * t, x, recency, T)
+        assert 0 <= sooner <= later
