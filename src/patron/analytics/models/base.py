@@ -78,6 +78,21 @@ class Model:
     def _log_likelihood(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
 
+    def _prepare(self, data: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, Any]:
+        """A model may precompute what stays fixed during a fit (distinct values, index arrays)."""
+        return data
+
+    def _total(self, params: np.ndarray, data, weights: np.ndarray, with_gradient: bool):
+        """The weighted total log-likelihood and, when asked and known, its gradient in the natural parameters."""
+        total = float(np.dot(weights, self._log_likelihood(params, data)))
+        if not with_gradient:
+            return total, None
+        grad = self._gradient(params, data)
+        return total, (None if grad is None else weights @ grad)
+
+    def _has_gradient(self) -> bool:
+        return type(self)._gradient is not Model._gradient or type(self)._total is not Model._total
+
     def _initial(self, data: dict[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         return np.ones(len(self.PARAMS))
 
@@ -85,21 +100,20 @@ class Model:
         data, weights = compress(columns, weights)
         if not len(weights):
             raise ModelError(f"{type(self).__name__}.fit needs at least one customer")
-        self.observations = int(weights.sum())
-        total = weights.sum()
+        self.observations = int(round(weights.sum()))
         start = (np.array([initial_params[p] for p in self.PARAMS]) if initial_params
                  else self._initial(data, weights))
+        data = self._prepare(data, weights)
+        scale = weights.sum()
+        analytic = self._has_gradient()
 
         def objective(log_params: np.ndarray):
             params = np.exp(log_params)
-            ll = self._log_likelihood(params, data)
-            value = -np.dot(weights, ll) / total
-            grad = self._gradient(params, data)
-            if grad is None:
-                return value
-            return value, -(weights @ grad) * params / total
+            value, grad = self._total(params, data, weights, analytic)
+            if not analytic:
+                return -value / scale
+            return -value / scale, -grad * params / scale
 
-        analytic = self._gradient(start, data) is not None
         with np.errstate(all="ignore"):
             result = optimize.minimize(objective, np.log(start), jac=analytic, method="L-BFGS-B",
                                        options={"maxiter": 2000, "ftol": tol * 1e-3, "gtol": 1e-9})
@@ -112,29 +126,53 @@ class Model:
                 f"{type(self).__name__} fit ran off to {', '.join(extreme)}: the data cannot pin the parameters down "
                 "(too few customers, or too few repeat purchases)"
             )
-        if not result.success and "ABNORMAL" not in str(result.message).upper():
-            raise ModelError(f"{type(self).__name__} fit did not converge: {result.message}")
-        gradient_norm = np.max(np.abs(_numeric_gradient(lambda p: np.dot(weights, self._log_likelihood(p, data)) / total, params) * params))
+        if analytic:
+            gradient = -np.asarray(result.jac) * scale / params  # the optimiser's last gradient, in natural parameters
+        else:
+            with np.errstate(all="ignore"):
+                gradient = self._gradient_of(params, data, weights)
+        gradient_norm = np.max(np.abs(gradient * params)) / scale
         if not np.isfinite(gradient_norm) or gradient_norm > 1e-3:
             raise ModelError(
-                f"{type(self).__name__} fit did not converge (largest scaled gradient {gradient_norm:.2g}); "
+                f"{type(self).__name__} fit did not converge (largest scaled gradient {gradient_norm:.2g}; {result.message}); "
                 "try other initial_params or check the data"
             )
         self.params = dict(zip(self.PARAMS, params.tolist()))
-        self.log_likelihood = float(np.dot(weights, self._log_likelihood(params, data)))
-        self.standard_errors = self._standard_errors(params, data, weights)
+        self.log_likelihood = float(-result.fun * scale)
+        with np.errstate(all="ignore"):
+            self.standard_errors = self._standard_errors(params, data, weights, gradient if analytic else None)
+        # A standard error ten times the estimate (or none at all) means the likelihood is flat there.
+        flat = [name for name, error in self.standard_errors.items() if not np.isfinite(error) or error > 10 * self.params[name]]
+        if flat:
+            self.params = None
+            raise ModelError(
+                f"{type(self).__name__}: the likelihood is flat in {', '.join(flat)}, so the data cannot pin the parameters "
+                "down (too few customers, or too few repeat purchases)"
+            )
         return self
 
-    def _standard_errors(self, params: np.ndarray, data, weights) -> dict[str, float]:
-        """From the inverse of the observed information (the negative Hessian of the total log-likelihood)."""
-        def total(p):
-            return np.dot(weights, self._log_likelihood(p, data))
+    def _gradient_of(self, params: np.ndarray, data, weights) -> np.ndarray:
+        if self._has_gradient():
+            return self._total(params, data, weights, True)[1]
+        return _numeric_gradient(lambda p: self._total(p, data, weights, False)[0], params)
 
-        hessian = _numeric_hessian(total, params)
+    def _standard_errors(self, params: np.ndarray, data, weights, gradient=None) -> dict[str, float]:
+        """From the inverse of the observed information (the negative Hessian of the total log-likelihood)."""
+        if gradient is not None:
+            # Forward differences of the analytic gradient, from the one known at the optimum.
+            columns = []
+            for i in range(len(params)):
+                h = 1e-6 * params[i]
+                step = params.copy()
+                step[i] += h
+                columns.append((self._gradient_of(step, data, weights) - gradient) / h)
+            hessian = np.column_stack(columns)
+            hessian = (hessian + hessian.T) / 2
+        else:
+            hessian = _numeric_hessian(lambda p: self._total(p, data, weights, False)[0], params)
         try:
             covariance = np.linalg.inv(-hessian)
-            with np.errstate(invalid="ignore"):
-                errors = np.sqrt(np.diag(covariance))  # NaN where the likelihood is flat: not identified
+            errors = np.sqrt(np.diag(covariance))  # NaN where the likelihood is flat: not identified
         except np.linalg.LinAlgError:
             errors = np.full(len(params), np.nan)
         return {p: float(e) for p, e in zip(self.PARAMS, errors)}
@@ -142,21 +180,22 @@ class Model:
 
 def compress(columns: dict[str, Any], weights=None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Identical rows once, with their weights summed: what makes a fit on a million customers cheap."""
-    frame = pd.DataFrame({name: np.asarray(values, dtype=float) for name, values in columns.items()})
-    lengths = {len(frame)}
-    if weights is None:
-        frame["__w"] = 1.0
-    else:
+    arrays = {name: np.asarray(values, dtype=float) for name, values in columns.items()}
+    lengths = {len(a) for a in arrays.values()}
+    if weights is not None:
         weights = np.asarray(weights, dtype=float)
         lengths.add(len(weights))
-        frame["__w"] = weights
     if len(lengths) > 1:
         raise AnalyticsError("the columns and weights given to fit() must have the same length")
-    if frame.isna().any().any():
-        bad = [c for c in frame.columns if frame[c].isna().any()]
-        raise AnalyticsError(f"fit() got missing values in {', '.join(c.replace('__w', 'weights') for c in bad)}")
-    grouped = frame.groupby(list(columns), sort=False, as_index=False)["__w"].sum()
-    return {name: grouped[name].to_numpy() for name in columns}, grouped["__w"].to_numpy()
+    bad = [name for name, a in arrays.items() if np.isnan(a).any()]
+    if weights is not None and np.isnan(weights).any():
+        bad.append("weights")
+    if bad:
+        raise AnalyticsError(f"fit() got missing values in {', '.join(bad)}")
+    codes, values = group_codes(*arrays.values())
+    weights = np.ones(len(codes)) if weights is None else weights
+    summed = np.bincount(codes, weights=weights, minlength=len(values[0]) if values else 0)
+    return dict(zip(arrays, values)), summed
 
 
 def _numeric_gradient(f, x: np.ndarray) -> np.ndarray:
@@ -168,6 +207,20 @@ def _numeric_gradient(f, x: np.ndarray) -> np.ndarray:
         down[i] -= h
         grad[i] = (f(up) - f(down)) / (2 * h)
     return grad
+
+
+def group_codes(*arrays: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Codes of the distinct rows of the given columns and those rows' values: evaluate once per row kind."""
+    if not arrays or not len(arrays[0]):
+        return np.zeros(0, dtype=np.int64), [np.asarray(a)[:0] for a in arrays]
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    for array in arrays:
+        codes, uniques = pd.factorize(array)
+        key = key * (len(uniques) + 1) + codes  # mixed radix: distinct per combination (re-factorised below)
+        key = pd.factorize(key)[0]
+    first = np.zeros(key.max() + 1, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key))[::-1]
+    return key, [np.asarray(a)[first] for a in arrays]
 
 
 def _numeric_hessian(f, x: np.ndarray) -> np.ndarray:

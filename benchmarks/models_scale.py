@@ -1,0 +1,122 @@
+"""Fitting and scoring on 1M customers: Patron's models against lifetimes, in the same run.
+
+    python benchmarks/models_scale.py [--lifetimes-python /path/to/python-with-lifetimes]
+
+The customers are 1M histories drawn from a BG/NBD process in days with the CDNOW estimates
+(r 0.243, alpha 30.9 days, a 0.793, b 2.426; ages up to two years) and Gamma-Gamma spend (p 6.25,
+q 3.74, v 15.44), summarised as whole days: what a daily rfm_summary of a real shop looks like. Timed: the BG/NBD fit; the Gamma-Gamma fit plus a 12-month CLV of the repeat buyers;
+scoring every customer (P(alive), expected purchases in 90 and 365 days, CLV). lifetimes 0.11.3
+runs in an interpreter of its own (it pins old libraries), on the same summary file, timed around
+each call; its parameters are compared with Patron's.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from patron.analytics.models import BetaGeo, GammaGamma  # noqa: E402
+
+LIFETIMES = """
+import json, sys, time, pandas as pd
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+s = pd.read_parquet(sys.argv[1])
+out = {}
+start = time.perf_counter()
+bg = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+out["bgnbd_fit_s"] = time.perf_counter() - start
+out["bgnbd"] = {k: float(v) for k, v in bg.params_.items()}
+repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
+start = time.perf_counter()
+gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+clv = gg.customer_lifetime_value(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], time=12, discount_rate=0.01, freq="D")
+out["gg_clv_s"] = time.perf_counter() - start
+out["gg"] = {k: float(v) for k, v in gg.params_.items()}
+out["clv_sum"] = float(clv.sum())
+out["repeat_buyers"] = len(repeat)
+start = time.perf_counter()
+alive = bg.conditional_probability_alive(s["frequency"], s["recency"], s["T"])
+e90 = bg.conditional_expected_number_of_purchases_up_to_time(90, s["frequency"], s["recency"], s["T"])
+out["score_s"] = time.perf_counter() - start
+print(json.dumps(out))
+"""
+
+
+def simulate(customers: int, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(0.243, 1 / 30.9, customers)
+    drop = rng.beta(0.793, 2.426, customers)
+    age = rng.uniform(1, 730, customers)
+    count, last, clock = np.zeros(customers), np.zeros(customers), np.zeros(customers)
+    alive = np.ones(customers, dtype=bool)
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        clock[idx] += rng.exponential(1 / np.maximum(rate[idx], 1e-12))
+        bought = clock[idx] <= age[idx]
+        done = idx[~bought]
+        alive[done] = False
+        buyers = idx[bought]
+        count[buyers] += 1
+        last[buyers] = clock[buyers]
+        alive[buyers[rng.random(len(buyers)) < drop[buyers]]] = False
+    nu = rng.gamma(3.74, 1 / 15.44, customers)
+    spend = np.where(count > 0, rng.gamma(6.25 * np.maximum(count, 1), 1 / nu) / np.maximum(count, 1), 0.0)
+    T = np.floor(age)
+    return pd.DataFrame({"frequency": count, "recency": np.minimum(np.floor(last), T), "T": T, "monetary_value": np.round(spend, 2)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lifetimes-python")
+    args = parser.parse_args()
+    summary_path = Path(__file__).parent / "out" / "bgnbd_customers_1m.parquet"
+    if not summary_path.exists():
+        summary_path.parent.mkdir(exist_ok=True)
+        simulate(1_000_000).to_parquet(summary_path)
+    s = pd.read_parquet(summary_path)
+    report = {"customers": len(s)}
+
+    start = time.perf_counter()
+    bg = BetaGeo().fit(summary=s)
+    report["bgnbd_fit_s"] = round(time.perf_counter() - start, 3)
+    report["bgnbd"] = {k: round(v, 5) for k, v in bg.params.items()}
+
+    repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
+    start = time.perf_counter()
+    gg = GammaGamma().fit(summary=repeat)
+    clv = gg.clv(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], months=12, discount_rate=0.01)
+    report["gg_clv_s"] = round(time.perf_counter() - start, 3)
+    report["gg"] = {k: round(v, 5) for k, v in gg.params.items()}
+    report["repeat_buyers"] = len(repeat)
+    report["clv_sum"] = round(float(clv.sum()), 2)
+
+    start = time.perf_counter()
+    x, t, T, m = (s[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
+    bg.probability_alive(x, t, T)
+    bg.expected_purchases(90, x, t, T)
+    bg.expected_purchases(365, x, t, T)
+    gg.clv(bg, x, t, T, m, months=12, discount_rate=0.01)
+    report["score_1m_s"] = round(time.perf_counter() - start, 3)
+
+    if args.lifetimes_python:
+        done = subprocess.run([args.lifetimes_python, "-c", LIFETIMES, str(summary_path)], capture_output=True, text=True)
+        if done.returncode:
+            report["lifetimes_error"] = done.stderr.strip().splitlines()[-1]
+        else:
+            theirs = json.loads(done.stdout)
+            report["lifetimes"] = theirs
+            report["bgnbd_speedup"] = round(theirs["bgnbd_fit_s"] / report["bgnbd_fit_s"], 1)
+            report["gg_clv_speedup"] = round(theirs["gg_clv_s"] / report["gg_clv_s"], 1)
+            report["bgnbd_max_param_difference"] = max(abs(theirs["bgnbd"][k] - bg.params[k]) for k in bg.params)
+            report["gg_max_param_difference"] = max(abs(theirs["gg"][k] - gg.params[k]) for k in gg.params)
+            report["clv_sum_relative_difference"] = abs(theirs["clv_sum"] - float(clv.sum())) / abs(theirs["clv_sum"])
+    print(json.dumps(report, indent=2, default=float))
+
+
+if __name__ == "__main__":
+    main()
