@@ -25,6 +25,7 @@ class ModelError(AnalyticsError):
 class Model:
     PARAMS: ClassVar[tuple[str, ...]] = ()
     _columns: ClassVar[tuple[str, ...]] = ()
+    _compress: ClassVar[bool] = True  # False where rows rarely repeat (amounts of money)
 
     def __init__(self, params: dict[str, float] | None = None):
         self.params: dict[str, float] | None = None
@@ -71,6 +72,14 @@ class Model:
         shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return f"{type(self).__name__}({shown}, log_likelihood={self.log_likelihood:.2f})" if self.log_likelihood else f"{type(self).__name__}({shown})"
 
+    def expected_purchases_at(self, horizons, frequency, recency, T) -> np.ndarray:
+        """Expected purchases by each horizon, one row per horizon (models may compute this faster)."""
+        return np.array([self.expected_purchases(h, frequency, recency, T) for h in horizons])
+
+    def expected_purchases_combined(self, horizons, coefficients, frequency, recency, T) -> np.ndarray:
+        """sum_i coefficients[i] x expected purchases by horizons[i], per customer (a discounted CLV is one)."""
+        return np.tensordot(np.asarray(coefficients, dtype=float), self.expected_purchases_at(horizons, frequency, recency, T), axes=1)
+
     # -- fitting ----------------------------------------------------------------------------
     def _gradient(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray | None:
         return None
@@ -97,7 +106,13 @@ class Model:
         return np.ones(len(self.PARAMS))
 
     def _fit(self, columns: dict[str, Any], weights=None, initial_params: dict[str, float] | None = None, tol: float = 1e-10):
-        data, weights = compress(columns, weights)
+        if self._compress:
+            data, weights = compress(columns, weights)
+        else:
+            data = {name: np.asarray(values, dtype=float) for name, values in columns.items()}
+            weights = np.ones(len(next(iter(data.values())))) if weights is None else np.asarray(weights, dtype=float)
+            if any(np.isnan(a).any() for a in data.values()) or np.isnan(weights).any():
+                raise AnalyticsError("fit() got missing values")
         if not len(weights):
             raise ModelError(f"{type(self).__name__}.fit needs at least one customer")
         self.observations = int(round(weights.sum()))
@@ -106,17 +121,7 @@ class Model:
         data = self._prepare(data, weights)
         scale = weights.sum()
         analytic = self._has_gradient()
-
-        def objective(log_params: np.ndarray):
-            params = np.exp(log_params)
-            value, grad = self._total(params, data, weights, analytic)
-            if not analytic:
-                return -value / scale
-            return -value / scale, -grad * params / scale
-
-        with np.errstate(all="ignore"):
-            result = optimize.minimize(objective, np.log(start), jac=analytic, method="L-BFGS-B",
-                                       options={"maxiter": 2000, "ftol": tol * 1e-3, "gtol": 1e-9})
+        result = self._optimise(data, weights, start, tol)
         params = np.exp(result.x)
         if not np.all(np.isfinite(params)) or not np.isfinite(result.fun):
             raise ModelError(f"{type(self).__name__} fit failed: the likelihood is not finite ({result.message})")
@@ -150,6 +155,21 @@ class Model:
                 "down (too few customers, or too few repeat purchases)"
             )
         return self
+
+    def _optimise(self, data, weights: np.ndarray, start: np.ndarray, tol: float):
+        scale = weights.sum()
+        analytic = self._has_gradient()
+
+        def objective(log_params: np.ndarray):
+            params = np.exp(log_params)
+            value, grad = self._total(params, data, weights, analytic)
+            if not analytic:
+                return -value / scale
+            return -value / scale, -grad * params / scale
+
+        with np.errstate(all="ignore"):
+            return optimize.minimize(objective, np.log(start), jac=analytic, method="L-BFGS-B",
+                                     options={"maxiter": 2000, "ftol": tol * 1e-3, "gtol": 1e-9})
 
     def _gradient_of(self, params: np.ndarray, data, weights) -> np.ndarray:
         if self._has_gradient():

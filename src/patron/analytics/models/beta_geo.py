@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from patron.analytics.models.base import Model, as_arrays, summary_columns
+from patron.analytics.models.base import Model, as_arrays, group_codes, summary_columns
 
 
 class BetaGeo(Model):
@@ -58,43 +58,45 @@ class BetaGeo(Model):
         return np.column_stack([d_r, d_alpha, d_a, d_b])
 
     def _prepare(self, data, weights):
-        """Distinct frequencies, recencies and ages with each row's index into them: the special
-        functions are then evaluated a few hundred times per step, not once per customer."""
+        """Distinct frequencies, recencies and ages with each row's index into them, and the sums over
+        customers that do not involve the parameters: a step then evaluates the special functions a few
+        hundred times and touches each customer row a handful of times."""
         prepared = dict(data)
         for name in ("frequency", "recency", "T"):
             prepared[name + "_values"], prepared[name + "_index"] = np.unique(data[name], return_inverse=True)
-        ux = prepared["frequency_values"]
+        ux, uT = prepared["frequency_values"], prepared["T_values"]
         prepared["weight_by_x"] = np.bincount(prepared["frequency_index"], weights=weights, minlength=len(ux))
+        prepared["weight_by_T"] = np.bincount(prepared["T_index"], weights=weights, minlength=len(uT))
+        prepared["xweight_by_T"] = np.bincount(prepared["T_index"], weights=weights * data["frequency"], minlength=len(uT))
         return prepared
 
     def _total(self, params, data, weights, with_gradient):
         if "frequency_values" not in data:
             return super()._total(params, data, weights, with_gradient)
         r, alpha, a, b = params
-        ux, ix = data["frequency_values"], data["frequency_index"]
-        x = data["frequency"]
-        log_T = np.log(alpha + data["T_values"])[data["T_index"]]
-        log_t = np.log(alpha + data["recency_values"])[data["recency_index"]]
+        ux, ix, x = data["frequency_values"], data["frequency_index"], data["frequency"]
+        w_x, w_T, xw_T = data["weight_by_x"], data["weight_by_T"], data["xweight_by_T"]
+        log_T_values = np.log(alpha + data["T_values"])
+        log_T = log_T_values[data["T_index"]]
+        log_gap = log_T - np.log(alpha + data["recency_values"])[data["recency_index"]]
         repeat = ux > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             drop_x = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + ux - 1, 1)), -np.inf)
-        by_x = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b)
         rx = r + x
-        a3 = -rx * log_T
-        a4 = drop_x[ix] - rx * log_t
-        # log(exp(a3) + exp(a4)) and the share of the a4 term, from one exp and one log1p
-        gap = a4 - a3
+        # LL = A1 + A2 + A3 + softplus(A4 - A3); A3 = -(r + x) log(alpha + T) is summed by distinct T.
+        gap = drop_x[ix] + rx * log_gap
         small = np.exp(-np.abs(gap))
-        both = np.maximum(a3, a4) + np.log1p(small)
-        w_x = data["weight_by_x"]
-        total = float(w_x @ by_x + weights @ both)
+        softplus = np.maximum(gap, 0) + np.log1p(small)
+        by_x = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b)
+        total = float(w_x @ by_x - log_T_values @ (r * w_T + xw_T) + weights @ softplus)
         if not with_gradient:
             return total, None
-        share = np.where(gap > 0, 1, small) / (1 + small)
-        ws, wr = weights * share, weights * (1 - share)
-        d_r = w_x @ (digamma(r + ux) - digamma(r) + np.log(alpha)) - wr @ log_T - ws @ log_t
-        d_alpha = w_x.sum() * r / alpha - (wr * rx) @ (1 / (alpha + data["T_values"]))[data["T_index"]] \
-            - (ws * rx) @ (1 / (alpha + data["recency_values"]))[data["recency_index"]]
+        share = np.where(gap > 0, 1, small) / (1 + small)  # the weight of "dropped out after the last purchase"
+        ws = weights * share
+        inverse_T = (1 / (alpha + data["T_values"]))
+        d_r = w_x @ (digamma(r + ux) - digamma(r) + np.log(alpha)) - log_T_values @ w_T + ws @ log_gap
+        d_alpha = (w_x.sum() * r / alpha - inverse_T @ (r * w_T + xw_T)
+                   + (ws * rx) @ (inverse_T[data["T_index"]] - (1 / (alpha + data["recency_values"]))[data["recency_index"]]))
         share_by_x = np.bincount(ix, weights=ws, minlength=len(ux))
         with np.errstate(divide="ignore", invalid="ignore"):
             inverse_bx = np.where(repeat, 1 / np.where(repeat, b + ux - 1, 1), 0.0)
@@ -119,12 +121,33 @@ class BetaGeo(Model):
 
     def expected_purchases(self, t, frequency, recency, T):
         """Purchases in the next t units of a customer with this history."""
+        t = np.asarray(t, dtype=float)
+        if t.ndim == 0:
+            return self.expected_purchases_at([float(t)], frequency, recency, T)[0]
         r, alpha, a, b = self._require_fit()
         t, x, tx, T = as_arrays(t, frequency, recency, T)
+        return self._expected_given_alive(t, x, T) * self.probability_alive(x, tx, T)
+
+    def expected_purchases_at(self, horizons, frequency, recency, T) -> np.ndarray:
+        """Expected purchases by each horizon (one row per horizon): the hypergeometric term depends
+        only on (frequency, T), so it is evaluated once per distinct pair, not once per customer."""
+        x, tx, T = np.broadcast_arrays(*as_arrays(frequency, recency, T))
+        alive = self.probability_alive(x, tx, T)
+        codes, (ux, uT) = group_codes(x.ravel(), T.ravel())
+        rows = [self._expected_given_alive(float(h), ux, uT)[codes].reshape(x.shape) * alive for h in horizons]
+        return np.array(rows)
+
+    def expected_purchases_combined(self, horizons, coefficients, frequency, recency, T) -> np.ndarray:
+        x, tx, T = np.broadcast_arrays(*as_arrays(frequency, recency, T))
+        codes, (ux, uT) = group_codes(x.ravel(), T.ravel())
+        combined = sum(c * self._expected_given_alive(float(h), ux, uT) for h, c in zip(horizons, coefficients))
+        return combined[codes].reshape(x.shape) * self.probability_alive(x, tx, T)
+
+    def _expected_given_alive(self, t, x, T):
+        r, alpha, a, b = self._require_fit()
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
-        tail = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-        return head * tail * self.probability_alive(x, tx, T)
+        return head * (1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(r + x, b + x, a + b + x - 1, z))
 
     def probability_of_purchases(self, n, t):
         """P(a new customer makes exactly n purchases in their first t units)."""

@@ -20,6 +20,7 @@ DAYS_PER_MONTH = 30  # lifetimes' convention, kept so that CLV figures carry ove
 class GammaGamma(Model):
     PARAMS = ("p", "q", "v")
     _columns = ("frequency", "monetary_value")
+    _compress = False
 
     def fit(self, frequency=None, monetary_value=None, *, summary: pd.DataFrame | None = None, weights=None,
             initial_params: dict | None = None) -> GammaGamma:
@@ -50,6 +51,31 @@ class GammaGamma(Model):
         d_v = q / v - (p * x + q) / (v + x * m)
         return np.column_stack([d_p, d_q, d_v])
 
+    def _prepare(self, data, weights):
+        """What stays fixed during the fit, down to the sums over customers that do not involve the parameters."""
+        x, m = data["frequency"], data["monetary_value"]
+        ux, ix = np.unique(x, return_inverse=True)
+        xw = x * weights
+        return {**data, "x_values": ux, "weight_by_x": np.bincount(ix, weights=weights, minlength=len(ux)), "xw": xw,
+                "x_m": x * m, "xw_log_mx": float(xw @ (np.log(m) + np.log(x))), "w_log_m": float(weights @ np.log(m))}
+
+    def _total(self, params, data, weights, with_gradient):
+        if "x_values" not in data:
+            return super()._total(params, data, weights, with_gradient)
+        p, q, v = params
+        ux, w_x, xw = data["x_values"], data["weight_by_x"], data["xw"]
+        log_vxm = np.log(v + data["x_m"])
+        xw_log_vxm, w_log_vxm = float(xw @ log_vxm), float(weights @ log_vxm)
+        by_x = gammaln(p * ux + q) - gammaln(p * ux) - gammaln(q) + q * np.log(v)
+        total = float(w_x @ by_x) + p * data["xw_log_mx"] - data["w_log_m"] - p * xw_log_vxm - q * w_log_vxm
+        if not with_gradient:
+            return total, None
+        inverse = 1 / (v + data["x_m"])
+        d_p = (w_x * ux) @ (digamma(p * ux + q) - digamma(p * ux)) + data["xw_log_mx"] - xw_log_vxm
+        d_q = w_x @ (digamma(p * ux + q) - digamma(q) + np.log(v)) - w_log_vxm
+        d_v = weights.sum() * q / v - p * float(xw @ inverse) - q * float(weights @ inverse)
+        return total, np.array([d_p, d_q, d_v])
+
     def expected_average_value(self, frequency, monetary_value):
         """The expected value of a customer's future purchases, given their repeat purchases so far."""
         p, q, v = self._require_fit()
@@ -68,10 +94,8 @@ class GammaGamma(Model):
         value = self.expected_average_value(frequency, monetary_value)
         x, t, T = as_arrays(frequency, recency, T)
         month = DAYS_PER_MONTH / time_unit_days
-        total = np.zeros(np.broadcast(x, t, T).shape)
-        previous = np.zeros_like(total)
-        for i in range(1, months + 1):
-            cumulative = transaction_model.expected_purchases(i * month, x, t, T)
-            total = total + (cumulative - previous) * value / (1 + discount_rate) ** i
-            previous = cumulative
-        return total
+        # sum_i d_i (E_i - E_(i-1)) = sum_i E_i (d_i - d_(i+1)) + d_n E_n, with E_0 = 0
+        discount = (1 + discount_rate) ** -np.arange(1, months + 1, dtype=float)
+        coefficients = discount - np.append(discount[1:], 0.0)
+        horizons = [i * month for i in range(1, months + 1)]
+        return transaction_model.expected_purchases_combined(horizons, coefficients, x, t, T) * value
