@@ -100,3 +100,51 @@ def test_scores_are_stored_and_segment_moves_recorded():
     assert services.refresh_scores(now=at("2025-07-01")).moved == 0
     summary = patron("score")
     assert "Scored 10 customers" in summary and "loyalty matrix" in summary
+
+
+def test_score_stores_the_models_predictions(write_csv, tmp_path):
+    import numpy as np
+
+    from patron.imports import kinds
+    from patron.imports.runner import run_import
+    from patron.insights.models import ModelFit
+
+    rng = np.random.default_rng(3)
+    customers, orders = [], []
+    for i in range(400):  # a BG/NBD shop: purchases at each customer's own rate, dropping out after any of them
+        customers.append([f"c{i}"])
+        day, rate, drop, k = float(rng.integers(0, 300)), rng.gamma(1.0, 1 / 30), rng.beta(1, 3), 0
+        nu = rng.gamma(4, 1 / 100)  # each customer's own typical spend (Gamma-Gamma)
+        while day < 540:
+            orders.append([f"o{i}-{k}", f"c{i}", (at("2024-01-01") + dt.timedelta(days=day)).isoformat(), f"{rng.gamma(6, 1 / nu):.2f}"])
+            k += 1
+            if rng.random() < drop:
+                break
+            day += rng.exponential(1 / rate)
+    # Two customers with the same three purchases, one of whom stopped a year before the other.
+    for who, last in (("steady", "2025-06-20"), ("gone", "2024-06-20")):
+        customers.append([who])
+        orders += [[f"{who}-{k}", who, day, "30"] for k, day in enumerate(["2024-01-10", "2024-03-10", last])]
+    run_import(kinds()["customers"], write_csv("c.csv", ["external_id"], customers))
+    run_import(kinds()["orders"], write_csv("o.csv", ["external_id", "customer_external_id", "placed_at", "total"], orders))
+    result = services.refresh_scores(now=at("2025-07-01"))
+    assert result.model_fit, result.model_note
+    fit = ModelFit.objects.get(pk=result.model_fit)
+    assert fit.purchases["model"] == "BetaGeo" and set(fit.purchases["params"]) == {"r", "alpha", "a", "b"}
+    assert fit.spend is not None, fit.note
+    assert fit.spend["model"] == "GammaGamma" and fit.customers == result.customers
+    scores = CustomerScore.objects.filter(model_fit=fit)
+    assert scores.count() == result.customers == 402
+    for s in scores:
+        assert 0 <= s.p_alive <= 1 and 0 <= s.expected_purchases_90 <= s.expected_purchases_365 and s.clv_12m >= 0
+    steady, gone = (CustomerScore.objects.get(customer__external_id=w) for w in ("steady", "gone"))
+    assert steady.p_alive > gone.p_alive and steady.clv_12m > gone.clv_12m
+    assert "predictions from model fit" in patron("score")
+
+
+def test_score_without_enough_history_still_scores_rfm():
+    shop({"a": [("2024-01-01", "10")], "b": [("2024-02-01", "10")]})
+    result = services.refresh_scores(now=at("2024-03-01"))
+    assert result.customers == 2 and result.model_fit is None and "repeat purchase" in result.model_note
+    assert CustomerScore.objects.filter(p_alive__isnull=True).count() == 2
+    assert "no predictions" in patron("score")

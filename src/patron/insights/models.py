@@ -18,6 +18,12 @@ class CustomerScore(models.Model):
     segment = models.CharField(max_length=32)
     segment_since = models.DateTimeField()
     quadrant = models.CharField(max_length=16)  # the loyalty matrix: loyal, latent, spurious, none
+    # From the models (null when the store's history cannot support a fit yet).
+    p_alive = models.FloatField(null=True)
+    expected_purchases_90 = models.FloatField(null=True)
+    expected_purchases_365 = models.FloatField(null=True)
+    clv_12m = models.DecimalField(max_digits=18, decimal_places=2, null=True)  # discounted, in the shop's currency
+    model_fit = models.ForeignKey("ModelFit", on_delete=models.SET_NULL, null=True, related_name="+")
     scored_at = models.DateTimeField()
 
     class Meta:
@@ -42,3 +48,16 @@ class SegmentMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_segment or '-'} -> {self.to_segment or '-'}"
+
+
+class ModelFit(models.Model):
+    """One fit of the models by `patron score`: the version a customer's predictions came from."""
+
+    fitted_at = models.DateTimeField()
+    customers = models.PositiveIntegerField()
+    purchases = models.JSONField()  # BetaGeo.to_dict()
+    spend = models.JSONField(null=True)  # GammaGamma.to_dict(), when there were repeat buyers to fit it on
+    note = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"fit #{self.pk} at {self.fitted_at:%Y-%m-%d %H:%M}"

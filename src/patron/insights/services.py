@@ -1,6 +1,7 @@
 """Scores from patron.analytics written back to the store: set-wise, in one transaction."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,16 +10,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from patron import analytics
-from patron.analytics.frames import materialize
+from patron.analytics.frames import AnalyticsError, materialize
+from patron.analytics.models import BetaGeo, GammaGamma
 from patron.imports.stage import STAGE, Stage
 from patron.insights import store
+from patron.insights.models import ModelFit
 
 SCORES = "insights_customerscore"
 MOVES = "insights_segmentmove"
 SCORE_COLUMNS = [
     ("customer_id", "int"), ("recency_days", "int"), ("frequency", "int"), ("monetary", "num"),
     ("r_score", "int"), ("f_score", "int"), ("m_score", "int"), ("segment", "text"), ("quadrant", "text"),
+    ("p_alive", "num"), ("expected_purchases_90", "num"), ("expected_purchases_365", "num"), ("clv_12m", "num"),
+    ("model_fit_id", "int"),
 ]
+CLV_MONTHS = 12
+CLV_MONTHLY_DISCOUNT = 0.01  # about 12.7 % a year
 
 
 @dataclass
@@ -27,38 +34,90 @@ class ScoreResult:
     moved: int  # customers whose segment changed (or who got their first)
     segments: dict[str, int]
     quadrants: dict[str, int]
+    model_fit: int | None = None  # the ModelFit the predictions came from
+    model_note: str = ""
 
     def as_dict(self) -> dict:
-        return {"customers": self.customers, "moved": self.moved, "segments": self.segments, "quadrants": self.quadrants}
+        return {"customers": self.customers, "moved": self.moved, "segments": self.segments, "quadrants": self.quadrants,
+                "model_fit": self.model_fit, "model_note": self.model_note}
 
 
-def refresh_scores(now: dt.datetime | None = None) -> ScoreResult:
-    """RFM scores, segments and loyalty quadrants of every customer with a purchase before `now`.
+def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], None] | None = None) -> ScoreResult:
+    """RFM scores, segments, loyalty quadrants and the models' predictions of every customer with a
+    purchase before `now`. Safe to run every night: each run replaces the scores in one transaction.
 
     A customer whose segment changes gets a SegmentMove dated `now`, and segment_since moves with it.
     """
     now = now or timezone.now()
+    step = progress or (lambda phase: None)
+    step("reading purchases")
     purchases = materialize(store.orders())
+    step("scoring RFM and the loyalty matrix")
     rfm = analytics.rfm_scores(purchases, "customer_id", "placed_at", "value", as_of=now)
     matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now)
     rfm["quadrant"] = matrix["quadrant"].reindex(rfm.index).fillna("none")
-    values = {"customer_id": pa.array(rfm.index.to_numpy(), pa.int64())}
-    for name, kind in SCORE_COLUMNS[1:]:
-        column = rfm[name].round(3) if name == "monetary" else rfm[name]
-        values[name] = pa.array(column.to_numpy(), pa.string() if kind == "text" else None)
-    stage = Stage(SCORE_COLUMNS)
-    try:
-        with transaction.atomic():
+    step("fitting the purchase and spend models")
+    predictions, fit, note = _predict(purchases, now)
+    for name in ("p_alive", "expected_purchases_90", "expected_purchases_365", "clv_12m"):
+        rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
+    step("writing scores")
+    with transaction.atomic():
+        fit_id = _save_fit(fit, now, len(rfm), note)
+        rfm["model_fit_id"] = fit_id if fit_id is not None else np.nan
+        values = {"customer_id": pa.array(rfm.index.to_numpy(), pa.int64())}
+        for name, kind in SCORE_COLUMNS[1:]:
+            column = rfm[name].round(3) if name in ("monetary", "clv_12m") else rfm[name]
+            if kind == "int" and name == "model_fit_id":
+                values[name] = pa.array(column.to_numpy(), pa.int64(), from_pandas=True)
+            else:
+                values[name] = pa.array(column.to_numpy(), pa.string() if kind == "text" else None, from_pandas=True)
+        stage = Stage(SCORE_COLUMNS)
+        try:
             stage.create()
             stage.insert(values, np.arange(len(rfm)))
             moved = _merge(stage, now)
-    finally:
-        stage.drop()
+        finally:
+            stage.drop()
     return ScoreResult(
         customers=len(rfm), moved=moved,
         segments={k: int(v) for k, v in rfm["segment"].value_counts().sort_index().items()},
         quadrants={k: int(v) for k, v in rfm["quadrant"].value_counts().sort_index().items()},
+        model_fit=fit_id, model_note=note,
     )
+
+
+def _predict(purchases, now: dt.datetime):
+    """BG/NBD for the purchases (days), Gamma-Gamma for the spend; (frame, fitted models, note) or (None, None, why)."""
+    summary = analytics.rfm_summary(purchases, "customer_id", "placed_at", "value", observation_period_end=now)
+    if summary.empty:
+        return None, None, "no purchases yet"
+    x, t, T, m = (summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
+    try:
+        transactions = BetaGeo().fit(x, t, T)
+    except AnalyticsError as exc:  # ModelError included: too little history to fit
+        return None, None, f"purchase model not fitted: {exc}"
+    out = summary[[]].copy()
+    out["p_alive"] = transactions.probability_alive(x, t, T)
+    ahead = transactions.expected_purchases_at([90, 365], x, t, T)
+    out["expected_purchases_90"], out["expected_purchases_365"] = ahead[0], ahead[1]
+    spend, note = None, ""
+    try:
+        spend = GammaGamma().fit(x, m)
+        out["clv_12m"] = spend.clv(transactions, x, t, T, m, months=CLV_MONTHS, discount_rate=CLV_MONTHLY_DISCOUNT)
+    except AnalyticsError as exc:
+        out["clv_12m"] = np.nan
+        note = f"spend model not fitted: {exc}"
+    return out, (transactions, spend), note
+
+
+def _save_fit(fit, now: dt.datetime, customers: int, note: str) -> int | None:
+    if fit is None:
+        return None
+    transactions, spend = fit
+    return ModelFit.objects.create(
+        fitted_at=now, customers=customers, purchases=transactions.to_dict(),
+        spend=spend.to_dict() if spend is not None else None, note=note[:300],
+    ).pk
 
 
 def _merge(stage: Stage, now: dt.datetime) -> int:

@@ -8,14 +8,20 @@ from patron.insights import services
 
 
 class Command(BaseCommand):
-    help = "Compute every customer's scores (RFM segment, loyalty quadrant) and store them, recording segment moves."
+    help = ("Compute every customer's scores and store them: RFM segment (recording segment moves), loyalty "
+            "quadrant, and from the models P(alive), expected purchases in 90 and 365 days and a 12-month CLV.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print the counts as JSON")
 
-    def handle(self, *args, **options):
-        result = services.refresh_scores()
-        if options["json"]:
+    def handle(self, *args, as_json: bool, **options):
+        console = Console(stderr=True)
+        if console.is_terminal:
+            with console.status("scoring") as status:
+                result = services.refresh_scores(progress=lambda phase: status.update(f"scoring: {phase}"))
+        else:
+            result = services.refresh_scores()
+        if as_json:
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
             return
         if not result.customers:
@@ -28,3 +34,7 @@ class Command(BaseCommand):
             table.add_row(name, f"{count:,}")
         Console(file=self.stdout, width=80).print(table)
         self.stdout.write("loyalty matrix: " + ", ".join(f"{k} {v:,}" for k, v in result.quadrants.items()))
+        if result.model_fit:
+            self.stdout.write(f"predictions from model fit #{result.model_fit}" + (f" ({result.model_note})" if result.model_note else ""))
+        else:
+            self.stdout.write(f"no predictions: {result.model_note}")
