@@ -7,7 +7,7 @@ The customers are 1M histories drawn from a BG/NBD process in days with the CDNO
 q 3.74, v 15.44), summarised as whole days: what a daily rfm_summary of a real shop looks like. Timed: the BG/NBD fit; the Gamma-Gamma fit plus a 12-month CLV of the repeat buyers;
 scoring every customer (P(alive), expected purchases in 90 and 365 days, CLV). lifetimes 0.11.3
 runs in an interpreter of its own (it pins old libraries), on the same summary file, timed around
-each call; its parameters are compared with Patron's.
+each call; its parameters are compared with Patron's. Every figure is the best of --runs (3) runs.
 """
 
 import argparse
@@ -26,23 +26,26 @@ LIFETIMES = """
 import json, sys, time, pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 s = pd.read_parquet(sys.argv[1])
-out = {}
-start = time.perf_counter()
-bg = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
-out["bgnbd_fit_s"] = time.perf_counter() - start
+out = {"bgnbd_fit_s": 1e9, "gg_clv_s": 1e9, "score_s": 1e9}
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    bg = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    out["bgnbd_fit_s"] = min(out["bgnbd_fit_s"], time.perf_counter() - start)
 out["bgnbd"] = {k: float(v) for k, v in bg.params_.items()}
 repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
-start = time.perf_counter()
-gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
-clv = gg.customer_lifetime_value(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], time=12, discount_rate=0.01, freq="D")
-out["gg_clv_s"] = time.perf_counter() - start
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    clv = gg.customer_lifetime_value(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], time=12, discount_rate=0.01, freq="D")
+    out["gg_clv_s"] = min(out["gg_clv_s"], time.perf_counter() - start)
 out["gg"] = {k: float(v) for k, v in gg.params_.items()}
 out["clv_sum"] = float(clv.sum())
 out["repeat_buyers"] = len(repeat)
-start = time.perf_counter()
-alive = bg.conditional_probability_alive(s["frequency"], s["recency"], s["T"])
-e90 = bg.conditional_expected_number_of_purchases_up_to_time(90, s["frequency"], s["recency"], s["T"])
-out["score_s"] = time.perf_counter() - start
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    alive = bg.conditional_probability_alive(s["frequency"], s["recency"], s["T"])
+    e90 = bg.conditional_expected_number_of_purchases_up_to_time(90, s["frequency"], s["recency"], s["T"])
+    out["score_s"] = min(out["score_s"], time.perf_counter() - start)
 print(json.dumps(out))
 """
 
@@ -73,6 +76,7 @@ def simulate(customers: int, seed: int = 7) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lifetimes-python")
+    parser.add_argument("--runs", type=int, default=3, help="each figure is the best of this many runs, for both")
     args = parser.parse_args()
     summary_path = Path(__file__).parent / "out" / "bgnbd_customers_1m.parquet"
     if not summary_path.exists():
@@ -81,30 +85,38 @@ def main() -> None:
     s = pd.read_parquet(summary_path)
     report = {"customers": len(s)}
 
-    start = time.perf_counter()
-    bg = BetaGeo().fit(summary=s)
-    report["bgnbd_fit_s"] = round(time.perf_counter() - start, 3)
+    def best(fn):
+        times, result = [], None
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - start)
+        return round(min(times), 3), result
+
+    report["bgnbd_fit_s"], bg = best(lambda: BetaGeo().fit(summary=s))
     report["bgnbd"] = {k: round(v, 5) for k, v in bg.params.items()}
 
     repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
-    start = time.perf_counter()
-    gg = GammaGamma().fit(summary=repeat)
-    clv = gg.clv(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], months=12, discount_rate=0.01)
-    report["gg_clv_s"] = round(time.perf_counter() - start, 3)
+    def spend():
+        model = GammaGamma().fit(summary=repeat)
+        return model, model.clv(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], months=12, discount_rate=0.01)
+
+    report["gg_clv_s"], (gg, clv) = best(spend)
     report["gg"] = {k: round(v, 5) for k, v in gg.params.items()}
     report["repeat_buyers"] = len(repeat)
     report["clv_sum"] = round(float(clv.sum()), 2)
 
-    start = time.perf_counter()
     x, t, T, m = (s[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
-    bg.probability_alive(x, t, T)
-    bg.expected_purchases(90, x, t, T)
-    bg.expected_purchases(365, x, t, T)
-    gg.clv(bg, x, t, T, m, months=12, discount_rate=0.01)
-    report["score_1m_s"] = round(time.perf_counter() - start, 3)
+
+    def score():
+        bg.probability_alive(x, t, T)
+        bg.expected_purchases_at([90, 365], x, t, T)
+        gg.clv(bg, x, t, T, m, months=12, discount_rate=0.01)
+
+    report["score_1m_s"], _ = best(score)
 
     if args.lifetimes_python:
-        done = subprocess.run([args.lifetimes_python, "-c", LIFETIMES, str(summary_path)], capture_output=True, text=True)
+        done = subprocess.run([args.lifetimes_python, "-c", LIFETIMES, str(summary_path), str(args.runs)], capture_output=True, text=True)
         if done.returncode:
             report["lifetimes_error"] = done.stderr.strip().splitlines()[-1]
         else:
