@@ -2,13 +2,16 @@ import datetime as dt
 import io
 import json
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
 from patron.commerce import services as commerce
 from patron.customers import services as customers
 from patron.insights import services
-from patron.insights.models import CustomerScore, SegmentMove
+from patron.imports import kinds
+from patron.imports.runner import run_import
+from patron.insights.models import CustomerScore, ModelFit, SegmentMove
 
 # The analytics read committed rows through a connection of their own: these tests commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,12 +105,8 @@ def test_scores_are_stored_and_segment_moves_recorded():
     assert "Scored 10 customers" in summary and "loyalty matrix" in summary
 
 
-def test_score_stores_the_models_predictions(write_csv, tmp_path):
-    import numpy as np
-
-    from patron.imports import kinds
-    from patron.imports.runner import run_import
-    from patron.insights.models import ModelFit
+def bgnbd_shop(write_csv) -> None:
+    """400 customers of a BG/NBD shop with Gamma-Gamma spend, 2024-01 to 2025-06, plus two telling histories."""
 
     rng = np.random.default_rng(3)
     customers, orders = [], []
@@ -127,6 +126,10 @@ def test_score_stores_the_models_predictions(write_csv, tmp_path):
         orders += [[f"{who}-{k}", who, day, "30"] for k, day in enumerate(["2024-01-10", "2024-03-10", last])]
     run_import(kinds()["customers"], write_csv("c.csv", ["external_id"], customers))
     run_import(kinds()["orders"], write_csv("o.csv", ["external_id", "customer_external_id", "placed_at", "total"], orders))
+
+
+def test_score_stores_the_models_predictions(write_csv):
+    bgnbd_shop(write_csv)
     result = services.refresh_scores(now=at("2025-07-01"))
     assert result.model_fit, result.model_note
     fit = ModelFit.objects.get(pk=result.model_fit)
@@ -139,6 +142,9 @@ def test_score_stores_the_models_predictions(write_csv, tmp_path):
         assert 0 <= s.p_alive <= 1 and 0 <= s.expected_purchases_90 <= s.expected_purchases_365 and s.clv_12m >= 0
     steady, gone = (CustomerScore.objects.get(customer__external_id=w) for w in ("steady", "gone"))
     assert steady.p_alive > gone.p_alive and steady.clv_12m > gone.clv_12m
+    # Churn risk for the customers who bought in the last year; none for those who left before.
+    assert gone.churn_risk is None and 0 <= steady.churn_risk <= 1
+    assert scores.filter(churn_risk__isnull=False).count() == scores.filter(recency_days__lte=365).count() > 50
     assert "predictions from model fit" in patron("score")
 
 
@@ -148,3 +154,13 @@ def test_score_without_enough_history_still_scores_rfm():
     assert result.customers == 2 and result.model_fit is None and "repeat purchase" in result.model_note
     assert CustomerScore.objects.filter(p_alive__isnull=True).count() == 2
     assert "no predictions" in patron("score")
+
+
+def test_churn_backtest_on_the_store(write_csv):
+    bgnbd_shop(write_csv)
+    report = json.loads(patron("churn", "backtest", "--json"))
+    assert report["horizon_days"] == 90 and report["test_customers"] > 50
+    assert 0.5 < report["auc"] <= 1 and 0 < report["baseline_auc"] <= 1 and len(report["lift"]) == 10
+    assert "Lift by decile" in patron("churn", "backtest", "--cutoff", "2025-01-01")
+    with pytest.raises(CommandError, match="needs purchases up to"):
+        patron("churn", "backtest", "--cutoff", "2025-06-20")

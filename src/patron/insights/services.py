@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patron import analytics
+from patron.analytics import churn as analytics_churn
 from patron.analytics.frames import AnalyticsError, materialize
 from patron.analytics.models import BetaGeo, GammaGamma
 from patron.imports.stage import STAGE, Stage
@@ -22,10 +23,12 @@ SCORE_COLUMNS = [
     ("customer_id", "int"), ("recency_days", "int"), ("frequency", "int"), ("monetary", "num"),
     ("r_score", "int"), ("f_score", "int"), ("m_score", "int"), ("segment", "text"), ("quadrant", "text"),
     ("p_alive", "num"), ("expected_purchases_90", "num"), ("expected_purchases_365", "num"), ("clv_12m", "num"),
+    ("churn_risk", "num"),
     ("model_fit_id", "int"),
 ]
 CLV_MONTHS = 12
 CLV_MONTHLY_DISCOUNT = 0.01  # about 12.7 % a year
+CHURN_HORIZON_DAYS = 90
 
 
 @dataclass
@@ -60,6 +63,8 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     predictions, fit, note = _predict(purchases, now)
     for name in ("p_alive", "expected_purchases_90", "expected_purchases_365", "clv_12m"):
         rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
+    step("training the churn classifier")
+    rfm["churn_risk"] = churn_risk(purchases, now).reindex(rfm.index)
     step("writing scores")
     with transaction.atomic():
         fit_id = _save_fit(fit, now, len(rfm), note)
@@ -84,6 +89,12 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         quadrants={k: int(v) for k, v in rfm["quadrant"].value_counts().sort_index().items()},
         model_fit=fit_id, model_note=note,
     )
+
+
+def churn_risk(purchases, now: dt.datetime):
+    """The classifier's churn risk of each customer active in the last year (empty while history is short)."""
+    return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
+                                      refunds=materialize(store.refunds()), categories=materialize(store.categories()))
 
 
 def _predict(purchases, now: dt.datetime):

@@ -46,3 +46,20 @@ def orders() -> StoreQuery:
         f"ON r.order_id = o.id WHERE o.status = '{Order.Status.COMPLETED}'"
     )
     return StoreQuery(store_url(), sql, ORDER_SCHEMA)
+
+
+def refunds() -> StoreQuery:
+    """Each refund with its customer: customer_id, at, amount."""
+    real = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
+    sql = (f"SELECT o.customer_id, r.refunded_at AS at, CAST(r.amount AS {real}) AS amount "
+           f"FROM commerce_refund r JOIN commerce_order o ON o.id = r.order_id")
+    return StoreQuery(store_url(), sql, pa.schema([("customer_id", pa.int64()), ("at", pa.timestamp("us")), ("amount", pa.float64())]))
+
+
+def categories() -> StoreQuery:
+    """What each purchase was: customer_id, at (the order's time), category (the product's, or its sku)."""
+    sql = ("SELECT o.customer_id, o.placed_at AS at, COALESCE(k.name, p.sku) AS category "
+           "FROM commerce_orderline l JOIN commerce_order o ON o.id = l.order_id JOIN commerce_product p ON p.id = l.product_id "
+           "LEFT JOIN commerce_category k ON k.id = p.category_id "
+           f"WHERE o.status = '{Order.Status.COMPLETED}'")
+    return StoreQuery(store_url(), sql, pa.schema([("customer_id", pa.int64()), ("at", pa.timestamp("us")), ("category", pa.string())]))
