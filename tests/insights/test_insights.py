@@ -126,6 +126,11 @@ def bgnbd_shop(write_csv) -> None:
         orders += [[f"{who}-{k}", who, day, "30"] for k, day in enumerate(["2024-01-10", "2024-03-10", last])]
     run_import(kinds()["customers"], write_csv("c.csv", ["external_id"], customers))
     run_import(kinds()["orders"], write_csv("o.csv", ["external_id", "customer_external_id", "placed_at", "total"], orders))
+    # What each order held: customers of one taste buy from three categories of their own.
+    tastes = [["books", "comics", "maps"], ["tea", "coffee", "spices"]]
+    lines = [[order[0], f"{tastes[sum(map(ord, order[1])) % 2][k % 3]}-{k % 2}", tastes[sum(map(ord, order[1])) % 2][k % 3], 1, "10"]
+             for k, order in enumerate(orders)]
+    run_import(kinds()["order-lines"], write_csv("l.csv", ["order_external_id", "sku", "category", "quantity", "unit_price"], lines))
 
 
 def test_score_stores_the_models_predictions(write_csv):
@@ -145,6 +150,11 @@ def test_score_stores_the_models_predictions(write_csv):
     # Churn risk for the customers who bought in the last year; none for those who left before.
     assert gone.churn_risk is None and 0 <= steady.churn_risk <= 1
     assert scores.filter(churn_risk__isnull=False).count() == scores.filter(recency_days__lte=365).count() > 50
+    # Next best offers: up to three categories, from the customer's own taste.
+    offers = scores.exclude(next_best_offers=None)
+    assert offers.count() == scores.count()
+    for s in offers[:50]:
+        assert 1 <= len(s.next_best_offers) <= 3 and len(set(s.next_best_offers)) == len(s.next_best_offers)
     assert "predictions from model fit" in patron("score")
 
 

@@ -19,8 +19,9 @@ SQLITE_IMPORT_CACHE_KIB = 1 << 20  # 1 GiB at most, taken only as the merge need
 BULK_ROWS = 100_000
 
 _TYPES = {
-    "sqlite": {"text": "TEXT", "ts": "TEXT", "date": "TEXT", "num": "NUMERIC", "bool": "INTEGER", "int": "INTEGER"},
-    "postgresql": {"text": "text", "ts": "timestamptz", "date": "date", "num": "numeric", "bool": "boolean", "int": "bigint"},
+    "sqlite": {"text": "TEXT", "ts": "TEXT", "date": "TEXT", "num": "NUMERIC", "bool": "INTEGER", "int": "INTEGER", "json": "TEXT"},
+    "postgresql": {"text": "text", "ts": "timestamptz", "date": "date", "num": "numeric", "bool": "boolean", "int": "bigint",
+                   "json": "jsonb"},
 }
 
 

@@ -24,6 +24,7 @@ class CustomerScore(models.Model):
     expected_purchases_365 = models.FloatField(null=True)
     clv_12m = models.DecimalField(max_digits=18, decimal_places=2, null=True)  # discounted, in the shop's currency
     churn_risk = models.FloatField(null=True)  # P(no purchase in the next 90 days), for customers active in the last year
+    next_best_offers = models.JSONField(null=True)  # the categories they are likeliest to buy next, best first
     model_fit = models.ForeignKey("ModelFit", on_delete=models.SET_NULL, null=True, related_name="+")
     scored_at = models.DateTimeField()
 

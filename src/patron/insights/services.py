@@ -1,10 +1,12 @@
 """Scores from patron.analytics written back to the store: set-wise, in one transaction."""
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils import timezone
 from patron import analytics
 from patron.analytics import churn as analytics_churn
 from patron.analytics.frames import AnalyticsError, materialize
+from patron.analytics.recommend import recommend
 from patron.analytics.models import BetaGeo, GammaGamma
 from patron.imports.stage import STAGE, Stage
 from patron.insights import store
@@ -23,7 +26,7 @@ SCORE_COLUMNS = [
     ("customer_id", "int"), ("recency_days", "int"), ("frequency", "int"), ("monetary", "num"),
     ("r_score", "int"), ("f_score", "int"), ("m_score", "int"), ("segment", "text"), ("quadrant", "text"),
     ("p_alive", "num"), ("expected_purchases_90", "num"), ("expected_purchases_365", "num"), ("clv_12m", "num"),
-    ("churn_risk", "num"),
+    ("churn_risk", "num"), ("next_best_offers", "json"),
     ("model_fit_id", "int"),
 ]
 CLV_MONTHS = 12
@@ -65,6 +68,8 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
     step("training the churn classifier")
     rfm["churn_risk"] = churn_risk(purchases, now).reindex(rfm.index)
+    step("choosing next best offers")
+    rfm["next_best_offers"] = next_best_offers(now).reindex(rfm.index)
     step("writing scores")
     with transaction.atomic():
         fit_id = _save_fit(fit, now, len(rfm), note)
@@ -72,7 +77,9 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         values = {"customer_id": pa.array(rfm.index.to_numpy(), pa.int64())}
         for name, kind in SCORE_COLUMNS[1:]:
             column = rfm[name].round(3) if name in ("monetary", "clv_12m") else rfm[name]
-            if kind == "int" and name == "model_fit_id":
+            if kind == "json":
+                values[name] = pa.array(column.where(column.notna(), None).to_numpy(), pa.string(), from_pandas=True)
+            elif kind == "int" and name == "model_fit_id":
                 values[name] = pa.array(column.to_numpy(), pa.int64(), from_pandas=True)
             else:
                 values[name] = pa.array(column.to_numpy(), pa.string() if kind == "text" else None, from_pandas=True)
@@ -95,6 +102,14 @@ def churn_risk(purchases, now: dt.datetime):
     """The classifier's churn risk of each customer active in the last year (empty while history is short)."""
     return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
                                       refunds=materialize(store.refunds()), categories=materialize(store.categories()))
+
+
+def next_best_offers(now: dt.datetime, k: int = 3):
+    """Each customer's top categories as a JSON list (customers without order lines get none)."""
+    picks = recommend(materialize(store.categories()), "customer_id", "at", "category", k=k, as_of=now)
+    if picks.empty:
+        return pd.Series(dtype=object)
+    return picks.sort_values(["customer_id", "rank"]).groupby("customer_id")["item"].agg(lambda items: json.dumps(list(items)))
 
 
 def _predict(purchases, now: dt.datetime):
