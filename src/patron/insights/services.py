@@ -163,7 +163,8 @@ def _merge(stage: Stage, now: dt.datetime) -> int:
         f"WHERE NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.customer_id = c.customer_id)",
         [stamp],
     )
-    stage.execute(f"DELETE FROM {SCORES} WHERE customer_id NOT IN (SELECT customer_id FROM {STAGE})")
+    # NOT EXISTS, not NOT IN: PostgreSQL turns a large NOT IN into a nested loop.
+    stage.execute(f"DELETE FROM {SCORES} WHERE NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.customer_id = {SCORES}.customer_id)")
     # SET reads the row's old values on both databases, so segment_since compares with the old segment.
     stage.execute(
         f"UPDATE {SCORES} AS c SET {', '.join(f'{f} = s.{f}' for f in fields)}, scored_at = %s, "
