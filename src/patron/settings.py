@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "patron.customers",
     "patron.commerce",
     "patron.insights",
+    "patron.loyalty",
 ]
 
 MIDDLEWARE = [

@@ -47,3 +47,11 @@ class ImportFileError(PatronError):
 
     code = "import_file_error"
     status = 400
+
+
+class InsufficientPoints(Conflict):
+    code = "insufficient_points"
+
+
+class ProgramNotFound(NotFound):
+    code = "program_not_found"

@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from patron.core.admin_tools import EstimatedCountPaginator
+from patron.loyalty.models import Account, Entry, Lot, Movement, Program
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ("name", "currency", "points_per_unit", "expiry_days", "refund_policy")
+
+
+class ReadOnly(admin.ModelAdmin):
+    """The ledger is written by loyalty.services alone: the admin reads it."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnly):
+    list_display = ("program", "kind", "customer", "balance", "owed")
+    list_filter = ("program", "kind")
+    raw_id_fields = ("customer",)
+    list_select_related = ("program", "customer")
+    search_fields = ("=customer__external_id",)
+
+
+@admin.register(Movement)
+class MovementAdmin(ReadOnly):
+    list_display = ("created_at", "program", "customer", "kind", "points", "reason", "reference")
+    list_filter = ("program", "kind")
+    list_select_related = ("program", "customer")
+    search_fields = ("=customer__external_id", "=reference")
+    ordering = ("-id",)
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnly):
+    list_display = ("wallet", "points", "remaining", "earned_at", "expires_at")
+    list_select_related = ("wallet__program", "wallet__customer")
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnly):
+    list_display = ("movement", "debit", "credit", "points", "lot")
+    list_select_related = ("movement", "debit", "credit")

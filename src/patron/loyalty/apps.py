@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LoyaltyConfig(AppConfig):
+    name = "patron.loyalty"
+    verbose_name = "Loyalty"

@@ -1,0 +1,110 @@
+"""The points ledger: append-only, double-entry, in whole points.
+
+Every movement of points is one `Movement` with one or more `Entry` rows; each entry debits one
+account and credits another by a positive number of points, so the books always sum to zero.
+A customer's `wallet` balance is credits minus debits; the program's system accounts are its
+`liability` (where issued points come from), `redeemed` and `expired`. Each earning is a `Lot`
+with its own expiry; a redemption or expiry draws from lots and its entries name the lot.
+The cached balances change in the same transaction as the entries (services.py owns every write).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from patron.customers.models import Customer
+
+
+class Program(models.Model):
+    class RefundPolicy(models.TextChoices):
+        NEGATIVE_BALANCE = "negative_balance", "Negative balance: the wallet may go below zero"
+        CLAWBACK = "clawback", "Claw back: the wallet stops at zero and the rest comes off the next earnings"
+
+    name = models.CharField(max_length=100, unique=True)
+    currency = models.CharField(max_length=3)
+    points_per_unit = models.PositiveIntegerField(default=1, help_text="points per whole currency unit spent (rounded down)")
+    expiry_days = models.PositiveIntegerField(null=True, blank=True, help_text="days a lot of points lives; blank: never expires")
+    refund_policy = models.CharField(max_length=20, choices=RefundPolicy.choices, default=RefundPolicy.NEGATIVE_BALANCE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        WALLET = "wallet", "Customer wallet"
+        LIABILITY = "liability", "Program liability"
+        REDEEMED = "redeemed", "Redeemed"
+        EXPIRED = "expired", "Expired"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="accounts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="loyalty_accounts")
+    balance = models.BigIntegerField(default=0)  # credits - debits, cached; `patron ledger verify` recomputes it
+    owed = models.BigIntegerField(default=0)  # clawback policy: points still to come off the next earnings
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "customer"], condition=Q(kind="wallet"), name="one_wallet_per_customer"),
+            models.UniqueConstraint(fields=["program", "kind"], condition=~Q(kind="wallet"), name="one_system_account_per_kind"),
+            models.CheckConstraint(condition=Q(kind="wallet", customer__isnull=False) | (~Q(kind="wallet") & Q(customer__isnull=True)),
+                                   name="wallets_belong_to_customers"),
+            models.CheckConstraint(condition=Q(owed__gte=0), name="owed_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.customer or self.get_kind_display()}"
+
+
+class Movement(models.Model):
+    class Kind(models.TextChoices):
+        EARN = "earn", "Earned"
+        ADJUST = "adjust", "Adjusted by staff"
+        REDEEM = "redeem", "Redeemed"
+        EXPIRE = "expire", "Expired"
+        REVERSE = "reverse", "Reversed (refund)"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="point_movements")
+    points = models.BigIntegerField()  # the change to the customer's wallet: + earned, - spent
+    reason = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(max_length=100, blank=True)  # e.g. the order's external id
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "created_at"], name="movement_customer_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.points:+} ({self.customer_id})"
+
+
+class Lot(models.Model):
+    """Points earned together, with their expiry; `remaining` is what has not been drawn yet."""
+
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
+    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="lot")
+    points = models.PositiveBigIntegerField()
+    remaining = models.BigIntegerField()
+    earned_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("points")),
+                                              name="lot_remaining_within_points")]
+        indexes = [models.Index(fields=["wallet", "expires_at"], name="lot_wallet_expiry", condition=Q(remaining__gt=0)),
+                   models.Index(fields=["expires_at"], name="lot_expiry", condition=Q(remaining__gt=0))]
+
+
+class Entry(models.Model):
+    """One double-entry line: `points` move from `debit` to `credit`."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="entries")
+    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
+    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
+    points = models.PositiveBigIntegerField()
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="entry_points_positive"),
+                       models.CheckConstraint(condition=~Q(debit=models.F("credit")), name="entry_two_accounts")]

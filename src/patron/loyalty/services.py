@@ -1,0 +1,211 @@
+"""Every write to the points ledger. Each function is one transaction: the entries, the lots and
+the cached balances change together or not at all.
+
+Concurrency: the customer's wallet row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+IMMEDIATE transactions already serialise writers) before its balance is read, so two redemptions
+at once can never both spend the same points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from patron.core.errors import InsufficientPoints, InvalidInput
+from patron.customers.models import Customer
+from patron.loyalty.models import Account, Entry, Lot, Movement, Program
+
+
+def system_account(program: Program, kind: str) -> Account:
+    try:
+        with transaction.atomic():
+            return Account.objects.get_or_create(program=program, kind=kind, customer=None)[0]
+    except IntegrityError:  # created at the same moment by another transaction
+        return Account.objects.get(program=program, kind=kind, customer=None)
+
+
+def wallet(program: Program, customer: Customer, *, lock: bool = False) -> Account:
+    """The customer's wallet in the program (created empty on first use); locked for the transaction when asked."""
+    try:
+        with transaction.atomic():
+            account, _ = Account.objects.get_or_create(program=program, kind=Account.Kind.WALLET, customer=customer)
+    except IntegrityError:
+        account = Account.objects.get(program=program, kind=Account.Kind.WALLET, customer=customer)
+    if lock:
+        account = Account.objects.select_for_update().get(pk=account.pk)
+    return account
+
+
+def balance(program: Program, customer: Customer) -> int:
+    found = Account.objects.filter(program=program, kind=Account.Kind.WALLET, customer=customer).values_list("balance", flat=True).first()
+    return found or 0
+
+
+def _post(movement: Movement, debit: Account, credit: Account, points: int, lot: Lot | None = None) -> None:
+    Entry.objects.create(movement=movement, debit=debit, credit=credit, points=points, lot=lot)
+    Account.objects.filter(pk=debit.pk).update(balance=F("balance") - points)
+    Account.objects.filter(pk=credit.pk).update(balance=F("balance") + points)
+
+
+def _check_points(points) -> int:
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise InvalidInput(f"points must be a whole number above zero, not {points!r}", field="points")
+    return points
+
+
+@transaction.atomic
+def earn(program: Program, customer: Customer, points: int, *, kind: str = Movement.Kind.EARN, reason: str = "",
+         reference: str = "", at: dt.datetime | None = None) -> Movement:
+    """Credit `points` to the customer as a new lot (expiring after the program's expiry_days)."""
+    points = _check_points(points)
+    at = at or timezone.now()
+    account = wallet(program, customer, lock=True)
+    movement = Movement.objects.create(program=program, kind=kind, customer=customer, points=points, reason=reason,
+                                       reference=reference, created_at=at)
+    expires = at + dt.timedelta(days=program.expiry_days) if program.expiry_days else None
+    lot = Lot.objects.create(wallet=account, movement=movement, points=points, remaining=points, earned_at=at, expires_at=expires)
+    _post(movement, system_account(program, Account.Kind.LIABILITY), account, points, lot)
+    if account.owed:  # clawback policy: refunded points already spent come off these earnings first
+        take = min(account.owed, points)
+        clawback = Movement.objects.create(program=program, kind=Movement.Kind.REVERSE, customer=customer, points=-take,
+                                           reason="clawback of refunded points", reference=reference, created_at=at)
+        Lot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
+        _post(clawback, account, system_account(program, Account.Kind.LIABILITY), take, lot)
+        Account.objects.filter(pk=account.pk).update(owed=F("owed") - take)
+    return movement
+
+
+def _draw(movement: Movement, account: Account, to: Account, points: int, *, newest_first: bool = False) -> int:
+    """Move up to `points` out of the wallet's lots (closest to expiry first); returns what was drawn."""
+    lots = Lot.objects.select_for_update().filter(wallet=account, remaining__gt=0)
+    if newest_first:
+        lots = lots.order_by("-earned_at", "-id")
+    else:
+        lots = lots.order_by(F("expires_at").asc(nulls_last=True), "earned_at", "id")
+    left = points
+    for lot in lots:
+        if not left:
+            break
+        take = min(lot.remaining, left)
+        Lot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
+        _post(movement, account, to, take, lot)
+        left -= take
+    return points - left
+
+
+@transaction.atomic
+def redeem(program: Program, customer: Customer, points: int, *, reason: str = "", reference: str = "",
+           at: dt.datetime | None = None) -> Movement:
+    """Spend `points` from the wallet, drawing from the lots closest to expiry; InsufficientPoints if it holds fewer."""
+    points = _check_points(points)
+    account = wallet(program, customer, lock=True)
+    if account.balance < points:
+        raise InsufficientPoints(f"the wallet holds {account.balance} points; {points} are needed", balance=account.balance, needed=points)
+    movement = Movement.objects.create(program=program, kind=Movement.Kind.REDEEM, customer=customer, points=-points,
+                                       reason=reason, reference=reference, created_at=at or timezone.now())
+    drawn = _draw(movement, account, system_account(program, Account.Kind.REDEEMED), points)
+    if drawn != points:  # the balance said yes but the lots say no: the books are broken; refuse and roll back
+        raise RuntimeError(f"wallet {account.pk}: balance {account.balance} but only {drawn} points in its lots")
+    return movement
+
+
+@transaction.atomic
+def adjust(program: Program, customer: Customer, points: int, *, reason: str, by: str = "",
+           at: dt.datetime | None = None) -> Movement:
+    """A goodwill grant (points > 0) or a correction (points < 0) by staff; the reason is required."""
+    if not (reason or "").strip():
+        raise InvalidInput("an adjustment needs a reason", field="reason")
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+        raise InvalidInput(f"points must be a whole number other than zero, not {points!r}", field="points")
+    note = f"{reason.strip()} ({by})" if by else reason.strip()
+    if points > 0:
+        return earn(program, customer, points, kind=Movement.Kind.ADJUST, reason=note, at=at)
+    account = wallet(program, customer, lock=True)
+    if account.balance < -points:
+        raise InsufficientPoints(f"the wallet holds {account.balance} points; cannot take {-points}", balance=account.balance, needed=-points)
+    movement = Movement.objects.create(program=program, kind=Movement.Kind.ADJUST, customer=customer, points=points,
+                                       reason=note, created_at=at or timezone.now())
+    _draw(movement, account, system_account(program, Account.Kind.LIABILITY), -points)
+    return movement
+
+
+@transaction.atomic
+def reverse(program: Program, customer: Customer, points: int, *, reason: str, reference: str = "",
+            at: dt.datetime | None = None) -> Movement:
+    """Take back points earned on a refunded purchase. Points already spent are handled by the
+    program's refund policy: a negative balance, or a claw-back from the next earnings."""
+    points = _check_points(points)
+    account = wallet(program, customer, lock=True)
+    movement = Movement.objects.create(program=program, kind=Movement.Kind.REVERSE, customer=customer, points=-points,
+                                       reason=reason, reference=reference, created_at=at or timezone.now())
+    liability = system_account(program, Account.Kind.LIABILITY)
+    drawn = _draw(movement, account, liability, min(points, max(account.balance, 0)), newest_first=True)
+    short = points - drawn
+    if short and program.refund_policy == Program.RefundPolicy.NEGATIVE_BALANCE:
+        _post(movement, account, liability, short)  # no lot backs it: the wallet goes below zero
+    elif short:
+        Account.objects.filter(pk=account.pk).update(owed=F("owed") + short)
+        Movement.objects.filter(pk=movement.pk).update(points=-drawn)
+        if not drawn:
+            movement.entries.all().delete()  # nothing moved now; the debt is on the wallet
+    return movement
+
+
+def expire_lots(now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Expire every lot past its date (each wallet in its own short transaction); returns the lots expired."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        due = list(Lot.objects.filter(remaining__gt=0, expires_at__lte=now).values_list("pk", "wallet_id")[:batch])
+        if not due:
+            return done
+        for lot_id, wallet_id in due:
+            with transaction.atomic():
+                account = Account.objects.select_for_update().get(pk=wallet_id)
+                lot = Lot.objects.select_for_update().get(pk=lot_id)
+                if lot.remaining <= 0:
+                    continue
+                movement = Movement.objects.create(program=account.program, kind=Movement.Kind.EXPIRE, customer_id=account.customer_id,
+                                                   points=-lot.remaining, reason="expired", created_at=now)
+                take = lot.remaining
+                Lot.objects.filter(pk=lot.pk).update(remaining=0)
+                _post(movement, account, system_account(account.program, Account.Kind.EXPIRED), take, lot)
+                done += 1
+
+
+@dataclass
+class Discrepancy:
+    what: str
+    expected: int
+    found: int
+
+    def __str__(self) -> str:
+        return f"{self.what}: entries say {self.expected}, stored {self.found}"
+
+
+def verify() -> list[Discrepancy]:
+    """Recompute every balance and every lot from the entries; an empty list means the books are right."""
+    problems: list[Discrepancy] = []
+    credits = dict(Entry.objects.values("credit").annotate(s=Sum("points")).values_list("credit", "s"))
+    debits = dict(Entry.objects.values("debit").annotate(s=Sum("points")).values_list("debit", "s"))
+    total = 0
+    for account_id, cached, kind in Account.objects.values_list("pk", "balance", "kind").iterator():
+        expected = (credits.get(account_id) or 0) - (debits.get(account_id) or 0)
+        total += expected
+        if expected != cached:
+            problems.append(Discrepancy(f"account {account_id} ({kind}) balance", expected, cached))
+    if total != 0:
+        problems.append(Discrepancy("sum over all accounts", 0, total))
+    into = dict(Entry.objects.filter(lot__isnull=False, credit=F("lot__wallet")).values("lot").annotate(s=Sum("points")).values_list("lot", "s"))
+    out = dict(Entry.objects.filter(lot__isnull=False, debit=F("lot__wallet")).values("lot").annotate(s=Sum("points")).values_list("lot", "s"))
+    for lot_id, points, remaining in Lot.objects.values_list("pk", "points", "remaining").iterator():
+        expected = (into.get(lot_id) or 0) - (out.get(lot_id) or 0)
+        if expected != remaining:
+            problems.append(Discrepancy(f"lot {lot_id} remaining", expected, remaining))
+        if (into.get(lot_id) or 0) != points:
+            problems.append(Discrepancy(f"lot {lot_id} earned", into.get(lot_id) or 0, points))
+    return problems
