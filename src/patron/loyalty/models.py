@@ -30,6 +30,33 @@ class Program(models.Model):
         return self.name
 
 
+class EarningRule(models.Model):
+    """One rule of how orders earn points, as data. Rules are versioned by their validity: an order is
+    scored by the rules in force when it was placed, and changing a rule closes it and opens a new one."""
+
+    class Kind(models.TextChoices):
+        CATEGORY_MULTIPLIER = "category_multiplier", "Category multiplier"
+        PRODUCT_MULTIPLIER = "product_multiplier", "Product multiplier"
+        BONUS_WINDOW = "bonus_window", "Bonus window (a multiplier on some weekdays or dates)"
+        FIRST_PURCHASE_BONUS = "first_purchase_bonus", "First-purchase bonus"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rules")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    target = models.CharField(max_length=100, blank=True, help_text="the category name or product sku it applies to")
+    multiplier = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    bonus_points = models.PositiveIntegerField(default=0)
+    weekdays = models.CharField(max_length=13, blank=True, help_text="bonus window: ISO weekdays, e.g. 6,7 for weekends")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "valid_from"], name="rule_program_time")]
+        constraints = [models.CheckConstraint(condition=Q(multiplier__gt=0), name="rule_multiplier_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.target} x{self.multiplier} +{self.bonus_points}"
+
+
 class Account(models.Model):
     class Kind(models.TextChoices):
         WALLET = "wallet", "Customer wallet"
@@ -67,13 +94,19 @@ class Movement(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="point_movements")
-    points = models.BigIntegerField()  # the change to the customer's wallet: + earned, - spent
+    # + earned, - spent or taken back (under the clawback policy part of a reversal may be owed, not yet drawn)
+    points = models.BigIntegerField()
     reason = models.CharField(max_length=200, blank=True)
     reference = models.CharField(max_length=100, blank=True)  # e.g. the order's external id
     created_at = models.DateTimeField()
 
     class Meta:
         indexes = [models.Index(fields=["customer", "created_at"], name="movement_customer_time")]
+        constraints = [
+            # An order earns once per program, however often its award is retried.
+            models.UniqueConstraint(fields=["program", "reference"], condition=Q(kind="earn") & ~Q(reference=""),
+                                    name="one_earning_per_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.points:+} ({self.customer_id})"

@@ -148,10 +148,8 @@ def reverse(program: Program, customer: Customer, points: int, *, reason: str, r
     if short and program.refund_policy == Program.RefundPolicy.NEGATIVE_BALANCE:
         _post(movement, account, liability, short)  # no lot backs it: the wallet goes below zero
     elif short:
+        # The movement keeps the full amount taken back; what the wallet could not give is owed.
         Account.objects.filter(pk=account.pk).update(owed=F("owed") + short)
-        Movement.objects.filter(pk=movement.pk).update(points=-drawn)
-        if not drawn:
-            movement.entries.all().delete()  # nothing moved now; the debt is on the wallet
     return movement
 
 

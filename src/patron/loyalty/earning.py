@@ -1,0 +1,95 @@
+"""How an order earns points: the program's rate and the rules in force when it was placed.
+
+Points = floor(sum over the order's lines of line amount x points_per_unit x the line's multiplier
+x the bonus-window multiplier), plus fixed bonuses; an order without lines earns on its total.
+Rounding is down, once, on the order: 9.99 EUR at 1 point per euro earns 9 points. Refunds take
+back floor(earned x refunded / total) in total, so partial refunds never take back more than a
+full one would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+
+from patron.commerce.models import Order
+from patron.loyalty import services
+from patron.loyalty.models import EarningRule, Movement, Program
+
+
+@dataclass
+class Score:
+    points: int
+    base: Decimal  # before rounding
+    bonuses: list[str] = field(default_factory=list)
+
+
+def rules_in_force(program: Program, at) -> list[EarningRule]:
+    return list(program.rules.filter(Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))))
+
+
+def score_order(program: Program, order: Order) -> Score:
+    if order.currency != program.currency:
+        return Score(0, Decimal(0), [f"order in {order.currency}, program in {program.currency}"])
+    rules = rules_in_force(program, order.placed_at)
+    by_category = {r.target: r.multiplier for r in rules if r.kind == EarningRule.Kind.CATEGORY_MULTIPLIER}
+    by_product = {r.target: r.multiplier for r in rules if r.kind == EarningRule.Kind.PRODUCT_MULTIPLIER}
+    window = Decimal(1)
+    notes = []
+    for rule in rules:
+        days = {int(d) for d in rule.weekdays.split(",") if d.strip()} if rule.weekdays else set()
+        if rule.kind == EarningRule.Kind.BONUS_WINDOW and (not days or order.placed_at.isoweekday() in days):
+            window *= rule.multiplier
+            notes.append(f"bonus window x{rule.multiplier}")
+    rate = Decimal(program.points_per_unit)
+    lines = list(order.lines.select_related("product__category"))
+    if lines:
+        base = Decimal(0)
+        for line in lines:
+            multiplier = by_product.get(line.product.sku) or (by_category.get(line.product.category.name) if line.product.category else None) or 1
+            base += line.amount * rate * Decimal(multiplier)
+    else:
+        base = order.total * rate
+    base *= window
+    points = int(base.to_integral_value(rounding=ROUND_FLOOR))
+    first = not Order.objects.filter(customer=order.customer, placed_at__lt=order.placed_at, status=Order.Status.COMPLETED).exists()
+    for rule in rules:
+        if rule.kind == EarningRule.Kind.FIRST_PURCHASE_BONUS and first:
+            points += rule.bonus_points
+            notes.append(f"first purchase +{rule.bonus_points}")
+    return Score(points, base, notes)
+
+
+def award_order(program: Program, order: Order) -> Movement | None:
+    """Earn the order's points once (a retry returns the first award); None when it earns nothing."""
+    existing = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=order.external_id).first()
+    if existing or order.status != Order.Status.COMPLETED:
+        return existing
+    score = score_order(program, order)
+    if score.points <= 0:
+        return None
+    try:
+        with transaction.atomic():
+            return services.earn(program, order.customer, score.points, reason="; ".join(["order", *score.bonuses]),
+                                 reference=order.external_id, at=order.placed_at)
+    except IntegrityError:  # awarded at the same moment by another transaction
+        return Movement.objects.get(program=program, kind=Movement.Kind.EARN, reference=order.external_id)
+
+
+def reverse_refunds(program: Program, order: Order) -> Movement | None:
+    """Bring the points taken back for this order up to floor(earned x refunded / total)."""
+    earned = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=order.external_id).first()
+    if earned is None or order.total <= 0:
+        return None
+    refunded = order.refunds.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    due = int((Decimal(earned.points) * refunded / order.total).to_integral_value(rounding=ROUND_FLOOR))
+    taken = -(Movement.objects.filter(program=program, kind=Movement.Kind.REVERSE, reference=order.external_id,
+                                      reason__startswith="refund").aggregate(s=Sum("points"))["s"] or 0)
+    owed_before = due - taken
+    if owed_before <= 0:
+        return None
+    return services.reverse(program, order.customer, owed_before, reason=f"refund of order {order.external_id}",
+                            reference=order.external_id)

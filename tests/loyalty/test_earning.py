@@ -1,0 +1,76 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from patron.commerce import services as commerce
+from patron.customers.services import upsert_customer
+from patron.loyalty import earning, services
+from patron.loyalty.models import EarningRule, Movement, Program
+
+SATURDAY = dt.datetime(2025, 6, 7, 12, tzinfo=dt.UTC)
+MONDAY = dt.datetime(2025, 6, 9, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def stars(db):
+    return Program.objects.create(name="Stars", currency="EUR", points_per_unit=2)
+
+
+def order(customer, external_id, at, lines=None, total="0"):
+    lines = lines or []
+    total = total if not lines else str(sum(Decimal(str(line["unit_price"])) * line["quantity"] for line in lines))
+    return commerce.record_order(customer, external_id, placed_at=at, total=total, currency="EUR", lines=lines)[0]
+
+
+def test_points_follow_the_rules_in_force_when_the_order_was_placed(stars):
+    jonas = upsert_customer("c1")[0]
+    since = MONDAY - dt.timedelta(days=30)
+    EarningRule.objects.create(program=stars, kind="category_multiplier", target="Books", multiplier=3, valid_from=since)
+    EarningRule.objects.create(program=stars, kind="bonus_window", weekdays="6,7", multiplier=2, valid_from=since)
+    EarningRule.objects.create(program=stars, kind="first_purchase_bonus", bonus_points=50, valid_from=since)
+    lines = [{"sku": "B1", "category": "Books", "quantity": 1, "unit_price": "10.00"},
+             {"sku": "T1", "category": "Toys", "quantity": 2, "unit_price": "4.99"}]
+    first = order(jonas, "o1", SATURDAY, lines)
+    score = earning.score_order(stars, first)
+    # (10 x 2 x 3 + 9.98 x 2) = 79.96, doubled on a Saturday = 159.92 -> 159, plus 50 for the first purchase
+    assert score.points == 209 and score.base == Decimal("159.92")
+    second = order(jonas, "o2", MONDAY, [{"sku": "T1", "category": "Toys", "quantity": 1, "unit_price": "9.99"}])
+    assert earning.score_order(stars, second).points == 19  # 19.98 rounded down, no bonus
+    # A rule changed later does not rescore the past: it applies from its own start.
+    EarningRule.objects.filter(kind="category_multiplier").update(valid_until=MONDAY)
+    EarningRule.objects.create(program=stars, kind="category_multiplier", target="Toys", multiplier=5, valid_from=MONDAY)
+    assert earning.score_order(stars, first).points == 209
+    assert earning.score_order(stars, second).points == 99  # 9.99 x 2 x 5 = 99.9
+
+
+def test_an_order_earns_once_and_refunds_take_back_their_share(stars):
+    ona = upsert_customer("c2")[0]
+    placed = order(ona, "o9", MONDAY, total="100.00")
+    award = earning.award_order(stars, placed)
+    assert award.points == 200 and earning.award_order(stars, placed).pk == award.pk
+    assert Movement.objects.filter(kind="earn").count() == 1
+    commerce.refund_order(placed, "30.00")
+    earning.reverse_refunds(stars, placed)
+    assert services.balance(stars, ona) == 140
+    assert earning.reverse_refunds(stars, placed) is None  # nothing more is due for the same refunds
+    commerce.refund_order(placed, "70.00")
+    earning.reverse_refunds(stars, placed)
+    assert services.balance(stars, ona) == 0 and services.verify() == []
+    cancelled = order(ona, "o10", MONDAY, total="50.00")
+    cancelled.status = "cancelled"
+    assert earning.award_order(stars, cancelled) is None
+
+
+def test_refund_of_spent_points_under_clawback_is_not_counted_twice(db):
+    program = Program.objects.create(name="Claw", currency="EUR", refund_policy="clawback")
+    who = upsert_customer("c3")[0]
+    placed = order(who, "o1", MONDAY, total="100.00")
+    earning.award_order(program, placed)
+    services.redeem(program, who, 90)
+    commerce.refund_order(placed)
+    earning.reverse_refunds(program, placed)
+    earning.reverse_refunds(program, placed)
+    account = services.wallet(program, who)
+    assert (account.balance, account.owed) == (0, 90)
+    assert services.verify() == []
