@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "patron.commerce",
     "patron.insights",
     "patron.loyalty",
+    "patron.api",
 ]
 
 MIDDLEWARE = [

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from patron.api.routes import api
+
 admin.site.site_header = "Patron"
 admin.site.site_title = "Patron"
 admin.site.index_title = "Customers, orders and loyalty"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

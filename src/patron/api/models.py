@@ -1,0 +1,32 @@
+"""API keys (only a hash is kept) and the stored answers that make POST requests safe to retry."""
+
+from django.db import models
+
+
+class ApiKey(models.Model):
+    SCOPES = ("customers:read", "customers:write", "orders:write", "loyalty:read", "loyalty:write")
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)  # shown in listings, finds the key
+    key_hash = models.CharField(max_length=64)  # SHA-256 of the whole key
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}...)"
+
+
+class IdempotentRequest(models.Model):
+    """The answer given to one Idempotency-Key, stored in the same transaction as the request's effects."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="requests")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)  # method, path and body
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["api_key", "key"], name="one_answer_per_idempotency_key")]

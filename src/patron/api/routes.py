@@ -1,0 +1,203 @@
+"""The REST API for systems, /api/v1: thin routes over the services. OpenAPI at /api/v1/openapi.json.
+
+Authentication: `Authorization: Bearer KEY` (keys from `patron apikey create`), each route needing
+a scope. Every POST honours an `Idempotency-Key` header. Errors are JSON {code, message, details}
+with the status of the error's class; validation errors are 422 and name the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+
+from patron.api import services as api_services
+from patron.commerce import services as commerce
+from patron.core.errors import PatronError
+from patron.customers import services as customers
+from patron.loyalty import earning, services as loyalty
+from patron.loyalty.models import Lot, Movement, Program
+
+
+class Forbidden(PatronError):
+    code = "forbidden"
+    status = 403
+
+
+class KeyAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        key = api_services.check_key(token)
+        if key is not None:
+            request.api_key = key
+        return key
+
+
+api = NinjaAPI(title="Patron", version="1", urls_namespace="api-v1", auth=KeyAuth())
+
+
+def _error(request, status: int, code: str, message: str, details: dict | None = None):
+    return JsonResponse({"code": code, "message": message, "details": details or {}}, status=status)
+
+
+@api.exception_handler(PatronError)
+def patron_error(request, exc: PatronError):
+    return _error(request, exc.status, exc.code, exc.message, {k: str(v) for k, v in exc.details.items()})
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    fields = [".".join(str(p) for p in e.get("loc", ())[1:] if p != "payload") or "body" for e in exc.errors]
+    message = "; ".join(f"{f}: {e.get('msg', 'invalid')}" for f, e in zip(fields, exc.errors))
+    return _error(request, 422, "invalid_input", message, {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorised(request, exc):
+    return _error(request, 401, "unauthorised", "send a valid API key as Authorization: Bearer KEY")
+
+
+def need(request, scope: str) -> None:
+    if scope not in request.api_key.scopes:
+        raise Forbidden(f"this key lacks the scope {scope}", scope=scope)
+
+
+def answer(request, handle, status: int = 200):
+    """Run a POST once per Idempotency-Key; returns the JSON response."""
+    code, body = api_services.once(request.api_key, request.headers.get("Idempotency-Key"), request.method, request.path,
+                                   request.body, lambda: (status, handle()))
+    return JsonResponse(body, status=code, safe=False)
+
+
+# -- customers ------------------------------------------------------------------------------------
+class CustomerIn(Schema):
+    external_id: str
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    birth_date: dt.date | None = None
+    email_consent: bool | None = None
+    sms_consent: bool | None = None
+
+
+def customer_out(customer) -> dict:
+    fields = ("external_id", "email", "phone", "first_name", "last_name", "language", "country", "timezone")
+    out = {f: getattr(customer, f) for f in fields}
+    out.update(birth_date=customer.birth_date.isoformat() if customer.birth_date else None,
+               email_consent=customer.email_consent, sms_consent=customer.sms_consent,
+               created_at=customer.created_at.isoformat())
+    return out
+
+
+@api.post("/customers", summary="Create or update a customer by external_id")
+def upsert_customer(request, payload: CustomerIn):
+    need(request, "customers:write")
+
+    def handle():
+        fields = {k: v for k, v in payload.dict().items() if k != "external_id" and v is not None}
+        customer, created = customers.upsert_customer(payload.external_id, **fields)
+        return {"created": created, "customer": customer_out(customer)}
+
+    return answer(request, handle)
+
+
+@api.get("/customers/{external_id}", summary="One customer")
+def get_customer(request, external_id: str):
+    need(request, "customers:read")
+    return customer_out(customers.get_customer(external_id))
+
+
+# -- orders ---------------------------------------------------------------------------------------
+class LineIn(Schema):
+    sku: str
+    category: str = ""
+    quantity: int = 1
+    unit_price: Decimal
+
+
+class OrderIn(Schema):
+    external_id: str
+    customer_external_id: str
+    placed_at: dt.datetime
+    total: Decimal
+    currency: str | None = None
+    status: str = "completed"
+    lines: list[LineIn] | None = None
+
+
+class RefundIn(Schema):
+    amount: Decimal | None = None  # the whole remainder when left out
+    external_id: str | None = None
+    reason: str = ""
+
+
+def _programs_for(currency: str):
+    return list(Program.objects.filter(currency=currency))
+
+
+@api.post("/orders", summary="Create or update an order by external_id; answers with the points earned")
+def upsert_order(request, payload: OrderIn):
+    need(request, "orders:write")
+
+    def handle():
+        customer = customers.get_customer(payload.customer_external_id)
+        lines = [line.dict() for line in payload.lines] if payload.lines is not None else None
+        order, created = commerce.record_order(customer, payload.external_id, placed_at=payload.placed_at, total=payload.total,
+                                               currency=payload.currency, status=payload.status, lines=lines)
+        earned = 0
+        for program in _programs_for(order.currency):
+            award = earning.award_order(program, order)
+            earned += award.points if award is not None else 0
+        return {"created": created, "order": {"external_id": order.external_id, "total": str(order.total),
+                                               "currency": order.currency, "status": order.status},
+                "points_earned": earned}
+
+    return answer(request, handle)
+
+
+@api.post("/orders/{external_id}/refunds", summary="Refund an order in full or in part; its points are taken back in proportion")
+def refund(request, external_id: str, payload: RefundIn):
+    need(request, "orders:write")
+
+    def handle():
+        order = commerce.get_order(external_id)
+        made = commerce.refund_order(order, payload.amount, reason=payload.reason, external_id=payload.external_id)
+        order.refresh_from_db()
+        taken = 0
+        for program in _programs_for(order.currency):
+            movement = earning.reverse_refunds(program, order)
+            taken += -movement.points if movement is not None else 0
+        return {"refund": {"amount": str(made.amount), "refunded_at": made.refunded_at.isoformat()}, "points_taken_back": taken}
+
+    return answer(request, handle)
+
+
+# -- loyalty --------------------------------------------------------------------------------------
+@api.get("/customers/{external_id}/loyalty", summary="Balance, lifetime points, points expiring soon and recent movements")
+def loyalty_status(request, external_id: str, days: int = 30):
+    need(request, "loyalty:read")
+    customer = customers.get_customer(external_id)
+    soon = timezone.now() + dt.timedelta(days=days)
+    programs = []
+    for program in Program.objects.order_by("name"):
+        wallet = loyalty.wallet(program, customer)
+        expiring = Lot.objects.filter(wallet=wallet, remaining__gt=0, expires_at__lte=soon).order_by("expires_at")
+        recent = Movement.objects.filter(program=program, customer=customer).order_by("-created_at", "-id")[:10]
+        lifetime = sum(Movement.objects.filter(program=program, customer=customer, kind__in=["earn", "adjust"], points__gt=0)
+                       .values_list("points", flat=True))
+        programs.append({
+            "program": program.name, "balance": wallet.balance, "owed": wallet.owed, "lifetime_points": lifetime,
+            "expiring": [{"points": lot.remaining, "expires_at": lot.expires_at.isoformat()} for lot in expiring],
+            "recent": [{"kind": m.kind, "points": m.points, "reason": m.reason, "reference": m.reference,
+                        "at": m.created_at.isoformat()} for m in recent],
+        })
+    return {"customer": external_id, "programs": programs}
+

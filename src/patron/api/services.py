@@ -1,0 +1,84 @@
+"""Creating and checking API keys, and answering retried POSTs from what was stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patron.api.models import ApiKey, IdempotentRequest
+from patron.core.errors import Conflict, InvalidInput
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create_key(name: str, scopes: list[str]) -> tuple[ApiKey, str]:
+    """A new key; the full key is returned once and only its hash is kept."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("an API key needs a name", field="name")
+    unknown = [s for s in scopes if s not in ApiKey.SCOPES]
+    if unknown or not scopes:
+        raise InvalidInput(f"unknown scope {', '.join(unknown) or '(none given)'}; the scopes are {', '.join(ApiKey.SCOPES)}", field="scopes")
+    prefix = secrets.token_hex(4)
+    key = f"pat_{prefix}_{secrets.token_urlsafe(32)}"
+    return ApiKey.objects.create(name=name, prefix=prefix, key_hash=_digest(key), scopes=sorted(set(scopes))), key
+
+
+def check_key(key: str) -> ApiKey | None:
+    parts = (key or "").split("_")
+    if len(parts) < 3 or parts[0] != "pat":
+        return None
+    found = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if found is None or not hmac.compare_digest(found.key_hash, _digest(key)):
+        return None
+    ApiKey.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    return found
+
+
+def once(api_key: ApiKey, idempotency_key: str | None, method: str, path: str, body: bytes,
+         handle: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
+    """Run `handle` (status, body), or give the stored answer to a retry with the same key and request.
+
+    The answer is stored in the same transaction as the effects: a retry racing the first request
+    waits on the unique key and then gets the stored answer, never a second effect.
+    """
+    if not idempotency_key:
+        return handle()
+    if len(idempotency_key) > 200:
+        raise InvalidInput("the Idempotency-Key header is longer than 200 characters", field="Idempotency-Key")
+    request_hash = _digest(f"{method} {path} " + body.decode("utf-8", "replace"))
+
+    def stored() -> tuple[int, dict] | None:
+        previous = IdempotentRequest.objects.filter(api_key=api_key, key=idempotency_key).first()
+        if previous is None:
+            return None
+        if previous.request_hash != request_hash:
+            raise IdempotencyKeyReused("this Idempotency-Key was used with a different request")
+        return previous.status, previous.body
+
+    if (answer := stored()) is not None:
+        return answer
+    try:
+        with transaction.atomic():
+            status, payload = handle()
+            if status < 500:
+                IdempotentRequest.objects.create(api_key=api_key, key=idempotency_key, request_hash=request_hash,
+                                                 status=status, body=json.loads(json.dumps(payload, default=str)))
+            return status, payload
+    except IntegrityError:
+        answer = stored()
+        if answer is None:
+            raise
+        return answer

@@ -1,0 +1,74 @@
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from patron.api.models import ApiKey
+from patron.api.services import create_key
+from patron.commerce.models import Order
+from patron.loyalty.models import Movement, Program
+
+
+@pytest.fixture
+def client(db):
+    Program.objects.create(name="Stars", currency="EUR", points_per_unit=1)
+    _, key = create_key("shop", ["customers:read", "customers:write", "orders:write", "loyalty:read"])
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+def post(client, path, body, **headers):
+    return client.post(path, json.dumps(body), content_type="application/json", headers=headers)
+
+
+ORDER = {"external_id": "o1", "customer_external_id": "c1", "placed_at": "2025-06-01T10:00:00Z", "total": "45.50",
+         "currency": "EUR", "lines": [{"sku": "B1", "category": "Books", "quantity": 1, "unit_price": "45.50"}]}
+
+
+def test_keys_and_scopes_guard_every_route(db):
+    assert Client().get("/api/v1/customers/c1").json()["code"] == "unauthorised"
+    assert Client(headers={"Authorization": "Bearer pat_nope_nope"}).get("/api/v1/customers/c1").status_code == 401
+    _, reader = create_key("reader", ["customers:read"])
+    denied = post(Client(headers={"Authorization": f"Bearer {reader}"}), "/api/v1/customers", {"external_id": "c1"})
+    assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
+    out, err = io.StringIO(), io.StringIO()
+    call_command("apikey", "create", "--name", "pos", "--scopes", "orders:write", stdout=out, stderr=err)
+    secret = out.getvalue().strip()
+    stored = ApiKey.objects.get(name="pos")
+    assert secret.startswith("pat_") and secret not in json.dumps(list(ApiKey.objects.values()), default=str)
+    assert stored.scopes == ["orders:write"]
+
+
+def test_customers_orders_points_and_refunds(client):
+    made = post(client, "/api/v1/customers", {"external_id": "c1", "email": "Jonas@Example.lt", "language": "lt", "email_consent": True})
+    assert made.status_code == 200 and made.json()["created"] is True
+    got = client.get("/api/v1/customers/c1").json()
+    assert (got["email"], got["language"], got["email_consent"]) == ("jonas@example.lt", "lt", True)
+    missing = client.get("/api/v1/customers/nobody")
+    assert missing.status_code == 404 and missing.json()["code"] == "customer_not_found"
+    order = post(client, "/api/v1/orders", ORDER)
+    assert order.status_code == 200 and order.json()["points_earned"] == 45
+    refunded = post(client, "/api/v1/orders/o1/refunds", {"amount": "20.00"})
+    assert refunded.json()["points_taken_back"] == 19  # floor(45 x 20 / 45.50)
+    loyalty = client.get("/api/v1/customers/c1/loyalty").json()["programs"][0]
+    assert (loyalty["balance"], loyalty["lifetime_points"]) == (26, 45)
+    assert [m["kind"] for m in loyalty["recent"]] == ["reverse", "earn"]
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_a_retried_post_has_one_effect_and_a_reused_key_is_refused(client):
+    post(client, "/api/v1/customers", {"external_id": "c1"})
+    first = post(client, "/api/v1/orders", ORDER, **{"Idempotency-Key": "k-1"})
+    again = post(client, "/api/v1/orders", ORDER, **{"Idempotency-Key": "k-1"})
+    assert first.json() == again.json() and first.json()["created"] is True
+    assert Order.objects.count() == 1 and Movement.objects.filter(kind="earn").count() == 1
+    other = post(client, "/api/v1/orders", {**ORDER, "total": "50.00"}, **{"Idempotency-Key": "k-1"})
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
+
+
+def test_bad_input_is_422_naming_the_field(client):
+    bad = post(client, "/api/v1/orders", {**ORDER, "placed_at": "yesterday"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_input" and "placed_at" in bad.json()["details"]["fields"]
+    unknown = post(client, "/api/v1/orders", ORDER)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "customer_not_found"
