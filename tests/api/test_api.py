@@ -72,3 +72,28 @@ def test_bad_input_is_422_naming_the_field(client):
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_input" and "placed_at" in bad.json()["details"]["fields"]
     unknown = post(client, "/api/v1/orders", ORDER)
     assert unknown.status_code == 404 and unknown.json()["code"] == "customer_not_found"
+
+
+def test_rewards_redemptions_and_coupons(db):
+    from patron.customers.services import upsert_customer
+    from patron.loyalty import services
+    from patron.loyalty.models import Reward
+
+    stars = Program.objects.create(name="Stars", currency="EUR")
+    services.earn(stars, upsert_customer("c1")[0], 250)
+    reward = Reward.objects.create(program=stars, name="Tote bag", kind="gift", cost=100, stock=10)
+    _, key = create_key("shop", ["loyalty:read", "loyalty:write"])
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    assert [r["name"] for r in client.get("/api/v1/rewards").json()] == ["Tote bag"]
+    made = post(client, "/api/v1/customers/c1/redemptions", {"reward": reward.pk}, **{"Idempotency-Key": "r1"})
+    again = post(client, "/api/v1/customers/c1/redemptions", {"reward": reward.pk}, **{"Idempotency-Key": "r1"})
+    assert made.json() == again.json() and made.json()["balance"] == 150 and made.json()["points_spent"] == 100
+    post(client, "/api/v1/customers/c1/redemptions", {"reward": reward.pk})
+    broke = post(client, "/api/v1/customers/c1/redemptions", {"reward": reward.pk})
+    assert broke.status_code == 409 and broke.json()["code"] == "insufficient_points"
+    code = made.json()["coupon"]
+    assert post(client, f"/api/v1/coupons/{code}/use", {"reference": "order-9"}).status_code == 200
+    twice = post(client, f"/api/v1/coupons/{code}/use", {})
+    assert twice.status_code == 409 and twice.json()["code"] == "coupon_used"
+    assert post(client, "/api/v1/coupons/NOPE/use", {}).json()["code"] == "coupon_not_found"
+    assert post(client, "/api/v1/customers/c1/redemptions", {"reward": 999}).json()["code"] == "reward_not_found"

@@ -21,7 +21,7 @@ from patron.commerce import services as commerce
 from patron.core.errors import PatronError
 from patron.customers import services as customers
 from patron.loyalty import earning, services as loyalty
-from patron.loyalty.models import Lot, Movement, Program
+from patron.loyalty.models import Lot, Movement, Program, Reward
 
 
 class Forbidden(PatronError):
@@ -201,3 +201,46 @@ def loyalty_status(request, external_id: str, days: int = 30):
         })
     return {"customer": external_id, "programs": programs}
 
+
+
+class RedemptionIn(Schema):
+    reward: int
+
+
+class CouponUseIn(Schema):
+    reference: str = ""
+
+
+@api.get("/rewards", summary="The rewards that can be redeemed now")
+def rewards(request):
+    need(request, "loyalty:read")
+    now = timezone.now()
+    found = Reward.objects.select_related("program").filter(active=True).order_by("program__name", "cost", "id")
+    return [{"id": r.pk, "program": r.program.name, "name": r.name, "kind": r.kind, "value": str(r.value), "sku": r.sku,
+             "cost": r.cost, "stock": r.stock} for r in found
+            if (not r.valid_from or r.valid_from <= now) and (not r.valid_until or now < r.valid_until)]
+
+
+@api.post("/customers/{external_id}/redemptions", summary="Redeem a reward: answers with the coupon code, points spent and the new balance")
+def redeem(request, external_id: str, payload: RedemptionIn):
+    need(request, "loyalty:write")
+
+    def handle():
+        customer = customers.get_customer(external_id)
+        reward = loyalty.get_reward(payload.reward)
+        coupon = loyalty.redeem_reward(customer, reward)
+        return {"coupon": coupon.code, "reward": reward.name, "points_spent": reward.cost,
+                "balance": loyalty.balance(reward.program, customer)}
+
+    return answer(request, handle)
+
+
+@api.post("/coupons/{code}/use", summary="Mark a coupon used, once")
+def use_coupon(request, code: str, payload: CouponUseIn):
+    need(request, "loyalty:write")
+
+    def handle():
+        coupon = loyalty.use_coupon(code, reference=payload.reference)
+        return {"coupon": coupon.code, "reward": coupon.reward.name, "used_at": coupon.used_at.isoformat()}
+
+    return answer(request, handle)

@@ -55,3 +55,23 @@ class InsufficientPoints(Conflict):
 
 class ProgramNotFound(NotFound):
     code = "program_not_found"
+
+
+class RewardNotFound(NotFound):
+    code = "reward_not_found"
+
+
+class RewardOutOfStock(Conflict):
+    code = "reward_out_of_stock"
+
+
+class RewardNotAvailable(Conflict):
+    code = "reward_not_available"
+
+
+class CouponNotFound(NotFound):
+    code = "coupon_not_found"
+
+
+class CouponUsed(Conflict):
+    code = "coupon_used"

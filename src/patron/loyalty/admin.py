@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from patron.core.admin_tools import EstimatedCountPaginator
-from patron.loyalty.models import Account, Entry, Lot, Movement, Program
+from patron.loyalty.models import Account, Coupon, EarningRule, Entry, Lot, Movement, Program, Reward
 
 
 @admin.register(Program)
@@ -53,3 +53,22 @@ class LotAdmin(ReadOnly):
 class EntryAdmin(ReadOnly):
     list_display = ("movement", "debit", "credit", "points", "lot")
     list_select_related = ("movement", "debit", "credit")
+
+
+@admin.register(EarningRule)
+class EarningRuleAdmin(admin.ModelAdmin):
+    list_display = ("program", "kind", "target", "multiplier", "bonus_points", "weekdays", "valid_from", "valid_until")
+    list_filter = ("program", "kind")
+
+
+@admin.register(Reward)
+class RewardAdmin(admin.ModelAdmin):
+    list_display = ("name", "program", "kind", "cost", "stock", "active", "valid_from", "valid_until")
+    list_filter = ("program", "kind", "active")
+
+
+@admin.register(Coupon)
+class CouponAdmin(ReadOnly):
+    list_display = ("code", "reward", "customer", "issued_at", "used_at", "used_reference")
+    search_fields = ("=code", "=customer__external_id")
+    list_select_related = ("reward", "customer")

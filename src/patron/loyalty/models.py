@@ -141,3 +141,44 @@ class Entry(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="entry_points_positive"),
                        models.CheckConstraint(condition=~Q(debit=models.F("credit")), name="entry_two_accounts")]
+
+
+class Reward(models.Model):
+    class Kind(models.TextChoices):
+        DISCOUNT_AMOUNT = "discount_amount", "Discount (amount)"
+        DISCOUNT_PERCENT = "discount_percent", "Discount (percent)"
+        FREE_PRODUCT = "free_product", "Free product"
+        GIFT = "gift", "Gift"
+        DONATION = "donation", "Donation to a cause"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rewards")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="the amount, or the percent")
+    sku = models.CharField(max_length=64, blank=True, help_text="the free product")
+    cost = models.PositiveIntegerField(help_text="points")
+    stock = models.PositiveIntegerField(null=True, blank=True, help_text="blank: unlimited")
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(cost__gt=0), name="reward_costs_points")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cost} points)"
+
+
+class Coupon(models.Model):
+    """What a redemption issues: an unguessable code the shop validates and marks used, once."""
+
+    code = models.CharField(max_length=32, unique=True)
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="coupons")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="coupons")
+    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="coupon")
+    issued_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_reference = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.code

@@ -15,9 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from patron.core.errors import InsufficientPoints, InvalidInput
+from patron.core.errors import (
+    CouponNotFound, CouponUsed, InsufficientPoints, InvalidInput, RewardNotAvailable, RewardNotFound, RewardOutOfStock,
+)
 from patron.customers.models import Customer
-from patron.loyalty.models import Account, Entry, Lot, Movement, Program
+from patron.loyalty.models import Account, Coupon, Entry, Lot, Movement, Program, Reward
 
 
 def system_account(program: Program, kind: str) -> Account:
@@ -207,3 +209,44 @@ def verify() -> list[Discrepancy]:
         if (into.get(lot_id) or 0) != points:
             problems.append(Discrepancy(f"lot {lot_id} earned", into.get(lot_id) or 0, points))
     return problems
+
+
+COUPON_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
+
+
+def _coupon_code() -> str:
+    import secrets
+
+    body = "".join(secrets.choice(COUPON_ALPHABET) for _ in range(16))  # 80 bits
+    return "-".join(body[i:i + 4] for i in range(0, 16, 4))
+
+
+def get_reward(reward_id: int) -> Reward:
+    try:
+        return Reward.objects.select_related("program").get(pk=reward_id)
+    except (Reward.DoesNotExist, ValueError, TypeError):
+        raise RewardNotFound(f"no reward {reward_id!r}") from None
+
+
+@transaction.atomic
+def redeem_reward(customer: Customer, reward: Reward, *, at: dt.datetime | None = None) -> Coupon:
+    """Spend the reward's cost and issue its coupon; the stock, the points and the coupon change together."""
+    at = at or timezone.now()
+    if not reward.active or (reward.valid_from and at < reward.valid_from) or (reward.valid_until and at >= reward.valid_until):
+        raise RewardNotAvailable(f"{reward.name} cannot be redeemed now")
+    if reward.stock is not None:
+        # A conditional update, not a read then a write: two redemptions of the last one cannot both pass.
+        if not Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1):
+            raise RewardOutOfStock(f"{reward.name} is out of stock")
+    movement = redeem(reward.program, customer, reward.cost, reason=f"reward: {reward.name}", reference=f"reward:{reward.pk}", at=at)
+    return Coupon.objects.create(code=_coupon_code(), reward=reward, customer=customer, movement=movement, issued_at=at)
+
+
+def use_coupon(code: str, *, reference: str = "", at: dt.datetime | None = None) -> Coupon:
+    """Mark a coupon used, once: a second use (even at the same moment) gets CouponUsed."""
+    code = (code or "").strip().upper()
+    if not Coupon.objects.filter(code=code).exists():
+        raise CouponNotFound(f"no coupon {code!r}")
+    if not Coupon.objects.filter(code=code, used_at__isnull=True).update(used_at=at or timezone.now(), used_reference=reference):
+        raise CouponUsed(f"coupon {code} was already used")
+    return Coupon.objects.select_related("reward").get(code=code)
