@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from patron.core.admin_tools import EstimatedCountPaginator
-from patron.loyalty.models import Account, Coupon, EarningRule, Entry, Lot, Movement, Program, Reward
+from patron.loyalty.models import Account, Coupon, EarningRule, Entry, Lot, Membership, Movement, Program, Reward, Tier, TierEvent
 
 
 @admin.register(Program)
@@ -72,3 +72,23 @@ class CouponAdmin(ReadOnly):
     list_display = ("code", "reward", "customer", "issued_at", "used_at", "used_reference")
     search_fields = ("=code", "=customer__external_id")
     list_select_related = ("reward", "customer")
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ("name", "program", "rank", "threshold", "multiplier")
+    list_filter = ("program",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnly):
+    list_display = ("customer", "program", "tier", "since", "below_since")
+    list_filter = ("program", "tier")
+    list_select_related = ("customer", "program", "tier")
+
+
+@admin.register(TierEvent)
+class TierEventAdmin(ReadOnly):
+    list_display = ("at", "customer", "program", "kind", "from_tier", "to_tier", "qualifying")
+    list_filter = ("program", "kind")
+    list_select_related = ("customer", "program", "from_tier", "to_tier")

@@ -54,6 +54,12 @@ def score_order(program: Program, order: Order) -> Score:
     else:
         base = order.total * rate
     base *= window
+    from patron.loyalty.tiers import current_tier
+
+    tier = current_tier(program, order.customer)
+    if tier is not None and tier.multiplier != 1:
+        base *= tier.multiplier
+        notes.append(f"{tier.name} x{tier.multiplier}")
     points = int(base.to_integral_value(rounding=ROUND_FLOOR))
     first = not Order.objects.filter(customer=order.customer, placed_at__lt=order.placed_at, status=Order.Status.COMPLETED).exists()
     for rule in rules:

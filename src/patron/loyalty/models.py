@@ -24,10 +24,70 @@ class Program(models.Model):
     points_per_unit = models.PositiveIntegerField(default=1, help_text="points per whole currency unit spent (rounded down)")
     expiry_days = models.PositiveIntegerField(null=True, blank=True, help_text="days a lot of points lives; blank: never expires")
     refund_policy = models.CharField(max_length=20, choices=RefundPolicy.choices, default=RefundPolicy.NEGATIVE_BALANCE)
+
+    class TierBasis(models.TextChoices):
+        POINTS = "points", "Points earned"
+        SPEND = "spend", "Spend"
+
+    tier_basis = models.CharField(max_length=10, choices=TierBasis.choices, default=TierBasis.POINTS)
+    tier_window_days = models.PositiveIntegerField(default=365, help_text="tiers qualify on this rolling window")
+    tier_grace_days = models.PositiveIntegerField(default=30, help_text="days below a tier's threshold before the downgrade")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+
+class Tier(models.Model):
+    """A level of the program (Bronze, Silver, Gold): reached at `threshold` points earned (or spend)
+    over the program's rolling window; it multiplies earnings and may open exclusive rewards."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tiers")
+    name = models.CharField(max_length=50)
+    rank = models.PositiveSmallIntegerField(help_text="higher is better")
+    threshold = models.DecimalField(max_digits=14, decimal_places=2)
+    multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "rank"], name="one_tier_per_rank"),
+                       models.UniqueConstraint(fields=["program", "name"], name="tier_names_unique")]
+        ordering = ["program", "rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A customer's current tier in a program, and when they fell below it (the grace period)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="memberships")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="memberships")
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True)
+    since = models.DateTimeField()
+    below_since = models.DateTimeField(null=True, blank=True)  # set while short of the tier's threshold
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "customer"], name="one_membership_per_program")]
+
+
+class TierEvent(models.Model):
+    """A tier change (or the warning before a downgrade): what journeys and the portal react to."""
+
+    class Kind(models.TextChoices):
+        UPGRADE = "upgrade", "Upgrade"
+        DOWNGRADE = "downgrade", "Downgrade"
+        WARNING = "warning", "Downgrade warning"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tier_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, related_name="+")
+    to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, related_name="+")
+    qualifying = models.DecimalField(max_digits=14, decimal_places=2)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["at"], name="tier_event_time")]
 
 
 class EarningRule(models.Model):
@@ -158,6 +218,7 @@ class Reward(models.Model):
     sku = models.CharField(max_length=64, blank=True, help_text="the free product")
     cost = models.PositiveIntegerField(help_text="points")
     stock = models.PositiveIntegerField(null=True, blank=True, help_text="blank: unlimited")
+    min_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, help_text="exclusive to this tier and above")
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)

@@ -234,6 +234,12 @@ def redeem_reward(customer: Customer, reward: Reward, *, at: dt.datetime | None 
     at = at or timezone.now()
     if not reward.active or (reward.valid_from and at < reward.valid_from) or (reward.valid_until and at >= reward.valid_until):
         raise RewardNotAvailable(f"{reward.name} cannot be redeemed now")
+    if reward.min_tier_id is not None:
+        from patron.loyalty.tiers import current_tier
+
+        tier = current_tier(reward.program, customer)
+        if tier is None or tier.rank < reward.min_tier.rank:
+            raise RewardNotAvailable(f"{reward.name} is for {reward.min_tier.name} members and above")
     if reward.stock is not None:
         # A conditional update, not a read then a write: two redemptions of the last one cannot both pass.
         if not Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1):

@@ -1,0 +1,96 @@
+"""Tiers: who qualifies for which, with a grace period and a warning before a downgrade.
+
+A customer's qualifying value is the points they earned (earn movements) or what they spent
+(completed orders less refunds) over the program's rolling window. They move up as soon as they
+qualify. When they fall short of their tier they are warned once and keep it for the grace
+period; if still short at its end they move down to the tier they do qualify for. Every change
+and every warning is a TierEvent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from patron.commerce.models import Order, Refund
+from patron.customers.models import Customer
+from patron.loyalty.models import Membership, Movement, Program, Tier, TierEvent
+
+
+@dataclass
+class TierRun:
+    upgrades: int = 0
+    downgrades: int = 0
+    warnings: int = 0
+
+
+def qualifying_values(program: Program, now: dt.datetime) -> dict[int, Decimal]:
+    since = now - dt.timedelta(days=program.tier_window_days)
+    if program.tier_basis == Program.TierBasis.POINTS:
+        rows = (Movement.objects.filter(program=program, kind=Movement.Kind.EARN, created_at__gt=since, created_at__lte=now)
+                .values("customer").annotate(v=Sum("points")).values_list("customer", "v"))
+        return {c: Decimal(v) for c, v in rows}
+    spent = dict(Order.objects.filter(status=Order.Status.COMPLETED, currency=program.currency, placed_at__gt=since, placed_at__lte=now)
+                 .values("customer").annotate(v=Sum("total")).values_list("customer", "v"))
+    back = (Refund.objects.filter(order__currency=program.currency, order__placed_at__gt=since, order__placed_at__lte=now)
+            .values("order__customer").annotate(v=Sum("amount")).values_list("order__customer", "v"))
+    for customer, amount in back:
+        spent[customer] = spent.get(customer, Decimal(0)) - amount
+    return spent
+
+
+def tier_for(tiers: list[Tier], value: Decimal) -> Tier | None:
+    reached = [t for t in tiers if value >= t.threshold]
+    return max(reached, key=lambda t: t.rank) if reached else None
+
+
+def current_tier(program: Program, customer: Customer) -> Tier | None:
+    membership = Membership.objects.select_related("tier").filter(program=program, customer=customer).first()
+    return membership.tier if membership else None
+
+
+@transaction.atomic
+def evaluate(program: Program, now: dt.datetime | None = None) -> TierRun:
+    """Bring every member's tier up to date; safe to run every day."""
+    now = now or timezone.now()
+    tiers = list(program.tiers.all())
+    values = qualifying_values(program, now)
+    memberships = {m.customer_id: m for m in Membership.objects.select_related("tier").filter(program=program)}
+    run = TierRun()
+    for customer_id in set(values) | set(memberships):
+        value = values.get(customer_id, Decimal(0))
+        earned = tier_for(tiers, value)
+        membership = memberships.get(customer_id)
+        held = membership.tier if membership else None
+        held_rank, earned_rank = (held.rank if held else -1), (earned.rank if earned else -1)
+        if membership is None and earned is None:
+            continue
+        if membership is None:
+            membership = Membership.objects.create(program=program, customer_id=customer_id, tier=None, since=now)
+        if earned_rank > held_rank:
+            _event(program, customer_id, TierEvent.Kind.UPGRADE, held, earned, value, now)
+            membership.tier, membership.since, membership.below_since = earned, now, None
+            run.upgrades += 1
+        elif earned_rank < held_rank:
+            if membership.below_since is None:
+                membership.below_since = now
+                _event(program, customer_id, TierEvent.Kind.WARNING, held, earned, value, now)
+                run.warnings += 1
+            elif now - membership.below_since >= dt.timedelta(days=program.tier_grace_days):
+                _event(program, customer_id, TierEvent.Kind.DOWNGRADE, held, earned, value, now)
+                membership.tier, membership.since, membership.below_since = earned, now, None
+                run.downgrades += 1
+        else:
+            membership.below_since = None
+        membership.save()
+    return run
+
+
+def _event(program, customer_id, kind, old, new, value, now) -> None:
+    TierEvent.objects.create(program=program, customer_id=customer_id, kind=kind, from_tier=old, to_tier=new,
+                             qualifying=value, at=now)
