@@ -19,5 +19,7 @@ def test_the_daily_run_expires_lots_and_evaluates_tiers(db):
     out = io.StringIO()
     call_command("loyalty", "daily", "--json", stdout=out)
     report = json.loads(out.getvalue())
-    assert report["expired_lots"] == 1 and report["programs"]["Club"] == {"upgrades": 1, "downgrades": 0, "warnings": 0}
+    club = report["programs"]["Club"]
+    assert report["expired_lots"] == 1 and (club["upgrades"], club["downgrades"], club["warnings"]) == (1, 0, 0)
+    assert club["outstanding_points"] == 150 and club["expiry_notices"] == 1  # jonas's lot expires within the 30 days
     assert services.balance(program, ona) == 0 and services.verify() == []

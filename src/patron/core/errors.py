@@ -75,3 +75,7 @@ class CouponNotFound(NotFound):
 
 class CouponUsed(Conflict):
     code = "coupon_used"
+
+
+class ReferralRefused(Conflict):
+    code = "referral_refused"

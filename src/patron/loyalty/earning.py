@@ -71,9 +71,12 @@ def score_order(program: Program, order: Order) -> Score:
 
 def award_order(program: Program, order: Order) -> Movement | None:
     """Earn the order's points once (a retry returns the first award); None when it earns nothing."""
+    from patron.loyalty.programme import reward_referral
+
     existing = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=order.external_id).first()
     if existing or order.status != Order.Status.COMPLETED:
         return existing
+    reward_referral(program, order)  # a referred friend's first order rewards both of them, once
     score = score_order(program, order)
     if score.points <= 0:
         return None

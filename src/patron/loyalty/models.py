@@ -8,6 +8,8 @@ with its own expiry; a redemption or expiry draws from lots and its entries name
 The cached balances change in the same transaction as the entries (services.py owns every write).
 """
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
@@ -32,6 +34,10 @@ class Program(models.Model):
     tier_basis = models.CharField(max_length=10, choices=TierBasis.choices, default=TierBasis.POINTS)
     tier_window_days = models.PositiveIntegerField(default=365, help_text="tiers qualify on this rolling window")
     tier_grace_days = models.PositiveIntegerField(default=30, help_text="days below a tier's threshold before the downgrade")
+    point_value = models.DecimalField(max_digits=10, decimal_places=4, default=Decimal("0.01"), help_text="what a point costs when redeemed")
+    expiry_reminder_days = models.PositiveIntegerField(default=30, help_text="remind customers this many days before points expire")
+    referrer_bonus = models.PositiveIntegerField(default=0, help_text="points for the referrer when the friend's first order completes")
+    friend_bonus = models.PositiveIntegerField(default=0, help_text="points for the referred friend on that first order")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -99,6 +105,7 @@ class EarningRule(models.Model):
         PRODUCT_MULTIPLIER = "product_multiplier", "Product multiplier"
         BONUS_WINDOW = "bonus_window", "Bonus window (a multiplier on some weekdays or dates)"
         FIRST_PURCHASE_BONUS = "first_purchase_bonus", "First-purchase bonus"
+        BIRTHDAY_BONUS = "birthday_bonus", "Birthday bonus (given by the daily run)"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rules")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -243,3 +250,36 @@ class Coupon(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ReferralCode(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="referral_codes")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="referral_codes")
+    code = models.CharField(max_length=20, unique=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "customer"], name="one_referral_code_per_customer")]
+
+
+class Referral(models.Model):
+    """A friend who came with a referrer's code; both are rewarded when the friend's first order completes."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="referrals")
+    referrer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="referrals_made")
+    friend = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="referred_by")
+    created_at = models.DateTimeField()
+    rewarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "friend"], name="referred_once"),
+                       models.CheckConstraint(condition=~Q(referrer=models.F("friend")), name="no_self_referral")]
+
+
+class ExpiryNotice(models.Model):
+    """A reminder that a lot's points expire soon: once per lot, for the journeys to send."""
+
+    lot = models.OneToOneField(Lot, on_delete=models.CASCADE, related_name="notice")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="expiry_notices")
+    points = models.PositiveBigIntegerField()
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField()

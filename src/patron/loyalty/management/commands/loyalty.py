@@ -2,12 +2,14 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from patron.loyalty import services, tiers
+from django.utils import timezone
+
+from patron.loyalty import programme, services, tiers
 from patron.loyalty.models import Program
 
 
 class Command(BaseCommand):
-    help = "The daily loyalty run: expire lots past their date, then bring every member's tier up to date."
+    help = "The daily loyalty run: expire lots, evaluate tiers, give birthday bonuses, note points expiring soon, report the liability."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -16,12 +18,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, as_json, **options):
         report = {"expired_lots": services.expire_lots(), "programs": {}}
+        today = timezone.now().date()
         for program in Program.objects.order_by("name"):
             run = tiers.evaluate(program)
-            report["programs"][program.name] = {"upgrades": run.upgrades, "downgrades": run.downgrades, "warnings": run.warnings}
+            owed = programme.liability(program)
+            report["programs"][program.name] = {
+                "upgrades": run.upgrades, "downgrades": run.downgrades, "warnings": run.warnings,
+                "birthday_bonuses": programme.birthday_bonuses(program, today), "expiry_notices": programme.expiry_notices(program),
+                "outstanding_points": owed.outstanding_points, "liability": str(owed.value),
+                "expiring_points": {f"{days}_days": points for days, points in owed.expiring.items()},
+            }
         if as_json:
             self.stdout.write(json.dumps(report, indent=2))
             return
         self.stdout.write(f"expired {report['expired_lots']:,} lots")
         for name, run in report["programs"].items():
-            self.stdout.write(f"{name}: {run['upgrades']} upgrades, {run['downgrades']} downgrades, {run['warnings']} downgrade warnings")
+            self.stdout.write(f"{name}: {run['upgrades']} upgrades, {run['downgrades']} downgrades, {run['warnings']} downgrade warnings, "
+                              f"{run['birthday_bonuses']} birthday bonuses, {run['expiry_notices']} expiry reminders; "
+                              f"{run['outstanding_points']:,} points outstanding, worth {run['liability']}")
