@@ -36,3 +36,20 @@ def test_demo_builds_a_shop_in_five_languages(capsys):
     # Every order's lines add up to its total.
     for order in Order.objects.order_by("?")[:50]:
         assert sum(line.amount for line in OrderLine.objects.filter(order=order)) == order.total
+
+
+@pytest.mark.django_db
+def test_demo_customers_carry_points_tiers_and_rewards(capsys):
+    from patron.loyalty import services
+    from patron.loyalty.models import Account, Membership, Movement, Reward
+
+    call_command("demo", "--customers", "300", "--seed", "4", "--no-serve")
+    assert "loyalty: Patron Rewards" in capsys.readouterr().out
+    euro_orders = Order.objects.filter(currency="EUR", status="completed").count()
+    assert Movement.objects.filter(kind="earn").count() == euro_orders > 0
+    assert Account.objects.filter(kind="wallet", balance__gt=0).count() > 50
+    assert Movement.objects.filter(kind="expire").exists()  # two years of history: the oldest points expired
+    assert Membership.objects.exclude(tier=None).exists() and Reward.objects.count() == 5
+    assert services.verify() == []
+    call_command("demo", "--customers", "300", "--seed", "4", "--no-serve")  # run again: nothing earned twice
+    assert Movement.objects.filter(kind="earn").count() == euro_orders and services.verify() == []

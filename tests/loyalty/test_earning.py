@@ -74,3 +74,14 @@ def test_refund_of_spent_points_under_clawback_is_not_counted_twice(db):
     account = services.wallet(program, who)
     assert (account.balance, account.owed) == (0, 90)
     assert services.verify() == []
+
+
+def test_history_is_awarded_set_wise_once(stars):
+    ona, jonas = upsert_customer("c1")[0], upsert_customer("c2")[0]
+    for n, (who, total) in enumerate([(ona, "10.99"), (ona, "5.00"), (jonas, "100.00"), (jonas, "0.40")]):
+        order(who, f"h{n}", MONDAY - dt.timedelta(days=n), total=total)
+    awarded = earning.award_history(stars, batch=3)
+    assert awarded == 3  # 0.40 x 2 rounds down to 0 points: nothing to earn
+    assert services.balance(stars, ona) == 21 + 10 and services.balance(stars, jonas) == 200
+    assert earning.award_history(stars) == 0 and services.verify() == []
+    assert earning.award_order(stars, order(ona, "h0", MONDAY, total="10.99")).points == 21  # the same award, not a new one

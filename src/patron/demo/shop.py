@@ -102,3 +102,32 @@ def load(customers: int, seed: int, today: dt.date | None = None, progress=None)
     with tempfile.TemporaryDirectory(prefix="patron-demo-") as tmp:
         paths = build(customers, seed, today, Path(tmp))
         return [run_import(kinds()[kind], path, progress=progress) for kind, path in paths.items()]
+
+
+def loyalty_program(today: dt.date | None = None):
+    """The demo shop's program: points per euro, tiers, rewards; its customers' history earned and tiers set."""
+    from patron.loyalty import earning, services, tiers
+    from patron.loyalty.models import EarningRule, Program, Reward, Tier
+
+    now = dt.datetime.combine(today or dt.date.today(), dt.time(0), tzinfo=dt.UTC)
+    program, _ = Program.objects.get_or_create(
+        name="Patron Rewards", defaults={"currency": "EUR", "points_per_unit": 1, "expiry_days": 365, "referrer_bonus": 200,
+                                         "friend_bonus": 100, "point_value": Decimal("0.02")})
+    Tier.objects.get_or_create(program=program, rank=1, defaults={"name": "Silver", "threshold": 250, "multiplier": Decimal("1.25")})[0]
+    gold = Tier.objects.get_or_create(program=program, rank=2, defaults={"name": "Gold", "threshold": 800, "multiplier": Decimal("1.5")})[0]
+    since = now - dt.timedelta(days=HISTORY_DAYS)
+    EarningRule.objects.get_or_create(program=program, kind="first_purchase_bonus", defaults={"bonus_points": 50, "valid_from": since})
+    EarningRule.objects.get_or_create(program=program, kind="birthday_bonus", defaults={"bonus_points": 100, "valid_from": since})
+    EarningRule.objects.get_or_create(program=program, kind="category_multiplier", target="Books",
+                                      defaults={"multiplier": 2, "valid_from": since})
+    for name, kind, cost, value, tier in (("Free espresso", "free_product", 150, Decimal(0), None),
+                                          ("Tote bag", "gift", 300, Decimal(0), None),
+                                          ("10 EUR off", "discount_amount", 500, Decimal(10), None),
+                                          ("Plant a tree", "donation", 200, Decimal(0), None),
+                                          ("Tasting evening", "gift", 800, Decimal(0), gold)):
+        Reward.objects.get_or_create(program=program, name=name, defaults={"kind": kind, "cost": cost, "value": value,
+                                                                           "min_tier": tier, "stock": 100 if tier else None})
+    awarded = earning.award_history(program)
+    services.expire_lots(now=now)
+    tiers.evaluate(program, now)
+    return program, awarded

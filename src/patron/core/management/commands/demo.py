@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from patron.core.cli import patron_errors
-from patron.demo.shop import load
+from patron.demo.shop import load, loyalty_program
 
 
 class Command(BaseCommand):
@@ -30,6 +30,8 @@ class Command(BaseCommand):
                 f"{result.kind}: imported {result.imported:,}, updated {result.updated:,}, "
                 f"unchanged {result.unchanged:,}, rejected {result.rejected:,} in {result.seconds:.1f} s"
             )
+        program, awarded = loyalty_program()
+        self.stdout.write(f"loyalty: {program.name}, points earned on {awarded:,} past orders, tiers and rewards set up")
         password = secrets.token_urlsafe(12)
         user_model = get_user_model()
         admin = user_model.objects.filter(username="admin").first() or user_model(username="admin", email="admin@localhost")
