@@ -2,6 +2,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from patron.core.errors import CouponUsed, InsufficientPoints, RewardNotAvailable, RewardOutOfStock
 from patron.customers.services import upsert_customer
@@ -74,3 +75,47 @@ def test_the_last_in_stock_and_one_coupon_go_once_under_concurrency():
     used = run_at_once(8, lambda: services.use_coupon(code).code)
     assert used.count(code) == 1 and used.count("coupon_used") == 7
     assert services.balance(stars, customer) == 10_000 - 300 and services.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_racing_a_redemption_keeps_the_books():
+    from patron.commerce import services as commerce
+    from patron.loyalty import earning
+
+    stars = Program.objects.create(name="Race", currency="EUR", points_per_unit=1)
+    customer = upsert_customer("r1")[0]
+    placed = commerce.record_order(customer, "o1", placed_at=timezone.now(), total="100.00", currency="EUR")[0]
+    earning.award_order(stars, placed)
+
+    def refund():
+        commerce.refund_order(placed)
+        return earning.reverse_refunds(stars, placed).points
+
+    def spend():
+        return services.redeem(stars, customer, 80).points
+
+    outcomes = run_at_once_each([refund, spend])
+    balance = services.balance(stars, customer)
+    # Whatever the order, the refund takes the 100 back; a redemption that got in first leaves -80.
+    assert balance in (0, -80) and services.verify() == []
+    assert len(outcomes) == 2 and ("insufficient_points" in outcomes) == (balance == 0)
+
+
+def run_at_once_each(works):
+    outcomes, barrier = [], threading.Barrier(len(works))
+
+    def go(work):
+        try:
+            barrier.wait()
+            outcomes.append(work())
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
+            outcomes.append(getattr(exc, "code", repr(exc)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
