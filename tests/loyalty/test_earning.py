@@ -85,3 +85,27 @@ def test_history_is_awarded_set_wise_once(stars):
     assert services.balance(stars, ona) == 21 + 10 and services.balance(stars, jonas) == 200
     assert earning.award_history(stars) == 0 and services.verify() == []
     assert earning.award_order(stars, order(ona, "h0", MONDAY, total="10.99")).points == 21  # the same award, not a new one
+
+
+def test_revising_a_rule_keeps_the_past_scored_as_it_was(stars):
+    jonas = upsert_customer("c5")[0]
+    rule = EarningRule.objects.create(program=stars, kind="category_multiplier", target="Books", multiplier=3,
+                                      valid_from=MONDAY - dt.timedelta(days=30))
+    before = order(jonas, "r1", MONDAY - dt.timedelta(days=1), [{"sku": "B9", "category": "Books", "quantity": 1, "unit_price": "10.00"}])
+    new = earning.revise_rule(rule, {"multiplier": Decimal("5")}, at=MONDAY)
+    after = order(jonas, "r2", MONDAY + dt.timedelta(days=1), [{"sku": "B9", "category": "Books", "quantity": 1, "unit_price": "10.00"}])
+    assert new.pk != rule.pk and EarningRule.objects.get(pk=rule.pk).valid_until == MONDAY
+    assert earning.score_order(stars, before).points == 60 and earning.score_order(stars, after).points == 100
+
+
+def test_changing_a_rule_in_the_admin_opens_a_new_version(stars, django_user_model, client):
+    rule = EarningRule.objects.create(program=stars, kind="first_purchase_bonus", bonus_points=50,
+                                      valid_from=MONDAY - dt.timedelta(days=30))
+    client.force_login(django_user_model.objects.create_superuser("boss", "b@shop.lt", "a long enough password"))
+    form = {"program": stars.pk, "kind": "first_purchase_bonus", "target": "", "multiplier": "1", "bonus_points": "80",
+            "weekdays": "", "valid_from_0": (MONDAY - dt.timedelta(days=30)).strftime("%Y-%m-%d"),
+            "valid_from_1": "12:00:00", "valid_until_0": "", "valid_until_1": ""}
+    response = client.post(f"/admin/loyalty/earningrule/{rule.pk}/change/", form)
+    assert response.status_code == 302, response.content[:2000]
+    versions = list(EarningRule.objects.filter(kind="first_purchase_bonus").order_by("id").values_list("bonus_points", "valid_until"))
+    assert versions[0][0] == 50 and versions[0][1] is not None and versions[1] == (80, None)

@@ -60,6 +60,16 @@ class EarningRuleAdmin(admin.ModelAdmin):
     list_display = ("program", "kind", "target", "multiplier", "bonus_points", "weekdays", "valid_from", "valid_until")
     list_filter = ("program", "kind")
 
+    def save_model(self, request, obj, form, change):
+        # A change closes the version in force and opens a new one: past orders keep the points they were scored with.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name not in ("valid_from", "valid_until")}
+        if change and changes:
+            from patron.loyalty.earning import revise_rule
+
+            obj.pk = revise_rule(EarningRule.objects.get(pk=obj.pk), changes).pk
+            return
+        super().save_model(request, obj, form, change)  # a new rule, or only its validity moved
+
 
 @admin.register(Reward)
 class RewardAdmin(admin.ModelAdmin):

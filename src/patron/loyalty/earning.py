@@ -151,3 +151,26 @@ def award_history(program: Program, batch: int = 20_000) -> int:
                 Account.objects.filter(pk=wallet_id).update(balance=F("balance") + points)
             Account.objects.filter(pk=liability.pk).update(balance=F("balance") - sum(per_wallet.values()))
         done += len(rows)
+
+
+@transaction.atomic
+def revise_rule(rule: EarningRule, changes: dict, *, at=None) -> EarningRule:
+    """Change a rule from `at` on: the old version closes, a new one opens, so past orders keep their score."""
+    from django.utils import timezone
+
+    at = at or timezone.now()
+    old = EarningRule.objects.select_for_update().get(pk=rule.pk)
+    if old.valid_until is not None and old.valid_until <= at:
+        from patron.core.errors import Conflict
+
+        raise Conflict("this rule version has already ended; change the one in force")
+    fields = {f.name: getattr(old, f.name) for f in EarningRule._meta.concrete_fields if f.name not in ("id",)}
+    fields.update(changes, valid_from=max(at, old.valid_from), valid_until=old.valid_until)
+    if old.valid_from >= at:  # not in force yet: no order was scored by it, so it can change in place
+        for name, value in changes.items():
+            setattr(old, name, value)
+        old.save()
+        return old
+    old.valid_until = at
+    old.save(update_fields=["valid_until"])
+    return EarningRule.objects.create(**{k: v for k, v in fields.items() if k != "program"}, program=old.program)
