@@ -23,23 +23,28 @@ from patron.loyalty.models import Account, Coupon, Entry, Lot, Movement, Program
 
 
 def system_account(program: Program, kind: str) -> Account:
+    found = Account.objects.filter(program=program, kind=kind, customer=None).first()
+    if found is not None:  # the usual case: one query, no savepoint
+        return found
     try:
         with transaction.atomic():
-            return Account.objects.get_or_create(program=program, kind=kind, customer=None)[0]
+            return Account.objects.create(program=program, kind=kind, customer=None)
     except IntegrityError:  # created at the same moment by another transaction
         return Account.objects.get(program=program, kind=kind, customer=None)
 
 
 def wallet(program: Program, customer: Customer, *, lock: bool = False) -> Account:
     """The customer's wallet in the program (created empty on first use); locked for the transaction when asked."""
+    existing = Account.objects.filter(program=program, kind=Account.Kind.WALLET, customer=customer)
+    found = (existing.select_for_update() if lock else existing).first()
+    if found is not None:  # the usual case: one query, no savepoint
+        return found
     try:
         with transaction.atomic():
-            account, _ = Account.objects.get_or_create(program=program, kind=Account.Kind.WALLET, customer=customer)
-    except IntegrityError:
-        account = Account.objects.get(program=program, kind=Account.Kind.WALLET, customer=customer)
-    if lock:
-        account = Account.objects.select_for_update().get(pk=account.pk)
-    return account
+            Account.objects.create(program=program, kind=Account.Kind.WALLET, customer=customer)
+    except IntegrityError:  # created at the same moment by another transaction
+        pass
+    return (existing.select_for_update() if lock else existing).get()
 
 
 def balance(program: Program, customer: Customer) -> int:
