@@ -147,9 +147,7 @@ def award_history(program: Program, batch: int = 20_000) -> int:
             per_wallet: dict[int, int] = {}
             for lot in lots:
                 per_wallet[lot.wallet_id] = per_wallet.get(lot.wallet_id, 0) + lot.points
-            for wallet_id, points in per_wallet.items():
-                Account.objects.filter(pk=wallet_id).update(balance=F("balance") + points)
-            Account.objects.filter(pk=liability.pk).update(balance=F("balance") - sum(per_wallet.values()))
+            services.add_to_balances({**per_wallet, liability.pk: -sum(per_wallet.values())})
         done += len(rows)
 
 

@@ -168,7 +168,9 @@ class Movement(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["customer", "created_at"], name="movement_customer_time")]
+        indexes = [models.Index(fields=["customer", "created_at"], name="movement_customer_time"),
+                   # Finding an order's earning: the unique index below is partial, which SQLite cannot use for it.
+                   models.Index(fields=["program", "reference"], name="movement_reference")]
         constraints = [
             # An order earns once per program, however often its award is retried.
             models.UniqueConstraint(fields=["program", "reference"], condition=Q(kind="earn") & ~Q(reference=""),
