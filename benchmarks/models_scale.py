@@ -13,7 +13,6 @@ each call; its parameters are compared with Patron's. Every figure is the best o
 import argparse
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 

@@ -29,14 +29,7 @@ DAY = 86_400.0
 
 
 def _purchase_rows(orders, customer_id_col, datetime_col, value_col) -> tuple[Any, str]:
-    orders = frames.materialize(orders)
-    schema = frames.arrow_schema(orders)
-    frames.check_columns(schema, "orders", customer_id_col=(customer_id_col, "any"), datetime_col=(datetime_col, "time"),
-                         value_col=(value_col, "number"))
-    ts = frames.time_expression(schema, datetime_col, None)
-    cid = frames.quote(customer_id_col)
-    rows = f"SELECT {cid} AS customer_id, {ts} AS ts, CAST({frames.quote(value_col)} AS DOUBLE) AS value FROM orders WHERE {cid} IS NOT NULL"
-    return orders, rows
+    return frames.purchase_rows(orders, "orders", customer_id_col, datetime_col, value_col, value_param="value_col")
 
 
 def churn_features(

@@ -28,6 +28,11 @@ class Dialect:
         """The number of the period of `seconds` that a timestamp falls in, counted from 1970 (shifted by `shift` s)."""
         return f"CAST(FLOOR(({self.epoch(expr)} + {shift}) / {seconds}) AS BIGINT)"
 
+    @property
+    def text(self) -> str:
+        """The name of the text type."""
+        return "VARCHAR" if self.name == "duckdb" else "STRING"
+
     def quote(self, column: str) -> str:
         return frames.quote(column, self.name)
 

@@ -138,6 +138,24 @@ def time_expression(schema: pa.Schema, column: str, datetime_format: str | None,
     return f"strptime(CAST({quoted} AS VARCHAR), '{datetime_format.replace(chr(39), '')}')"
 
 
+def purchase_rows(data: Any, table: str, customer_id_col: str, datetime_col: str, value_col: str | None = None, *,
+                  datetime_format: str | None = None, engine: str = "duckdb",
+                  value_param: str = "monetary_value_col") -> tuple[Any, str]:
+    """Check a purchases input and give SQL that reads view `table` as rows (customer_id, ts, value):
+    the input made ready for the engine (see materialize), and the SELECT. Rows without a customer or a
+    time are left out; value is 0 when no value column is given."""
+    data = materialize(data)
+    schema = arrow_schema(data)
+    check_columns(schema, table, customer_id_col=(customer_id_col, "any"), datetime_col=(datetime_col, "time"),
+                  **{value_param: (value_col, "number")})
+    ts = time_expression(schema, datetime_col, datetime_format, engine)
+    cid = quote(customer_id_col, engine)
+    value = f"CAST({quote(value_col, engine)} AS DOUBLE)" if value_col else "CAST(0 AS DOUBLE)"
+    rows = (f"SELECT {cid} AS customer_id, {ts} AS ts, {value} AS value FROM {table} "
+            f"WHERE {cid} IS NOT NULL AND {quote(datetime_col, engine)} IS NOT NULL")
+    return data, rows
+
+
 def quote(column: str, engine: str = "duckdb") -> str:
     if engine == "spark":
         return "`" + column.replace("`", "``") + "`"

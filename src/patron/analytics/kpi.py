@@ -59,17 +59,13 @@ def kpis(
     if not isinstance(window_days, int) or window_days < 1:
         raise AnalyticsError(f"window_days must be a whole number of days, at least 1, not {window_days!r}")
     first, after = period_bounds(start, end)
-    orders = frames.materialize(orders)
-    schema = frames.arrow_schema(orders)
-    frames.check_columns(schema, "orders", customer_id_col=(customer_id_col, "any"), datetime_col=(datetime_col, "time"),
-                         monetary_value_col=(monetary_value_col, "number"))
     d = eng.dialect(engine)
-    ts = frames.time_expression(schema, datetime_col, datetime_format, engine)
+    orders, rows = frames.purchase_rows(orders, "orders", customer_id_col, datetime_col, monetary_value_col,
+                                        datetime_format=datetime_format, engine=engine)
     window = dt.timedelta(days=window_days)
     lit = d.timestamp
     sql = (
-        f"WITH o AS (SELECT {d.quote(customer_id_col)} AS customer_id, {ts} AS ts, CAST({d.quote(monetary_value_col)} AS DOUBLE) AS value"
-        f" FROM orders WHERE {d.quote(customer_id_col)} IS NOT NULL),"
+        f"WITH o AS ({rows}),"
         f" per AS (SELECT customer_id, MIN(ts) AS first_ts,"
         f"  MAX(CASE WHEN ts >= {lit(first - window)} AND ts < {lit(first)} THEN 1 ELSE 0 END) AS at_start,"
         f"  MAX(CASE WHEN ts >= {lit(after - window)} AND ts < {lit(after)} THEN 1 ELSE 0 END) AS at_end,"

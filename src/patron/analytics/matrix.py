@@ -54,22 +54,18 @@ def loyalty_matrix(
         if not isinstance(value, int) or value < 0:
             raise AnalyticsError(f"{name} must be a whole number, 0 or more, not {value!r}")
     d = eng.dialect(engine)
-    orders = frames.materialize(orders)
-    schema = frames.arrow_schema(orders)
-    frames.check_columns(schema, "orders", customer_id_col=(customer_id_col, "any"), datetime_col=(datetime_col, "time"))
-    ts = frames.time_expression(schema, datetime_col, None, engine)
-    cid = d.quote(customer_id_col)
+    orders, rows = frames.purchase_rows(orders, "orders", customer_id_col, datetime_col, engine=engine)
     when = eng.as_datetime(as_of, "as_of") or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     now, since = d.timestamp(when), d.timestamp(when - dt.timedelta(days=window_days))
     inputs: dict[str, Any] = {"orders": orders}
     sql = (
-        f"WITH b AS (SELECT {cid} AS customer_id,"
-        f" SUM(CASE WHEN t >= {since} THEN 1 ELSE 0 END) AS orders_in_window,"
-        f" FLOOR(({d.epoch(now)} - {d.epoch('MAX(t)')}) / 86400.0) AS days_since_last,"
-        f" FLOOR(({d.epoch(now)} - {d.epoch('MIN(t)')}) / 86400.0) AS tenure_days"
-        f" FROM (SELECT {cid}, {ts} AS t FROM orders) o WHERE t < {now} AND {cid} IS NOT NULL GROUP BY {cid})"
+        f"WITH b AS (SELECT customer_id,"
+        f" SUM(CASE WHEN ts >= {since} THEN 1 ELSE 0 END) AS orders_in_window,"
+        f" FLOOR(({d.epoch(now)} - {d.epoch('MAX(ts)')}) / 86400.0) AS days_since_last,"
+        f" FLOOR(({d.epoch(now)} - {d.epoch('MIN(ts)')}) / 86400.0) AS tenure_days"
+        f" FROM ({rows}) o WHERE ts < {now} GROUP BY customer_id)"
     )
-    latest = "SELECT CAST(NULL AS STRING) AS customer_id, CAST(NULL AS STRING) AS kind, CAST(NULL AS DOUBLE) AS score WHERE 1 = 0"
+    latest = f"SELECT CAST(NULL AS {d.text}) AS customer_id, CAST(NULL AS {d.text}) AS kind, CAST(NULL AS DOUBLE) AS score WHERE 1 = 0"
     if surveys is not None:
         surveys = frames.materialize(surveys)
         sschema = frames.arrow_schema(surveys)
@@ -83,7 +79,7 @@ def loyalty_matrix(
             f" ROW_NUMBER() OVER (PARTITION BY {d.quote(survey_customer_col)} ORDER BY {sts} DESC) AS n"
             f" FROM surveys WHERE {sts} < {now} AND {d.quote(survey_score_col)} IS NOT NULL) x WHERE n = 1"
         )
-    complained = "SELECT CAST(NULL AS STRING) AS customer_id, 0 AS complaints WHERE 1 = 0"
+    complained = f"SELECT CAST(NULL AS {d.text}) AS customer_id, 0 AS complaints WHERE 1 = 0"
     if complaints is not None:
         complaints = frames.materialize(complaints)
         cschema = frames.arrow_schema(complaints)
@@ -95,17 +91,13 @@ def loyalty_matrix(
             f"SELECT {d.quote(complaint_customer_col)} AS customer_id, COUNT(*) AS complaints FROM complaints"
             f" WHERE {cts} >= {since} AND {cts} < {now} GROUP BY {d.quote(complaint_customer_col)}"
         )
-    if engine == "duckdb":
-        latest, complained = latest.replace("AS STRING", "AS VARCHAR"), complained.replace("AS STRING", "AS VARCHAR")
     sql += (
         f", a AS ({latest}), k AS ({complained})"
         f" SELECT b.customer_id, b.orders_in_window, b.days_since_last, b.tenure_days, a.kind AS latest_kind,"
         f" a.score AS latest_score, COALESCE(k.complaints, 0) AS complaints"
-        f" FROM b LEFT JOIN a ON CAST(a.customer_id AS STRING) = CAST(b.customer_id AS STRING)"
-        f" LEFT JOIN k ON CAST(k.customer_id AS STRING) = CAST(b.customer_id AS STRING) ORDER BY b.customer_id"
+        f" FROM b LEFT JOIN a ON CAST(a.customer_id AS {d.text}) = CAST(b.customer_id AS {d.text})"
+        f" LEFT JOIN k ON CAST(k.customer_id AS {d.text}) = CAST(b.customer_id AS {d.text}) ORDER BY b.customer_id"
     )
-    if engine == "duckdb":
-        sql = sql.replace("AS STRING)", "AS VARCHAR)")
     out = eng.run(engine, sql, inputs, spark).set_index("customer_id")
     out.index.name = customer_id_col
     for column in ("orders_in_window", "days_since_last", "tenure_days", "complaints"):

@@ -49,14 +49,9 @@ def rfm_scores(
     Only purchases before `as_of` count (default: the moment after the last purchase, so the latest
     buyer has recency 0).
     """
-    transactions = frames.materialize(transactions)
-    schema = frames.arrow_schema(transactions)
-    frames.check_columns(schema, "transactions", customer_id_col=(customer_id_col, "any"),
-                         datetime_col=(datetime_col, "time"), monetary_value_col=(monetary_value_col, "number"))
     d = eng.dialect(engine)
-    ts = frames.time_expression(schema, datetime_col, datetime_format, engine)
-    cid = d.quote(customer_id_col)
-    rows = f"SELECT {cid} AS customer_id, {ts} AS ts, CAST({d.quote(monetary_value_col)} AS DOUBLE) AS value FROM transactions WHERE {cid} IS NOT NULL"
+    transactions, rows = frames.purchase_rows(transactions, "transactions", customer_id_col, datetime_col, monetary_value_col,
+                                              datetime_format=datetime_format, engine=engine)
     when = eng.as_datetime(as_of, "as_of")
     cutoff = f"r.ts < {d.timestamp(when)}" if when else "r.ts IS NOT NULL"
     reference = d.timestamp(when) if when else f"(SELECT MAX(ts) FROM ({rows}) x)"

@@ -40,23 +40,6 @@ def _unit(freq: str, freq_multiplier) -> tuple[int, int]:
     return FREQUENCIES[freq]
 
 
-def _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine):
-    schema = frames.arrow_schema(transactions)
-    frames.check_columns(
-        schema, "transactions",
-        customer_id_col=(customer_id_col, "any"), datetime_col=(datetime_col, "time"),
-        monetary_value_col=(monetary_value_col, "number"),
-    )
-    d = eng.dialect(engine)
-    time = frames.time_expression(schema, datetime_col, datetime_format, engine)
-    value = f"CAST({d.quote(monetary_value_col)} AS DOUBLE)" if monetary_value_col else "CAST(0 AS DOUBLE)"
-    rows = (
-        f"SELECT {d.quote(customer_id_col)} AS customer_id, {time} AS ts, {value} AS value FROM transactions "
-        f"WHERE {d.quote(customer_id_col)} IS NOT NULL AND {d.quote(datetime_col)} IS NOT NULL"
-    )
-    return d, rows
-
-
 def _max_time(transactions, rows: str, engine: str, spark) -> dt.datetime:
     found = eng.run(engine, f"SELECT MAX(ts) AS last FROM ({rows}) r", {"transactions": transactions}, spark)["last"].iloc[0]
     if pd.isna(found):
@@ -101,8 +84,9 @@ def rfm_summary(
     Purchases after `observation_period_end` (default: the last purchase) are left out.
     """
     seconds, shift = _unit(freq, freq_multiplier)
-    transactions = frames.materialize(transactions)
-    d, rows = _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine)
+    d = eng.dialect(engine)
+    transactions, rows = frames.purchase_rows(transactions, "transactions", customer_id_col, datetime_col, monetary_value_col,
+                                              datetime_format=datetime_format, engine=engine)
     end = eng.as_datetime(observation_period_end, "observation_period_end") or _max_time(transactions, rows, engine, spark)
     sql = _summary_sql(d, rows, seconds, shift, freq_multiplier, end, "1 = 1") + " ORDER BY customer_id"
     out = eng.run(engine, sql, {"transactions": transactions}, spark)
@@ -130,8 +114,9 @@ def calibration_and_holdout(
     `calibration_and_holdout_data` defines them. Customers first seen in the holdout are not included.
     """
     seconds, shift = _unit(freq, freq_multiplier)
-    transactions = frames.materialize(transactions)
-    d, rows = _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format, engine)
+    d = eng.dialect(engine)
+    transactions, rows = frames.purchase_rows(transactions, "transactions", customer_id_col, datetime_col, monetary_value_col,
+                                              datetime_format=datetime_format, engine=engine)
     calibration_end = eng.as_datetime(calibration_period_end, "calibration_period_end")
     end = eng.as_datetime(observation_period_end, "observation_period_end") or _max_time(transactions, rows, engine, spark)
     if end <= calibration_end:

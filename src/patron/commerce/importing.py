@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from django.conf import settings
 
 from patron.commerce.models import Order, OrderLine
