@@ -198,6 +198,33 @@ class Model:
         return {p: float(e) for p, e in zip(self.PARAMS, errors)}
 
 
+class TransactionModel(Model):
+    """A model of repeat purchases in continuous time, fitted on frequency, recency and T per customer."""
+
+    _columns = ("frequency", "recency", "T")
+
+    def fit(self, frequency=None, recency=None, T=None, *, summary: pd.DataFrame | None = None, weights=None,
+            initial_params: dict | None = None):
+        columns = summary_columns(summary, self._columns, {"frequency": frequency, "recency": recency, "T": T})
+        check_history(columns)
+        return self._fit(columns, weights, initial_params)
+
+    def _initial(self, data, weights):
+        return np.array([0.5, max(float(np.average(data["T"], weights=weights)) / 4, 1e-2), 1.0, 1.0])
+
+
+def check_history(columns) -> None:
+    x, t, T = (np.asarray(columns[c], dtype=float) for c in ("frequency", "recency", "T"))
+    if np.any(x < 0) or np.any(x != np.floor(x)):
+        raise AnalyticsError("frequency must hold whole numbers, 0 or more")
+    if np.any(t < 0) or np.any(t > T + 1e-9):
+        raise AnalyticsError("recency must lie between 0 and T for every customer")
+    if np.any((x == 0) & (t != 0)):
+        raise AnalyticsError("a customer with frequency 0 must have recency 0")
+    if not np.any(x > 0):
+        raise AnalyticsError("no customer has a repeat purchase: the model has nothing to learn the purchase rate from")
+
+
 def compress(columns: dict[str, Any], weights=None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Identical rows once, with their weights summed: what makes a fit on a million customers cheap."""
     arrays = {name: np.asarray(values, dtype=float) for name, values in columns.items()}

@@ -8,24 +8,13 @@ recency t_x and age T, in one time unit.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from patron.analytics.models.base import Model, as_arrays, group_codes, summary_columns
+from patron.analytics.models.base import TransactionModel, as_arrays, group_codes
 
 
-class BetaGeo(Model):
+class BetaGeo(TransactionModel):
     PARAMS = ("r", "alpha", "a", "b")
-    _columns = ("frequency", "recency", "T")
-
-    def fit(self, frequency=None, recency=None, T=None, *, summary: pd.DataFrame | None = None, weights=None,
-            initial_params: dict | None = None) -> BetaGeo:
-        columns = summary_columns(summary, self._columns, {"frequency": frequency, "recency": recency, "T": T})
-        _check(columns)
-        return self._fit(columns, weights, initial_params)
-
-    def _initial(self, data, weights):
-        return np.array([0.5, max(float(np.average(data["T"], weights=weights)) / 4, 1e-2), 1.0, 1.0])
 
     # log-likelihood of one customer, in log space: A1 + A2 + log(exp(A3) + [x > 0] exp(A4))
     def _terms(self, params, data):
@@ -43,20 +32,6 @@ class BetaGeo(Model):
         a1, a2, a3, a4 = self._terms(params, data)
         return a1 + a2 + np.logaddexp(a3, a4)
 
-    def _gradient(self, params, data):
-        r, alpha, a, b = params
-        x, t, T = data["frequency"], data["recency"], data["T"]
-        _, _, a3, a4 = self._terms(params, data)
-        share = np.exp(a4 - np.logaddexp(a3, a4))  # the weight of the "dropped out after the last purchase" term
-        rest = 1 - share
-        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - rest * np.log(alpha + T) - share * np.log(alpha + t)
-        d_alpha = r / alpha - rest * (r + x) / (alpha + T) - share * (r + x) / (alpha + t)
-        d_a = digamma(a + b) - digamma(a + b + x) + share / a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            drop = np.where(x > 0, share / np.where(x > 0, b + x - 1, 1), 0.0)
-        d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - drop
-        return np.column_stack([d_r, d_alpha, d_a, d_b])
-
     def _prepare(self, data, weights):
         """Distinct frequencies, recencies and ages with each row's index into them, and the sums over
         customers that do not involve the parameters: a step then evaluates the special functions a few
@@ -71,8 +46,6 @@ class BetaGeo(Model):
         return prepared
 
     def _total(self, params, data, weights, with_gradient):
-        if "frequency_values" not in data:
-            return super()._total(params, data, weights, with_gradient)
         r, alpha, a, b = params
         ux, ix, x = data["frequency_values"], data["frequency_index"], data["frequency"]
         w_x, w_T, xw_T = data["weight_by_x"], data["weight_by_T"], data["xweight_by_T"]
@@ -166,16 +139,3 @@ class BetaGeo(Model):
             second = np.where(n > 0, np.exp(betaln(a + 1, b + np.maximum(n, 1) - 1) - betaln(a, b)) * (1 - partial), 0.0)
         return first + second
 
-
-def _check(columns) -> None:
-    from patron.analytics.frames import AnalyticsError
-
-    x, t, T = (np.asarray(columns[c], dtype=float) for c in ("frequency", "recency", "T"))
-    if np.any(x < 0) or np.any(x != np.floor(x)):
-        raise AnalyticsError("frequency must hold whole numbers, 0 or more")
-    if np.any(t < 0) or np.any(t > T + 1e-9):
-        raise AnalyticsError("recency must lie between 0 and T for every customer")
-    if np.any((x == 0) & (t != 0)):
-        raise AnalyticsError("a customer with frequency 0 must have recency 0")
-    if not np.any(x > 0):
-        raise AnalyticsError("no customer has a repeat purchase: the model has nothing to learn the purchase rate from")

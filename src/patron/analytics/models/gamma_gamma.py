@@ -43,14 +43,6 @@ class GammaGamma(Model):
         return (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v) + (p * x - 1) * np.log(m)
                 + p * x * np.log(x) - (p * x + q) * np.log(v + x * m))
 
-    def _gradient(self, params, data):
-        p, q, v = params
-        x, m = data["frequency"], data["monetary_value"]
-        d_p = x * (digamma(p * x + q) - digamma(p * x) + np.log(m) + np.log(x) - np.log(v + x * m))
-        d_q = digamma(p * x + q) - digamma(q) + np.log(v) - np.log(v + x * m)
-        d_v = q / v - (p * x + q) / (v + x * m)
-        return np.column_stack([d_p, d_q, d_v])
-
     def _prepare(self, data, weights):
         """What stays fixed during the fit, down to the sums over customers that do not involve the parameters."""
         x, m = data["frequency"], data["monetary_value"]
@@ -60,8 +52,6 @@ class GammaGamma(Model):
                 "x_m": x * m, "xw_log_mx": float(xw @ (np.log(m) + np.log(x))), "w_log_m": float(weights @ np.log(m))}
 
     def _total(self, params, data, weights, with_gradient):
-        if "x_values" not in data:
-            return super()._total(params, data, weights, with_gradient)
         p, q, v = params
         ux, w_x, xw = data["x_values"], data["weight_by_x"], data["xw"]
         log_vxm = np.log(v + data["x_m"])

@@ -4,25 +4,13 @@ right after the first purchase, so that customers with no repeat purchases are n
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from patron.analytics.models.base import Model, as_arrays, summary_columns
-from patron.analytics.models.beta_geo import _check
+from patron.analytics.models.base import TransactionModel, as_arrays
 
 
-class ModifiedBetaGeo(Model):
+class ModifiedBetaGeo(TransactionModel):
     PARAMS = ("r", "alpha", "a", "b")
-    _columns = ("frequency", "recency", "T")
-
-    def fit(self, frequency=None, recency=None, T=None, *, summary: pd.DataFrame | None = None, weights=None,
-            initial_params: dict | None = None) -> ModifiedBetaGeo:
-        columns = summary_columns(summary, self._columns, {"frequency": frequency, "recency": recency, "T": T})
-        _check(columns)
-        return self._fit(columns, weights, initial_params)
-
-    def _initial(self, data, weights):
-        return np.array([0.5, max(float(np.average(data["T"], weights=weights)) / 4, 1e-2), 1.0, 1.0])
 
     def _dropout_term(self, params, x, t, T):
         """log of a / (b + x) ((alpha + T) / (alpha + t))^(r + x): the odds of having dropped out."""

@@ -9,22 +9,13 @@ kept in [0, 1) (by taking the larger of alpha and beta first) and combined in lo
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
-from patron.analytics.models.base import Model, as_arrays, summary_columns
-from patron.analytics.models.beta_geo import _check
+from patron.analytics.models.base import TransactionModel, as_arrays
 
 
-class ParetoNBD(Model):
+class ParetoNBD(TransactionModel):
     PARAMS = ("r", "alpha", "s", "beta")
-    _columns = ("frequency", "recency", "T")
-
-    def fit(self, frequency=None, recency=None, T=None, *, summary: pd.DataFrame | None = None, weights=None,
-            initial_params: dict | None = None) -> ParetoNBD:
-        columns = summary_columns(summary, self._columns, {"frequency": frequency, "recency": recency, "T": T})
-        _check(columns)
-        return self._fit(columns, weights, initial_params)
 
     def _initial(self, data, weights):
         scale = max(float(np.average(data["T"], weights=weights)) / 4, 1e-2)
