@@ -67,14 +67,7 @@ class CustomerImport:
         text_fields = PROFILE[:-2]
         consents = ("email_consent", "sms_consent")
         # Consent that the file changes becomes an event first, while the customer still holds the old value.
-        for channel in ("email", "sms"):
-            field = f"{channel}_consent"
-            stage.execute(
-                f"INSERT INTO {EVENTS} (customer_id, channel, granted, source, recorded_at, note) "
-                f"SELECT c.id, %s, s.{field}, 'import', %s, %s FROM {STAGE} s JOIN {TABLE} c ON c.external_id = s.external_id "
-                f"WHERE s.{field} IS NOT NULL AND {stage.differs(f's.{field}', f'c.{field}')}",
-                [channel, stamp, "bulk import"],
-            )
+        _consent_events(stage, stamp, lambda field: stage.differs(f"s.{field}", f"c.{field}"), [])
         changed = " OR ".join(
             f"(s.{f} IS NOT NULL AND {stage.differs(f's.{f}', f'c.{f}')})" for f in (*PROFILE, *consents)
         )
@@ -99,15 +92,21 @@ class CustomerImport:
         )
         if imported:
             # A new customer's consent from the file is its first event (ids above last_id are the rows just added).
-            for channel in ("email", "sms"):
-                field = f"{channel}_consent"
-                stage.execute(
-                    f"INSERT INTO {EVENTS} (customer_id, channel, granted, source, recorded_at, note) "
-                    f"SELECT c.id, %s, s.{field}, 'import', %s, %s FROM {STAGE} s JOIN {TABLE} c ON c.external_id = s.external_id "
-                    f"WHERE c.id > %s AND s.{field} IS NOT NULL",
-                    [channel, stamp, "bulk import", last_id],
-                )
+            _consent_events(stage, stamp, lambda field: "c.id > %s", [last_id])
         return updated, imported
+
+
+def _consent_events(stage: Stage, stamp, condition, params: list) -> None:
+    """A consent event (source import) per channel for each staged customer with a consent in the file
+    for which `condition(field)` (SQL on staged row s and stored customer c, with `params`) holds."""
+    for channel in ("email", "sms"):
+        field = f"{channel}_consent"
+        stage.execute(
+            f"INSERT INTO {EVENTS} (customer_id, channel, granted, source, recorded_at, note) "
+            f"SELECT c.id, %s, s.{field}, 'import', %s, %s FROM {STAGE} s JOIN {TABLE} c ON c.external_id = s.external_id "
+            f"WHERE s.{field} IS NOT NULL AND {condition(field)}",
+            [channel, stamp, "bulk import", *params],
+        )
 
 
 KIND = CustomerImport()
