@@ -29,6 +29,7 @@ SCORE_COLUMNS = [
     ("churn_risk", "num"), ("next_best_offers", "json"),
     ("model_fit_id", "int"),
 ]
+ARROW_TYPES = {"int": pa.int64(), "num": pa.float64(), "text": pa.string(), "json": pa.string()}
 CLV_MONTHS = 12
 CLV_MONTHLY_DISCOUNT = 0.01  # about 12.7 % a year
 CHURN_HORIZON_DAYS = 90
@@ -67,9 +68,10 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     for name in ("p_alive", "expected_purchases_90", "expected_purchases_365", "clv_12m"):
         rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
     step("training the churn classifier")
-    rfm["churn_risk"] = churn_risk(purchases, now).reindex(rfm.index)
+    categories = materialize(store.categories())
+    rfm["churn_risk"] = churn_risk(purchases, categories, now).reindex(rfm.index)
     step("choosing next best offers")
-    rfm["next_best_offers"] = next_best_offers(now).reindex(rfm.index)
+    rfm["next_best_offers"] = next_best_offers(categories, now).reindex(rfm.index)
     step("writing scores")
     with transaction.atomic():
         fit_id = _save_fit(fit, now, len(rfm), note)
@@ -77,12 +79,7 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         values = {"customer_id": pa.array(rfm.index.to_numpy(), pa.int64())}
         for name, kind in SCORE_COLUMNS[1:]:
             column = rfm[name].round(3) if name in ("monetary", "clv_12m") else rfm[name]
-            if kind == "json":
-                values[name] = pa.array(column.where(column.notna(), None).to_numpy(), pa.string(), from_pandas=True)
-            elif kind == "int" and name == "model_fit_id":
-                values[name] = pa.array(column.to_numpy(), pa.int64(), from_pandas=True)
-            else:
-                values[name] = pa.array(column.to_numpy(), pa.string() if kind == "text" else None, from_pandas=True)
+            values[name] = pa.array(column.to_numpy(), ARROW_TYPES[kind], from_pandas=True)  # NaN -> NULL
         stage = Stage(SCORE_COLUMNS)
         try:
             stage.create()
@@ -98,15 +95,15 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     )
 
 
-def churn_risk(purchases, now: dt.datetime):
+def churn_risk(purchases, categories, now: dt.datetime):
     """The classifier's churn risk of each customer active in the last year (empty while history is short)."""
     return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
-                                      refunds=materialize(store.refunds()), categories=materialize(store.categories()))
+                                      refunds=materialize(store.refunds()), categories=categories)
 
 
-def next_best_offers(now: dt.datetime, k: int = 3):
+def next_best_offers(categories, now: dt.datetime, k: int = 3):
     """Each customer's top categories as a JSON list (customers without order lines get none)."""
-    picks = recommend(materialize(store.categories()), "customer_id", "at", "category", k=k, as_of=now)
+    picks = recommend(categories, "customer_id", "at", "category", k=k, as_of=now)
     if picks.empty:
         return pd.Series(dtype=object)
     return picks.sort_values(["customer_id", "rank"]).groupby("customer_id")["item"].agg(lambda items: json.dumps(list(items)))

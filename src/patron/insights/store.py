@@ -34,14 +34,18 @@ def store_url() -> str:
     raise RuntimeError(f"analytics read SQLite or PostgreSQL, not {connection.vendor}")
 
 
+def _real() -> str:
+    """The store's double-precision type, so that money arrives as float64 (drivers give NUMERIC as text)."""
+    return "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
+
+
 def orders() -> StoreQuery:
     """Every purchase that stands: customer_id, placed_at (UTC), value (total less partial refunds).
 
     Cancelled orders and orders refunded in full are not purchases, for the KPIs or for the scores.
     """
-    real = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
     sql = (
-        f"SELECT o.customer_id, o.placed_at, CAST(o.total - COALESCE(r.refunded, 0) AS {real}) AS value "
+        f"SELECT o.customer_id, o.placed_at, CAST(o.total - COALESCE(r.refunded, 0) AS {_real()}) AS value "
         f"FROM commerce_order o LEFT JOIN (SELECT order_id, SUM(amount) AS refunded FROM commerce_refund GROUP BY order_id) r "
         f"ON r.order_id = o.id WHERE o.status = '{Order.Status.COMPLETED}'"
     )
@@ -50,8 +54,7 @@ def orders() -> StoreQuery:
 
 def refunds() -> StoreQuery:
     """Each refund with its customer: customer_id, at, amount."""
-    real = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
-    sql = (f"SELECT o.customer_id, r.refunded_at AS at, CAST(r.amount AS {real}) AS amount "
+    sql = (f"SELECT o.customer_id, r.refunded_at AS at, CAST(r.amount AS {_real()}) AS amount "
            f"FROM commerce_refund r JOIN commerce_order o ON o.id = r.order_id")
     return StoreQuery(store_url(), sql, pa.schema([("customer_id", pa.int64()), ("at", pa.timestamp("us")), ("amount", pa.float64())]))
 
