@@ -158,17 +158,23 @@ class ChurnBacktest:
         }
 
 
-def backtest(orders, customer_id_col: str, datetime_col: str, value_col: str, cutoff, horizon_days: int = 90,
+def backtest(orders, customer_id_col: str, datetime_col: str, value_col: str, cutoff=None, horizon_days: int = 90,
              active_days: int = 365, **extra) -> ChurnBacktest:
-    """Train on features at cutoff - horizon (labels up to cutoff), test on features at cutoff (labels after it)."""
+    """Train on features at cutoff - horizon (labels up to cutoff), test on features at cutoff (labels after it).
+
+    The default cutoff is the day of the last purchase less the horizon: the latest test the data allows."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     if not isinstance(horizon_days, int) or horizon_days < 1:
         raise AnalyticsError(f"horizon_days must be a whole number of days, at least 1, not {horizon_days!r}")
-    when = eng.as_datetime(cutoff, "cutoff")
-    orders = frames.materialize(orders)
+    orders, rows = _purchase_rows(orders, customer_id_col, datetime_col, value_col)
     args = (orders, customer_id_col, datetime_col, value_col)
-    last = eng.run("duckdb", f"SELECT MAX(ts) AS last FROM ({_purchase_rows(*args)[1]}) r", {"orders": orders})["last"].iloc[0]
+    last = eng.run("duckdb", f"SELECT MAX(ts) AS last FROM ({rows}) r", {"orders": orders})["last"].iloc[0]
+    if cutoff is None:
+        if pd.isna(last):
+            raise AnalyticsError("no purchases yet: nothing to backtest")
+        cutoff = (eng.as_datetime(last, "last purchase") - dt.timedelta(days=horizon_days)).date()
+    when = eng.as_datetime(cutoff, "cutoff")
     if pd.isna(last) or eng.as_datetime(last, "last purchase") < when + dt.timedelta(days=horizon_days - 1):
         raise AnalyticsError(
             f"a backtest at {when:%Y-%m-%d} needs purchases up to {when + dt.timedelta(days=horizon_days):%Y-%m-%d} "

@@ -1,4 +1,3 @@
-import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,15 +21,10 @@ class Command(BaseCommand):
         back.add_argument("--json", action="store_true", dest="as_json", help="print JSON instead of tables")
 
     def handle(self, *args, action, cutoff, horizon_days, as_json, **options):
-        purchases = materialize(store.orders())
         try:
-            if cutoff is None:
-                last = purchases.column("placed_at").to_pandas().max()
-                if last != last or last is None:
-                    raise AnalyticsError("no purchases yet: nothing to backtest")
-                cutoff = (last.to_pydatetime() - dt.timedelta(days=horizon_days)).date().isoformat()
-            report = analytics_churn.backtest(purchases, "customer_id", "placed_at", "value", cutoff, horizon_days=horizon_days,
-                                              refunds=materialize(store.refunds()), categories=materialize(store.categories()))
+            report = analytics_churn.backtest(materialize(store.orders()), "customer_id", "placed_at", "value", cutoff,
+                                              horizon_days=horizon_days, refunds=materialize(store.refunds()),
+                                              categories=materialize(store.categories()))
         except AnalyticsError as exc:
             raise CommandError(str(exc), returncode=2) from None
         if as_json:
