@@ -11,7 +11,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
@@ -20,8 +19,7 @@ from patron.api import services as api_services
 from patron.commerce import services as commerce
 from patron.core.errors import PatronError
 from patron.customers import services as customers
-from patron.loyalty import earning, services as loyalty
-from patron.loyalty.models import Lot, Movement, Program, Reward
+from patron.loyalty import earning, queries as loyalty_queries, services as loyalty
 
 
 class Forbidden(PatronError):
@@ -139,10 +137,6 @@ class RefundIn(Schema):
     reason: str = ""
 
 
-def _programs_for(currency: str):
-    return list(Program.objects.filter(currency=currency))
-
-
 @api.post("/orders", summary="Create or update an order by external_id; answers with the points earned")
 def upsert_order(request, payload: OrderIn):
     need(request, "orders:write")
@@ -152,13 +146,9 @@ def upsert_order(request, payload: OrderIn):
         lines = [line.dict() for line in payload.lines] if payload.lines is not None else None
         order, created = commerce.record_order(customer, payload.external_id, placed_at=payload.placed_at, total=payload.total,
                                                currency=payload.currency, status=payload.status, lines=lines)
-        earned = 0
-        for program in _programs_for(order.currency):
-            award = earning.award_order(program, order)
-            earned += award.points if award is not None else 0
         return {"created": created, "order": {"external_id": order.external_id, "total": str(order.total),
                                                "currency": order.currency, "status": order.status},
-                "points_earned": earned}
+                "points_earned": earning.award_order_everywhere(order)}
 
     return answer(request, handle)
 
@@ -171,11 +161,8 @@ def refund(request, external_id: str, payload: RefundIn):
         order = commerce.get_order(external_id)
         made = commerce.refund_order(order, payload.amount, reason=payload.reason, external_id=payload.external_id)
         order.refresh_from_db()
-        taken = 0
-        for program in _programs_for(order.currency):
-            movement = earning.reverse_refunds(program, order)
-            taken += -movement.points if movement is not None else 0
-        return {"refund": {"amount": str(made.amount), "refunded_at": made.refunded_at.isoformat()}, "points_taken_back": taken}
+        return {"refund": {"amount": str(made.amount), "refunded_at": made.refunded_at.isoformat()},
+                "points_taken_back": earning.reverse_refunds_everywhere(order)}
 
     return answer(request, handle)
 
@@ -184,23 +171,7 @@ def refund(request, external_id: str, payload: RefundIn):
 @api.get("/customers/{external_id}/loyalty", summary="Balance, lifetime points, points expiring soon and recent movements")
 def loyalty_status(request, external_id: str, days: int = 30):
     need(request, "loyalty:read")
-    customer = customers.get_customer(external_id)
-    soon = timezone.now() + dt.timedelta(days=days)
-    programs = []
-    for program in Program.objects.order_by("name"):
-        wallet = loyalty.wallet(program, customer)
-        expiring = Lot.objects.filter(wallet=wallet, remaining__gt=0, expires_at__lte=soon).order_by("expires_at")
-        recent = Movement.objects.filter(program=program, customer=customer).order_by("-created_at", "-id")[:10]
-        lifetime = sum(Movement.objects.filter(program=program, customer=customer, kind__in=["earn", "adjust"], points__gt=0)
-                       .values_list("points", flat=True))
-        programs.append({
-            "program": program.name, "balance": wallet.balance, "owed": wallet.owed, "lifetime_points": lifetime,
-            "expiring": [{"points": lot.remaining, "expires_at": lot.expires_at.isoformat()} for lot in expiring],
-            "recent": [{"kind": m.kind, "points": m.points, "reason": m.reason, "reference": m.reference,
-                        "at": m.created_at.isoformat()} for m in recent],
-        })
-    return {"customer": external_id, "programs": programs}
-
+    return {"customer": external_id, "programs": loyalty_queries.status(customers.get_customer(external_id), days)}
 
 
 class RedemptionIn(Schema):
@@ -214,11 +185,8 @@ class CouponUseIn(Schema):
 @api.get("/rewards", summary="The rewards that can be redeemed now")
 def rewards(request):
     need(request, "loyalty:read")
-    now = timezone.now()
-    found = Reward.objects.select_related("program").filter(active=True).order_by("program__name", "cost", "id")
     return [{"id": r.pk, "program": r.program.name, "name": r.name, "kind": r.kind, "value": str(r.value), "sku": r.sku,
-             "cost": r.cost, "stock": r.stock} for r in found
-            if (not r.valid_from or r.valid_from <= now) and (not r.valid_until or now < r.valid_until)]
+             "cost": r.cost, "stock": r.stock} for r in loyalty_queries.available_rewards()]
 
 
 @api.post("/customers/{external_id}/redemptions", summary="Redeem a reward: answers with the coupon code, points spent and the new balance")

@@ -172,3 +172,13 @@ def revise_rule(rule: EarningRule, changes: dict, *, at=None) -> EarningRule:
     old.valid_until = at
     old.save(update_fields=["valid_until"])
     return EarningRule.objects.create(**{k: v for k, v in fields.items() if k != "program"}, program=old.program)
+
+
+def award_order_everywhere(order: Order) -> int:
+    """Award the order in every program of its currency; the points earned in all of them."""
+    return sum(m.points for m in (award_order(p, order) for p in Program.objects.filter(currency=order.currency)) if m is not None)
+
+
+def reverse_refunds_everywhere(order: Order) -> int:
+    """Take back the refunded share of the order's points in every program of its currency; the points taken back."""
+    return sum(-m.points for m in (reverse_refunds(p, order) for p in Program.objects.filter(currency=order.currency)) if m is not None)
