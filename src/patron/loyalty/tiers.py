@@ -56,41 +56,48 @@ def current_tier(program: Program, customer: Customer) -> Tier | None:
 
 @transaction.atomic
 def evaluate(program: Program, now: dt.datetime | None = None) -> TierRun:
-    """Bring every member's tier up to date; safe to run every day."""
+    """Bring every member's tier up to date; safe to run every day. Writes only what changed, in bulk."""
     now = now or timezone.now()
     tiers = list(program.tiers.all())
     values = qualifying_values(program, now)
     memberships = {m.customer_id: m for m in Membership.objects.select_related("tier").filter(program=program)}
     run = TierRun()
+    new, changed, events = [], [], []
+
+    def event(kind, membership, old, to, value):
+        events.append(TierEvent(program=program, customer_id=membership.customer_id, kind=kind, from_tier=old, to_tier=to,
+                                qualifying=value, at=now))
+
     for customer_id in set(values) | set(memberships):
         value = values.get(customer_id, Decimal(0))
         earned = tier_for(tiers, value)
         membership = memberships.get(customer_id)
-        held = membership.tier if membership else None
-        held_rank, earned_rank = (held.rank if held else -1), (earned.rank if earned else -1)
-        if membership is None and earned is None:
-            continue
         if membership is None:
-            membership = Membership.objects.create(program=program, customer_id=customer_id, tier=None, since=now)
+            if earned is None:
+                continue
+            membership = Membership(program=program, customer_id=customer_id, tier=None, since=now)
+            new.append(membership)
+        held = membership.tier
+        held_rank, earned_rank = (held.rank if held else -1), (earned.rank if earned else -1)
+        before = (membership.tier_id, membership.since, membership.below_since)
         if earned_rank > held_rank:
-            _event(program, customer_id, TierEvent.Kind.UPGRADE, held, earned, value, now)
+            event(TierEvent.Kind.UPGRADE, membership, held, earned, value)
             membership.tier, membership.since, membership.below_since = earned, now, None
             run.upgrades += 1
         elif earned_rank < held_rank:
             if membership.below_since is None:
                 membership.below_since = now
-                _event(program, customer_id, TierEvent.Kind.WARNING, held, earned, value, now)
+                event(TierEvent.Kind.WARNING, membership, held, earned, value)
                 run.warnings += 1
             elif now - membership.below_since >= dt.timedelta(days=program.tier_grace_days):
-                _event(program, customer_id, TierEvent.Kind.DOWNGRADE, held, earned, value, now)
+                event(TierEvent.Kind.DOWNGRADE, membership, held, earned, value)
                 membership.tier, membership.since, membership.below_since = earned, now, None
                 run.downgrades += 1
         else:
             membership.below_since = None
-        membership.save()
+        if membership.pk is not None and (membership.tier_id, membership.since, membership.below_since) != before:
+            changed.append(membership)
+    Membership.objects.bulk_create(new, batch_size=2000)
+    Membership.objects.bulk_update(changed, ["tier", "since", "below_since"], batch_size=2000)
+    TierEvent.objects.bulk_create(events, batch_size=2000)
     return run
-
-
-def _event(program, customer_id, kind, old, new, value, now) -> None:
-    TierEvent.objects.create(program=program, customer_id=customer_id, kind=kind, from_tier=old, to_tier=new,
-                             qualifying=value, at=now)
