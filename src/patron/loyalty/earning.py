@@ -9,15 +9,20 @@ full one would.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.utils import timezone
 
 from patron.commerce.models import Order
+from patron.core.errors import Conflict
 from patron.loyalty import services
-from patron.loyalty.models import EarningRule, Movement, Program
+from patron.loyalty.models import Account, EarningRule, Entry, Lot, Movement, Program
+from patron.loyalty.programme import reward_referral
+from patron.loyalty.tiers import current_tier
 
 
 @dataclass
@@ -54,8 +59,6 @@ def score_order(program: Program, order: Order) -> Score:
     else:
         base = order.total * rate
     base *= window
-    from patron.loyalty.tiers import current_tier
-
     tier = current_tier(program, order.customer)
     if tier is not None and tier.multiplier != 1:
         base *= tier.multiplier
@@ -71,8 +74,6 @@ def score_order(program: Program, order: Order) -> Score:
 
 def award_order(program: Program, order: Order) -> Movement | None:
     """Earn the order's points once (a retry returns the first award); None when it earns nothing."""
-    from patron.loyalty.programme import reward_referral
-
     existing = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=order.external_id).first()
     if existing or order.status != Order.Status.COMPLETED:
         return existing
@@ -109,12 +110,6 @@ def award_history(program: Program, batch: int = 20_000) -> int:
     (an imported history of millions of orders). History is scored at the program's base rate,
     rounded down per order; rules, tiers and referrals apply to orders as they arrive. Returns the
     orders awarded. Each batch is one transaction."""
-    import datetime as dt
-
-    from django.db.models import Exists, OuterRef
-
-    from patron.loyalty.models import Account, Entry, Lot
-
     liability = services.system_account(program, Account.Kind.LIABILITY)
     awarded = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=OuterRef("external_id"))
     pending = (Order.objects.filter(status=Order.Status.COMPLETED, currency=program.currency)
@@ -154,13 +149,9 @@ def award_history(program: Program, batch: int = 20_000) -> int:
 @transaction.atomic
 def revise_rule(rule: EarningRule, changes: dict, *, at=None) -> EarningRule:
     """Change a rule from `at` on: the old version closes, a new one opens, so past orders keep their score."""
-    from django.utils import timezone
-
     at = at or timezone.now()
     old = EarningRule.objects.select_for_update().get(pk=rule.pk)
     if old.valid_until is not None and old.valid_until <= at:
-        from patron.core.errors import Conflict
-
         raise Conflict("this rule version has already ended; change the one in force")
     fields = {f.name: getattr(old, f.name) for f in EarningRule._meta.concrete_fields if f.name not in ("id",)}
     fields.update(changes, valid_from=max(at, old.valid_from), valid_until=old.valid_until)

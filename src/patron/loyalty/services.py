@@ -9,10 +9,11 @@ at once can never both spend the same points.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from patron.core.errors import (
@@ -20,6 +21,7 @@ from patron.core.errors import (
 )
 from patron.customers.models import Customer
 from patron.loyalty.models import Account, Coupon, Entry, Lot, Movement, Program, Reward
+from patron.loyalty.tiers import current_tier
 
 
 def system_account(program: Program, kind: str) -> Account:
@@ -162,8 +164,6 @@ def reverse(program: Program, customer: Customer, points: int, *, reason: str, r
 
 def add_to_balances(deltas: dict[int, int], chunk: int = 500) -> None:
     """Change many accounts' cached balances in a few statements (one CASE per chunk of accounts)."""
-    from django.db.models import Case, IntegerField, Value, When
-
     items = [(pk, delta) for pk, delta in deltas.items() if delta]
     for start in range(0, len(items), chunk):
         part = items[start:start + chunk]
@@ -242,8 +242,6 @@ COUPON_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are
 
 
 def _coupon_code() -> str:
-    import secrets
-
     body = "".join(secrets.choice(COUPON_ALPHABET) for _ in range(16))  # 80 bits
     return "-".join(body[i:i + 4] for i in range(0, 16, 4))
 
@@ -262,8 +260,6 @@ def redeem_reward(customer: Customer, reward: Reward, *, at: dt.datetime | None 
     if not reward.active or (reward.valid_from and at < reward.valid_from) or (reward.valid_until and at >= reward.valid_until):
         raise RewardNotAvailable(f"{reward.name} cannot be redeemed now")
     if reward.min_tier_id is not None:
-        from patron.loyalty.tiers import current_tier
-
         tier = current_tier(reward.program, customer)
         if tier is None or tier.rank < reward.min_tier.rank:
             raise RewardNotAvailable(f"{reward.name} is for {reward.min_tier.name} members and above")
