@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from patron.imports import kinds
 from patron.imports.runner import run_import
-from tests.conftest import CUSTOMER_HEADER
 
 cells = {
     "external_id": st.sampled_from(["a", "b", "c", "d", "", " e ", "x" * 101]),

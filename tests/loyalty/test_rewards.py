@@ -47,23 +47,7 @@ def test_a_failed_redemption_keeps_the_stock(db):
 
 
 def run_at_once(n, work):
-    outcomes, barrier = [], threading.Barrier(n)
-
-    def go():
-        try:
-            barrier.wait()
-            outcomes.append(work())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
-            outcomes.append(getattr(exc, "code", repr(exc)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    return run_together([work] * n)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -94,14 +78,15 @@ def test_a_refund_racing_a_redemption_keeps_the_books():
     def spend():
         return services.redeem(stars, customer, 80).points
 
-    outcomes = run_at_once_each([refund, spend])
+    outcomes = run_together([refund, spend])
     balance = services.balance(stars, customer)
     # Whatever the order, the refund takes the 100 back; a redemption that got in first leaves -80.
     assert balance in (0, -80) and services.verify() == []
     assert len(outcomes) == 2 and ("insufficient_points" in outcomes) == (balance == 0)
 
 
-def run_at_once_each(works):
+def run_together(works):
+    """Start every work at the same moment, each on its own connection; their results or error codes."""
     outcomes, barrier = [], threading.Barrier(len(works))
 
     def go(work):
