@@ -109,3 +109,19 @@ def test_changing_a_rule_in_the_admin_opens_a_new_version(stars, django_user_mod
     assert response.status_code == 302, response.content[:2000]
     versions = list(EarningRule.objects.filter(kind="first_purchase_bonus").order_by("id").values_list("bonus_points", "valid_until"))
     assert versions[0][0] == 50 and versions[0][1] is not None and versions[1] == (80, None)
+
+
+def test_the_admin_refuses_rules_and_rewards_that_cannot_work(stars, django_user_model, client):
+    client.force_login(django_user_model.objects.create_superuser("boss", "b@shop.lt", "a long enough password"))
+    rule = {"program": stars.pk, "kind": "bonus_window", "target": "", "multiplier": "2", "bonus_points": "0",
+            "weekdays": "6,sunday", "valid_from_0": "2025-06-01", "valid_from_1": "00:00:00", "valid_until_0": "", "valid_until_1": ""}
+    page = client.post("/admin/loyalty/earningrule/add/", rule)
+    assert page.status_code == 200 and b"ISO weekdays" in page.content and not EarningRule.objects.exists()
+    page = client.post("/admin/loyalty/earningrule/add/", {**rule, "weekdays": "", "kind": "category_multiplier"})
+    assert b"needs a category name" in page.content and not EarningRule.objects.exists()
+    assert client.post("/admin/loyalty/earningrule/add/", {**rule, "weekdays": "6,7"}).status_code == 302
+    reward = {"program": stars.pk, "name": "Half off", "kind": "discount_percent", "value": "150", "sku": "", "cost": "100",
+              "stock": "", "valid_from_0": "", "valid_from_1": "", "valid_until_0": "", "valid_until_1": "", "active": "on"}
+    page = client.post("/admin/loyalty/reward/add/", reward)
+    assert b"at most 100" in page.content
+    assert client.post("/admin/loyalty/reward/add/", {**reward, "value": "50"}).status_code == 302

@@ -10,6 +10,7 @@ The cached balances change in the same transaction as the entries (services.py o
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -119,6 +120,16 @@ class EarningRule(models.Model):
     class Meta:
         indexes = [models.Index(fields=["program", "valid_from"], name="rule_program_time")]
         constraints = [models.CheckConstraint(condition=Q(multiplier__gt=0), name="rule_multiplier_positive")]
+
+    def clean(self) -> None:
+        days = [d.strip() for d in self.weekdays.split(",") if d.strip()]
+        if any(d not in {"1", "2", "3", "4", "5", "6", "7"} for d in days):
+            raise ValidationError({"weekdays": "ISO weekdays 1 (Monday) to 7 (Sunday), separated by commas, e.g. 6,7"})
+        if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
+            raise ValidationError({"valid_until": "must come after valid_from"})
+        needs_target = {self.Kind.CATEGORY_MULTIPLIER: "a category name", self.Kind.PRODUCT_MULTIPLIER: "a product sku"}
+        if self.kind in needs_target and not self.target.strip():
+            raise ValidationError({"target": f"this rule needs {needs_target[self.kind]}"})
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.target} x{self.multiplier} +{self.bonus_points}"
@@ -234,6 +245,16 @@ class Reward(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(cost__gt=0), name="reward_costs_points")]
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.DISCOUNT_PERCENT and not (0 < self.value <= 100):
+            raise ValidationError({"value": "a percent discount lies above 0 and at most 100"})
+        if self.kind == self.Kind.DISCOUNT_AMOUNT and self.value <= 0:
+            raise ValidationError({"value": "a discount amount must be above zero"})
+        if self.kind == self.Kind.FREE_PRODUCT and not self.sku.strip():
+            raise ValidationError({"sku": "a free product needs its sku"})
+        if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
+            raise ValidationError({"valid_until": "must come after valid_from"})
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cost} points)"
