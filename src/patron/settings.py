@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "patron.commerce",
     "patron.insights",
     "patron.loyalty",
+    "patron.segments",
+    "patron.messaging",
+    "patron.campaigns",
     "patron.api",
 ]
 
@@ -150,7 +153,8 @@ EMAIL_HOST_PASSWORD = env("PATRON_SMTP_PASSWORD")
 EMAIL_USE_TLS = env_bool("PATRON_SMTP_STARTTLS")
 EMAIL_USE_SSL = env_bool("PATRON_SMTP_SSL")
 DEFAULT_FROM_EMAIL = env("PATRON_FROM_EMAIL", "patron@localhost")
-EMAIL_BACKEND = (
+# A provider's backend (e.g. anymail.backends.mailgun.EmailBackend from django-anymail) by its dotted path.
+EMAIL_BACKEND = env("PATRON_EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
@@ -166,6 +170,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Patron's own settings.
 PATRON_DEFAULT_CURRENCY = env("PATRON_DEFAULT_CURRENCY", "EUR").upper()
 PATRON_IMPORT_BATCH_ROWS = int(env("PATRON_IMPORT_BATCH_ROWS", "50000"))
+
+# Messaging: who the shop is, where its links point, and the pressure customers are under.
+PATRON_SHOP_NAME = env("PATRON_SHOP_NAME", "Patron Shop")
+PATRON_BASE_URL = env("PATRON_BASE_URL", "http://localhost:8000").rstrip("/")
+PATRON_DEFAULT_LANGUAGE = env("PATRON_DEFAULT_LANGUAGE", "en")  # when a customer's language has no text
+PATRON_DEFAULT_TIMEZONE = env("PATRON_DEFAULT_TIMEZONE", "UTC")  # for customers with neither a time zone nor a country
+PATRON_FREQUENCY_CAP = int(env("PATRON_FREQUENCY_CAP", "3"))  # marketing messages per customer, all channels...
+PATRON_FREQUENCY_CAP_DAYS = int(env("PATRON_FREQUENCY_CAP_DAYS", "7"))  # ...in this many days
+PATRON_QUIET_HOURS = env("PATRON_QUIET_HOURS", "21-8")  # local hours when marketing waits; blank: none
+PATRON_SMS_GATEWAY_URL = env("PATRON_SMS_GATEWAY_URL")  # SMS as JSON POSTs to this HTTP gateway
+PATRON_SMS_GATEWAY_TOKEN = env("PATRON_SMS_GATEWAY_TOKEN")
+PATRON_WEBHOOK_URL = env("PATRON_WEBHOOK_URL")  # the webhook channel: each message POSTed as JSON
 
 LOGGING = {
     "version": 1,

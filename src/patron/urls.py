@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from patron.api.routes import api
@@ -11,5 +11,6 @@ admin.site.index_title = "Customers, orders and loyalty"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("m/", include("patron.messaging.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

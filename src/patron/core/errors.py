@@ -73,9 +73,40 @@ class CouponNotFound(NotFound):
     code = "coupon_not_found"
 
 
+class CouponExpired(Conflict):
+    code = "coupon_expired"
+
+
 class CouponUsed(Conflict):
     code = "coupon_used"
 
 
 class ReferralRefused(Conflict):
     code = "referral_refused"
+
+
+class InvalidSegment(InvalidInput):
+    """A segment's rules that cannot be compiled; `path` says where, e.g. rules.all[2].op."""
+
+    code = "invalid_segment"
+
+
+class SegmentNotFound(NotFound):
+    code = "segment_not_found"
+
+
+class JourneyNotFound(NotFound):
+    code = "journey_not_found"
+
+
+class JourneyNotReady(Conflict):
+    """A journey that cannot run as configured (e.g. its gift reward is missing)."""
+
+    code = "journey_not_ready"
+
+
+class InvalidLink(PatronError):
+    """An unsubscribe or preference link whose signature does not check out."""
+
+    code = "invalid_link"
+    status = 400

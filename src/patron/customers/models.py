@@ -51,6 +51,7 @@ class ConsentEvent(models.Model):
         PORTAL = "portal", "Member portal"
         STAFF = "staff", "Staff"
         UNSUBSCRIBE = "unsubscribe", "Unsubscribe link"
+        PREFERENCES = "preferences", "Preference centre"
         ERASURE = "erasure", "Erasure"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_events")
@@ -90,3 +91,18 @@ class Erasure(models.Model):
     erased_at = models.DateTimeField(default=now)
     requested_by = models.CharField(max_length=150, blank=True)
     reason = models.CharField(max_length=200, blank=True)
+
+
+class Tag(models.Model):
+    """A label on a customer (set by staff or by a journey's tag action); segments can select on it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tags", db_index=False)
+    name = models.CharField(max_length=60)
+    tagged_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="tag_once")]
+        indexes = [models.Index(fields=["name"], name="tag_name")]
+
+    def __str__(self) -> str:
+        return self.name

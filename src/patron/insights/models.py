@@ -18,6 +18,8 @@ class CustomerScore(models.Model):
     segment = models.CharField(max_length=32)
     segment_since = models.DateTimeField()
     quadrant = models.CharField(max_length=16)  # the loyalty matrix: loyal, latent, spurious, none
+    last_order_at = models.DateTimeField(null=True)
+    rhythm_days = models.FloatField(null=True)  # mean days between the customer's orders (null below two)
     # From the models (null when the store's history cannot support a fit yet).
     p_alive = models.FloatField(null=True)
     expected_purchases_90 = models.FloatField(null=True)

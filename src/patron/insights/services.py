@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,11 +26,12 @@ MOVES = "insights_segmentmove"
 SCORE_COLUMNS = [
     ("customer_id", "int"), ("recency_days", "int"), ("frequency", "int"), ("monetary", "num"),
     ("r_score", "int"), ("f_score", "int"), ("m_score", "int"), ("segment", "text"), ("quadrant", "text"),
+    ("last_order_at", "ts"), ("rhythm_days", "num"),
     ("p_alive", "num"), ("expected_purchases_90", "num"), ("expected_purchases_365", "num"), ("clv_12m", "num"),
     ("churn_risk", "num"), ("next_best_offers", "json"),
     ("model_fit_id", "int"),
 ]
-ARROW_TYPES = {"int": pa.int64(), "num": pa.float64(), "text": pa.string(), "json": pa.string()}
+ARROW_TYPES = {"int": pa.int64(), "num": pa.float64(), "text": pa.string(), "json": pa.string(), "ts": pa.timestamp("us", "UTC")}
 CLV_MONTHS = 12
 CLV_MONTHLY_DISCOUNT = 0.01  # about 12.7 % a year
 CHURN_HORIZON_DAYS = 90
@@ -63,8 +65,14 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     rfm = analytics.rfm_scores(purchases, "customer_id", "placed_at", "value", as_of=now)
     matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now)
     rfm["quadrant"] = matrix["quadrant"].reindex(rfm.index).fillna("none")
+    summary = analytics.rfm_summary(purchases, "customer_id", "placed_at", "value", observation_period_end=now)
+    # The customer's own rhythm (mean days between purchase days) and the last one, for lapse rules.
+    rfm["rhythm_days"] = (summary["recency"] / summary["frequency"]).where(summary["frequency"] > 0).reindex(rfm.index)
+    last = purchases.filter(pc.less(purchases["placed_at"], pa.scalar(_naive_utc(now), pa.timestamp("us")))) \
+        .group_by("customer_id").aggregate([("placed_at", "max")]).to_pandas().set_index("customer_id")["placed_at_max"]
+    rfm["last_order_at"] = last.dt.tz_localize("UTC").reindex(rfm.index)
     step("fitting the purchase and spend models")
-    predictions, fit, note = _predict(purchases, now)
+    predictions, fit, note = _predict(summary)
     for name in ("p_alive", "expected_purchases_90", "expected_purchases_365", "clv_12m"):
         rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
     step("training the churn classifier")
@@ -95,6 +103,10 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     )
 
 
+def _naive_utc(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+
+
 def churn_risk(purchases, categories, now: dt.datetime):
     """The classifier's churn risk of each customer active in the last year (empty while history is short)."""
     return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
@@ -109,9 +121,8 @@ def next_best_offers(categories, now: dt.datetime, k: int = 3):
     return picks.sort_values(["customer_id", "rank"]).groupby("customer_id")["item"].agg(lambda items: json.dumps(list(items)))
 
 
-def _predict(purchases, now: dt.datetime):
+def _predict(summary):
     """BG/NBD for the purchases (days), Gamma-Gamma for the spend; (frame, fitted models, note) or (None, None, why)."""
-    summary = analytics.rfm_summary(purchases, "customer_id", "placed_at", "value", observation_period_end=now)
     if summary.empty:
         return None, None, "no purchases yet"
     x, t, T, m = (summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))

@@ -266,7 +266,10 @@ class Coupon(models.Model):
     code = models.CharField(max_length=32, unique=True)
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="coupons")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="coupons")
-    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="coupon")
+    # The redemption that paid for it; blank for a gift (a journey's win-back code, an apology).
+    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="coupon", null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     issued_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     used_reference = models.CharField(max_length=100, blank=True)

@@ -17,7 +17,7 @@ from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from patron.core.errors import (
-    CouponNotFound, CouponUsed, InsufficientPoints, InvalidInput, RewardNotAvailable, RewardNotFound, RewardOutOfStock,
+    CouponExpired, CouponNotFound, CouponUsed, InsufficientPoints, InvalidInput, RewardNotAvailable, RewardNotFound, RewardOutOfStock,
 )
 from patron.customers.models import Customer
 from patron.loyalty.models import Account, Coupon, Entry, Lot, Movement, Program, Reward
@@ -271,11 +271,34 @@ def redeem_reward(customer: Customer, reward: Reward, *, at: dt.datetime | None 
     return Coupon.objects.create(code=_coupon_code(), reward=reward, customer=customer, movement=movement, issued_at=at)
 
 
+def gift_coupons(reward: Reward, customer_ids: list[int], *, reason: str, at: dt.datetime | None = None,
+                 expires_at: dt.datetime | None = None) -> dict[int, str]:
+    """A coupon for the reward to each customer, free of points (a journey's gift); {customer id: code}.
+
+    Gifts come out of the reward's stock like redemptions: when the stock runs short, none are issued.
+    """
+    at = at or timezone.now()
+    if not customer_ids:
+        return {}
+    if reward.stock is not None:
+        n = len(customer_ids)
+        if not Reward.objects.filter(pk=reward.pk, stock__gte=n).update(stock=F("stock") - n):
+            raise RewardOutOfStock(f"{reward.name} has fewer than {n} left")
+    codes = {customer_id: _coupon_code() for customer_id in customer_ids}
+    Coupon.objects.bulk_create(
+        [Coupon(code=code, reward=reward, customer_id=customer_id, issued_at=at, reason=reason[:200], expires_at=expires_at)
+         for customer_id, code in codes.items()], batch_size=2000)
+    return codes
+
+
 def use_coupon(code: str, *, reference: str = "", at: dt.datetime | None = None) -> Coupon:
     """Mark a coupon used, once: a second use (even at the same moment) gets CouponUsed."""
     code = (code or "").strip().upper()
-    if not Coupon.objects.filter(code=code).exists():
+    coupon = Coupon.objects.filter(code=code).first()
+    if coupon is None:
         raise CouponNotFound(f"no coupon {code!r}")
+    if coupon.expires_at is not None and (at or timezone.now()) >= coupon.expires_at:
+        raise CouponExpired(f"coupon {code} expired on {coupon.expires_at:%Y-%m-%d}")
     if not Coupon.objects.filter(code=code, used_at__isnull=True).update(used_at=at or timezone.now(), used_reference=reference):
         raise CouponUsed(f"coupon {code} was already used")
     return Coupon.objects.select_related("reward").get(code=code)

@@ -1,0 +1,76 @@
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand
+from django.utils.dateparse import parse_datetime
+from django.utils import timezone
+
+from patron.campaigns import reports, services
+from patron.core.cli import patron_errors
+from patron.core.errors import InvalidInput
+
+
+class Command(BaseCommand):
+    help = "Lifecycle journeys: list them with their counts, switch them on and off, run them, report their uplift."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        listing = sub.add_parser("list", help="every journey with entered, held out, sent and suppressed")
+        listing.add_argument("--json", action="store_true", dest="as_json")
+        for name in ("enable", "disable"):
+            one = sub.add_parser(name, help=f"{name} a journey by its key")
+            one.add_argument("key")
+        run = sub.add_parser("run", help="one pass of the enabled journeys (the worker does this every minute)")
+        run.add_argument("keys", nargs="*", help="only these journeys")
+        run.add_argument("--at", help="ISO datetime to run as of (default: now)")
+        run.add_argument("--json", action="store_true", dest="as_json")
+        report = sub.add_parser("report", help="treated against held-out: conversion, revenue, retention, with 95%% intervals")
+        report.add_argument("key")
+        report.add_argument("--json", action="store_true", dest="as_json")
+
+    @patron_errors
+    def handle(self, *args, action, **options):
+        getattr(self, f"do_{action}")(**options)
+
+    def do_list(self, as_json, **_):
+        rows = services.counts()
+        if as_json:
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        self.stdout.write(f"{'journey':<20} {'on':<3} {'trigger':<16} {'entered':>9} {'held out':>9} {'sent':>9} "
+                          f"{'queued':>8} {'suppressed':>10}")
+        for r in rows:
+            self.stdout.write(f"{r['key']:<20} {'yes' if r['enabled'] else 'no':<3} {r['trigger']:<16} {r['entered']:>9,} "
+                              f"{r['held_out']:>9,} {r['sent']:>9,} {r['queued']:>8,} {r['suppressed']:>10,}")
+
+    def do_enable(self, key, **_):
+        journey = services.enable(key)
+        self.stdout.write(f"{journey.key}: enabled (holding out {journey.holdout_share:.0%} of entrants)")
+
+    def do_disable(self, key, **_):
+        services.disable(key)
+        self.stdout.write(f"{key}: disabled")
+
+    def do_run(self, keys, at, as_json, **_):
+        when = timezone.now()
+        if at:
+            when = parse_datetime(at)
+            if when is None:
+                raise InvalidInput(f"--at: {at!r} is not an ISO datetime")
+            if timezone.is_naive(when):
+                when = when.replace(tzinfo=dt.timezone.utc)
+        result = services.run(when, keys or None)
+        if as_json:
+            self.stdout.write(json.dumps(result.as_dict(), indent=2))
+            return
+        for key, n in result.entered.items():
+            self.stdout.write(f"{key}: {n:,} entered")
+        for step, n in result.steps.items():
+            self.stdout.write(f"  {step}: {n:,} moved on")
+
+    def do_report(self, key, as_json, **_):
+        report = reports.uplift(services.get_journey(key))
+        if as_json:
+            self.stdout.write(json.dumps(report, indent=2, default=str))
+            return
+        self.stdout.write(reports.as_text(report))

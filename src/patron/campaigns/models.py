@@ -1,0 +1,114 @@
+"""Journeys: a trigger, an optional segment condition, and steps run set-wise for everyone due."""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from patron.customers.models import Customer
+
+
+def new_salt() -> int:
+    return secrets.randbits(31)
+
+
+class Trigger(models.TextChoices):
+    SIGNED_UP = "signed_up", "Customer created"
+    FIRST_ORDER = "first_order", "First order"
+    ORDER = "order", "Any completed order"
+    TIER_UPGRADE = "tier_upgrade", "Tier upgrade"
+    POINTS_EXPIRING = "points_expiring", "Points about to expire"
+    LAPSED = "lapsed", "Lapsed against their own rhythm"
+    INTERACTION = "interaction", "An event on the timeline (ticket resolved, NPS detractor, idea shipped...)"
+    SEGMENT_ENTERED = "segment_entered", "Entered a segment"
+    SEGMENT_LEFT = "segment_left", "Left a segment"
+    BIRTHDAY = "birthday", "Birthday"
+    ANNIVERSARY = "anniversary", "Anniversary of the first order"
+    SCHEDULE = "schedule", "A schedule (newsletter)"
+
+
+class Journey(models.Model):
+    key = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    trigger_config = models.JSONField(default=dict, blank=True)
+    segment = models.ForeignKey("segments.Segment", on_delete=models.PROTECT, null=True, blank=True,
+                                help_text="only customers in this segment enter (the rules are evaluated at entry)")
+    enabled = models.BooleanField(default=False)
+    enabled_at = models.DateTimeField(null=True, blank=True)  # events before this never start the journey
+    builtin = models.BooleanField(default=False)
+    holdout_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.100"),
+                                        help_text="share of entrants held out at random as the control group")
+    conversion_days = models.PositiveIntegerField(default=14, help_text="an order within this many days of entry is a conversion")
+    # Decides who is held out; fixed per journey so the split is random across customers yet repeatable.
+    salt = models.BigIntegerField(default=new_salt)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Step(models.Model):
+    class Action(models.TextChoices):
+        WAIT = "wait", "Wait (days)"
+        SEND = "send", "Send a message"
+        GRANT_POINTS = "grant_points", "Grant points"
+        COUPON = "coupon", "Issue a coupon (a gift reward)"
+        TASK = "task", "Create a task for staff"
+        TAG = "tag", "Tag the customer"
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=14, choices=Action.choices)
+    config = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["journey", "position"]
+        constraints = [models.UniqueConstraint(fields=["journey", "position"], name="step_position_once")]
+
+    def __str__(self) -> str:
+        return f"{self.journey.key} #{self.position}: {self.action}"
+
+
+class Enrollment(models.Model):
+    """One customer in one journey for one trigger (an order, a year's birthday): never twice."""
+
+    class Arm(models.TextChoices):
+        TREATED = "treated", "Treated"
+        HOLDOUT = "holdout", "Held out (control)"
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="enrollments")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="enrollments", db_index=False)
+    trigger_key = models.CharField(max_length=64)
+    arm = models.CharField(max_length=8, choices=Arm.choices)
+    entered_at = models.DateTimeField()
+    position = models.PositiveSmallIntegerField(default=0)  # the next step to run
+    due_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    context = models.JSONField(default=dict, blank=True)  # what the trigger and the steps know (order, coupon...)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["journey", "customer", "trigger_key"], name="enrollment_once")]
+        indexes = [
+            models.Index(fields=["journey", "position", "due_at"], name="enrollment_due",
+                         condition=models.Q(finished_at__isnull=True)),
+            models.Index(fields=["customer"], name="enrollment_customer"),
+        ]
+
+
+class Task(models.Model):
+    """Something a person should do for a customer (call a detractor back), created by a journey."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tasks")
+    journey = models.ForeignKey(Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,296 @@
+"""Journeys run set-wise: enter everyone the trigger selects, then move each step's due entrants on.
+
+Every run is idempotent: entry is unique per (journey, customer, trigger key), and a step's action
+and the move to the next step happen in one transaction, under the journey's lock, for exactly
+the rows that were due. A customer never passes the same step twice for the same occasion.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from patron.campaigns import triggers
+from patron.campaigns.builtin import BUILTIN, GIFT_REWARDS
+from patron.campaigns.models import Enrollment, Journey, Step, Trigger
+from patron.core import sql
+from patron.core.errors import JourneyNotFound, JourneyNotReady
+from patron.loyalty.models import Program, Reward
+from patron.loyalty.services import earn, gift_coupons
+from patron.messaging import content
+from patron.messaging.models import MessageTemplate
+from patron.segments.services import get_segment, member_sql, refresh
+
+HASH_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the buckets
+HASH_MODULUS = 1000003
+ARMS = Enrollment.Arm
+
+
+@dataclass
+class RunResult:
+    entered: dict[str, int] = field(default_factory=dict)
+    steps: dict[str, int] = field(default_factory=dict)  # "journey #position action": rows moved on
+
+    def as_dict(self) -> dict:
+        return {"entered": self.entered, "steps": self.steps}
+
+
+def ensure_builtin() -> None:
+    """Create the built-in journeys (disabled) that are not there yet; never touches an existing one."""
+    existing = set(Journey.objects.values_list("key", flat=True))
+    for spec in BUILTIN:
+        if spec["key"] in existing:
+            continue
+        with transaction.atomic():
+            journey = Journey.objects.create(
+                key=spec["key"], name=spec["name"], description=spec.get("description", ""), trigger=spec["trigger"],
+                trigger_config=spec.get("trigger_config", {}), builtin=True,
+                **({"holdout_share": spec["holdout_share"]} if "holdout_share" in spec else {}))
+            Step.objects.bulk_create([Step(journey=journey, position=i, action=action, config=config)
+                                      for i, (action, config) in enumerate(spec["steps"])])
+
+
+def get_journey(key: str) -> Journey:
+    try:
+        return Journey.objects.get(key=key)
+    except Journey.DoesNotExist:
+        known = ", ".join(Journey.objects.order_by("key").values_list("key", flat=True))
+        raise JourneyNotFound(f"no journey {key!r}; known: {known}") from None
+
+
+def _program(config: dict, journey: Journey) -> Program:
+    programs = Program.objects.order_by("pk")
+    if config.get("program"):
+        programs = programs.filter(name=config["program"])
+    program = programs.first()
+    if program is None:
+        raise JourneyNotReady(f"journey {journey.key} gives points or coupons: create a loyalty program first")
+    return program
+
+
+def _reward(config: dict, journey: Journey) -> Reward:
+    program = _program(config, journey)
+    name = config.get("reward", "")
+    reward = Reward.objects.filter(program=program, name=name).first()
+    if reward is None and name in GIFT_REWARDS:
+        kind, value = GIFT_REWARDS[name]
+        # A gift, never offered for points: inactive for redemption, issued by the journey alone.
+        reward = Reward.objects.create(program=program, name=name, kind=kind, value=value, cost=0, active=False)
+    if reward is None:
+        raise JourneyNotReady(f"journey {journey.key}: no reward {name!r} in program {program.name}")
+    return reward
+
+
+def check_ready(journey: Journey) -> None:
+    """Raise JourneyNotReady naming what is missing for the journey to run."""
+    steps = list(journey.steps.all())
+    if not steps:
+        raise JourneyNotReady(f"journey {journey.key} has no steps")
+    for step in steps:
+        config = step.config or {}
+        if step.action == Step.Action.SEND:
+            key = config.get("template", "")
+            if not content.builtin(key) and not MessageTemplate.objects.filter(key=key).exists():
+                raise JourneyNotReady(f"journey {journey.key}: write the message template {key!r} first "
+                                      f"(admin: Messaging > Message templates)")
+        elif step.action == Step.Action.COUPON:
+            _reward(config, journey)
+        elif step.action == Step.Action.GRANT_POINTS:
+            _program(config, journey)
+            if not isinstance(config.get("points"), int) or config["points"] <= 0:
+                raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs a whole number of points above zero")
+        elif step.action == Step.Action.WAIT:
+            if not isinstance(config.get("days"), (int, float)) or config["days"] < 0:
+                raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs days to wait")
+    triggers.entrants(journey, timezone.now())  # raises on a bad trigger configuration
+
+
+def enable(key: str, *, now: dt.datetime | None = None) -> Journey:
+    ensure_builtin()
+    journey = get_journey(key)
+    check_ready(journey)
+    if not journey.enabled:
+        journey.enabled, journey.enabled_at = True, now or timezone.now()
+        journey.save(update_fields=["enabled", "enabled_at"])
+    return journey
+
+
+def disable(key: str) -> Journey:
+    journey = get_journey(key)
+    Journey.objects.filter(pk=journey.pk).update(enabled=False)
+    journey.enabled = False
+    return journey
+
+
+def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunResult:
+    """One pass of every enabled journey (or those named): enter, then advance every due step."""
+    now = now or timezone.now()
+    result = RunResult()
+    journeys = Journey.objects.filter(enabled=True).order_by("pk")
+    if keys:
+        journeys = journeys.filter(key__in=keys)
+    for journey in journeys:
+        result.entered[journey.key] = enroll(journey, now)
+        for position, moved in advance(journey, now).items():
+            result.steps[f"{journey.key} #{position}"] = moved
+    return result
+
+
+def enroll(journey: Journey, now: dt.datetime) -> int:
+    if journey.trigger in (Trigger.SEGMENT_ENTERED, Trigger.SEGMENT_LEFT):
+        refresh(get_segment(journey.trigger_config.get("segment", "")), now)
+    source, params = triggers.entrants(journey, now)
+    condition = ""
+    if journey.segment_id:
+        members, member_params = member_sql(journey.segment.rules, now)
+        condition = f" AND t.customer_id IN ({members})"
+        params = params + member_params
+    share = int(journey.holdout_share * 10000)
+    bucket = sql.modulo(f"t.customer_id * {HASH_MULTIPLIER} + %s", str(HASH_MODULUS))
+    holdout = f"{sql.modulo(bucket, '10000')} < %s"
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic():
+        Journey.objects.select_for_update().filter(pk=journey.pk).first()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO campaigns_enrollment (journey_id, customer_id, trigger_key, arm, entered_at, position, due_at, "
+                "finished_at, context) "
+                f"SELECT %s, t.customer_id, t.trigger_key, CASE WHEN {holdout} THEN %s ELSE %s END, %s, 0, %s, "
+                f"CASE WHEN {holdout} THEN %s END, t.context "
+                f"FROM ({source}) t JOIN customers_customer c ON c.id = t.customer_id WHERE c.erased_at IS NULL{condition} "
+                "ON CONFLICT (journey_id, customer_id, trigger_key) DO NOTHING",
+                [journey.pk, journey.salt, share, ARMS.HOLDOUT, ARMS.TREATED, stamp, stamp, journey.salt, share, stamp]
+                + params)
+            entered = cursor.rowcount
+        Journey.objects.filter(pk=journey.pk).update(last_run_at=now)
+    return entered
+
+
+def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
+    """Run each step for the treated entrants due at it; returns {position: rows moved on}."""
+    steps = list(journey.steps.order_by("position"))
+    moved = {}
+    for index, step in enumerate(steps):
+        with transaction.atomic():
+            Journey.objects.select_for_update().filter(pk=journey.pk).first()
+            due = Enrollment.objects.filter(journey=journey, finished_at__isnull=True, position=step.position,
+                                            due_at__lte=now, arm=ARMS.TREATED)
+            if not due.exists():
+                continue
+            due_at = now
+            if step.action == Step.Action.WAIT:
+                due_at = now + dt.timedelta(days=step.config.get("days", 0))
+            else:
+                ACTIONS[step.action](journey, step, due, now)
+            last = index == len(steps) - 1
+            next_position = steps[index + 1].position if not last else step.position + 1
+            moved[step.position] = due.update(position=next_position, due_at=due_at, finished_at=now if last else None)
+    return moved
+
+
+def _where(due) -> tuple[str, list]:
+    """The WHERE of a queryset over campaigns_enrollment, to reuse inside INSERT ... SELECT."""
+    query, params = due.values("id").query.sql_with_params()
+    return f"e.id IN ({query})", list(params)
+
+
+def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    config = step.config or {}
+    template = config.get("template", "")
+    channel = config.get("channel", "email")
+    purpose = config.get("purpose") or content.purpose_of(template)
+    where, params = _where(due)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO messaging_message (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
+            "context, created_at, due_at, attempts, language, subject, claimed_by) "
+            "SELECT e.customer_id, e.journey_id, e.id, %s, %s, %s, 'queued', '', e.context, %s, %s, 0, '', '', '' "
+            f"FROM campaigns_enrollment e WHERE {where}",
+            [template, channel, purpose, stamp, stamp] + params)
+
+
+def _coupon(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    config = step.config or {}
+    reward = _reward(config, journey)
+    expires = now + dt.timedelta(days=config["valid_days"]) if config.get("valid_days") else None
+    discount = {"kind": "percent" if reward.kind == Reward.Kind.DISCOUNT_PERCENT else "amount",
+                "value": str(reward.value), "currency": reward.program.currency}
+    rows = list(due.values_list("id", "customer_id", "context"))
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start:start + 5000]
+        codes = gift_coupons(reward, [customer for _, customer, _ in chunk], reason=f"journey {journey.key}", at=now,
+                             expires_at=expires)
+        updated = []
+        for pk, customer, context in chunk:
+            context = dict(context or {}, coupon=codes[customer], discount=discount)
+            if expires:
+                context["valid_until"] = (expires - dt.timedelta(seconds=1)).date().isoformat()
+            updated.append(Enrollment(pk=pk, context=context))
+        Enrollment.objects.bulk_update(updated, ["context"], batch_size=1000)
+
+
+def _grant_points(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    config = step.config or {}
+    program = _program(config, journey)
+    points = config.get("points")
+    updated = []
+    for enrollment in due.select_related("customer"):
+        # The reference makes the grant unique in the ledger as well.
+        earn(program, enrollment.customer, points, reason=config.get("reason") or f"journey {journey.key}",
+             reference=f"journey:{journey.key}:{enrollment.pk}:{step.position}", at=now)
+        updated.append(Enrollment(pk=enrollment.pk, context=dict(enrollment.context or {}, points=points)))
+    Enrollment.objects.bulk_update(updated, ["context"], batch_size=1000)
+
+
+def _task(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    where, params = _where(due)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO campaigns_task (customer_id, journey_id, enrollment_id, title, created_at, note) "
+            f"SELECT e.customer_id, e.journey_id, e.id, %s, %s, '' FROM campaigns_enrollment e WHERE {where}",
+            [(step.config or {}).get("title") or journey.name, connection.ops.adapt_datetimefield_value(now)] + params)
+
+
+def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    name = (step.config or {}).get("tag")
+    if not name:
+        raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs a tag name")
+    where, params = _where(due)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_tag (customer_id, name, tagged_at) "
+            f"SELECT e.customer_id, %s, %s FROM campaigns_enrollment e WHERE {where} "
+            "ON CONFLICT (customer_id, name) DO NOTHING",
+            [name, connection.ops.adapt_datetimefield_value(now)] + params)
+
+
+ACTIONS = {
+    Step.Action.SEND: _send, Step.Action.COUPON: _coupon, Step.Action.GRANT_POINTS: _grant_points,
+    Step.Action.TASK: _task, Step.Action.TAG: _tag,
+}
+
+
+def counts() -> list[dict]:
+    """Each journey with its entered, held-out, sent and suppressed counts."""
+    from patron.messaging.models import Message
+
+    ensure_builtin()
+    entered = dict(Enrollment.objects.values_list("journey").annotate(n=Count("id")).values_list("journey", "n"))
+    held = dict(Enrollment.objects.filter(arm=ARMS.HOLDOUT).values_list("journey").annotate(n=Count("id"))
+                .values_list("journey", "n"))
+    messages = {}
+    for journey_id, status, n in (Message.objects.filter(journey__isnull=False).values_list("journey", "status")
+                                  .annotate(n=Count("id")).values_list("journey", "status", "n")):
+        messages.setdefault(journey_id, {})[status] = n
+    out = []
+    for journey in Journey.objects.order_by("pk"):
+        m = messages.get(journey.pk, {})
+        out.append({"key": journey.key, "name": journey.name, "trigger": journey.trigger, "enabled": journey.enabled,
+                    "holdout_share": float(journey.holdout_share), "entered": entered.get(journey.pk, 0),
+                    "held_out": held.get(journey.pk, 0), "sent": m.get("sent", 0), "queued": m.get("queued", 0) + m.get("sending", 0),
+                    "suppressed": m.get("suppressed", 0), "failed": m.get("failed", 0)})
+    return out
+

@@ -1,0 +1,127 @@
+"""What starts a journey, as SQL: each trigger selects (customer_id, trigger_key, context) rows.
+
+The trigger key names the occasion (an order, a year's birthday, a lapse after a given last
+order), so that the unique (journey, customer, trigger_key) makes entry idempotent: running a
+journey again, or twice at once, never enters anyone twice for the same occasion.
+"""
+
+import datetime as dt
+
+from django.db import connection
+
+from patron.campaigns.models import Journey, Trigger
+from patron.core import sql
+from patron.core.errors import JourneyNotReady
+from patron.segments.rules import compile_rules, base_from
+from patron.segments.services import get_segment
+
+# Event triggers look back this far (and never before the journey was enabled).
+LOOKBACK = dt.timedelta(days=7)
+
+# Lapsed: quiet for twice their own rhythm (or one-time buyers for 120 days, or P(alive) under 0.3),
+# and at least 60 days in any case. Editable per journey in trigger_config["rules"].
+DEFAULT_LAPSE_RULES = {"all": [
+    {"field": "days_since_last_order", "op": "gt", "value": 60},
+    {"any": [
+        {"field": "lapse_ratio", "op": "gt", "value": 2},
+        {"all": [{"field": "orders", "op": "eq", "value": 1}, {"field": "days_since_last_order", "op": "gt", "value": 120}]},
+        {"field": "p_alive", "op": "lt", "value": 0.3},
+    ]},
+]}
+
+
+def _key(prefix: str, expr: str) -> str:
+    return f"'{prefix}:' || CAST({expr} AS TEXT)"
+
+
+def _ts(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
+    """SQL for the rows that enter now (before the segment condition and de-duplication)."""
+    since = max(journey.enabled_at or now, now - LOOKBACK) if journey.trigger not in DATED else now
+    config = journey.trigger_config or {}
+    kind = journey.trigger
+    empty = sql.empty_json()
+    if kind == Trigger.SIGNED_UP:
+        return (f"SELECT c.id AS customer_id, 'signup' AS trigger_key, {empty} AS context FROM customers_customer c "
+                f"WHERE c.created_at >= %s AND c.erased_at IS NULL", [_ts(since)])
+    if kind in (Trigger.ORDER, Trigger.FIRST_ORDER):
+        first = ("AND NOT EXISTS (SELECT 1 FROM commerce_order p WHERE p.customer_id = o.customer_id AND p.status = 'completed' "
+                 "AND (p.placed_at < o.placed_at OR (p.placed_at = o.placed_at AND p.id < o.id)))") if kind == Trigger.FIRST_ORDER else ""
+        context = sql.json_object([
+            ("order_total", sql.json_object([("amount", "CAST(o.total AS TEXT)"), ("currency", "o.currency")])),
+            ("order", "o.external_id"), ("offers", sql.json_value("s.next_best_offers"))])
+        return (f"SELECT o.customer_id, {_key('order', 'o.id')} AS trigger_key, {context} AS context "
+                f"FROM commerce_order o LEFT JOIN insights_customerscore s ON s.customer_id = o.customer_id "
+                f"WHERE o.status = 'completed' AND o.placed_at >= %s {first}", [_ts(since)])
+    if kind == Trigger.TIER_UPGRADE:
+        context = sql.json_object([("tier", "t.name")])
+        return (f"SELECT e.customer_id, {_key('tier', 'e.id')} AS trigger_key, {context} AS context "
+                f"FROM loyalty_tierevent e JOIN loyalty_tier t ON t.id = e.to_tier_id WHERE e.kind = 'upgrade' AND e.at >= %s",
+                [_ts(since)])
+    if kind == Trigger.POINTS_EXPIRING:
+        # One message per customer per notice run, however many lots it covers.
+        context = sql.json_object([("points", "SUM(n.points)"), ("expires_on", sql.date_text("MIN(n.expires_at)"))])
+        return (f"SELECT n.customer_id, {_key('expiry', 'MIN(n.id)')} AS trigger_key, {context} AS context "
+                f"FROM loyalty_expirynotice n WHERE n.created_at >= %s GROUP BY n.customer_id, n.created_at", [_ts(since)])
+    if kind == Trigger.LAPSED:
+        where, params = compile_rules(config.get("rules") or DEFAULT_LAPSE_RULES, now)
+        # The scores may be a day old: nobody who has ordered since the last scoring counts as lapsed.
+        return (f"SELECT c.id AS customer_id, {_key('lapsed', sql.date_text('s.last_order_at'))} AS trigger_key, "
+                f"{empty} AS context FROM {base_from()} WHERE {where} AND s.last_order_at IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM commerce_order o WHERE o.customer_id = c.id AND o.placed_at > s.last_order_at "
+                f"AND o.status = 'completed' AND o.placed_at >= %s)", params + [_ts(now - dt.timedelta(days=400))])
+    if kind == Trigger.INTERACTION:
+        name = config.get("kind")
+        if not name:
+            raise JourneyNotReady(f"journey {journey.key}: an interaction trigger needs trigger_config.kind")
+        return (f"SELECT i.customer_id, {_key('interaction', 'i.id')} AS trigger_key, i.payload AS context "
+                f"FROM customers_interaction i WHERE i.kind = %s AND i.occurred_at >= %s", [name, _ts(since)])
+    if kind in (Trigger.SEGMENT_ENTERED, Trigger.SEGMENT_LEFT):
+        segment = get_segment(config.get("segment", ""))
+        return (f"SELECT g.customer_id, {_key('segment', 'g.id')} AS trigger_key, {empty} AS context "
+                f"FROM segments_segmentchange g WHERE g.segment_id = %s AND g.entered = %s AND g.at >= %s",
+                [segment.pk, kind == Trigger.SEGMENT_ENTERED, _ts(since)])
+    if kind in (Trigger.BIRTHDAY, Trigger.ANNIVERSARY):
+        today = now.date()
+        days = [today.strftime("%m-%d")]
+        if days[0] == "02-28" and not _leap(today.year):
+            days.append("02-29")  # born on 29 February: celebrated on the 28th in other years
+        column = "c.birth_date" if kind == Trigger.BIRTHDAY else "c.created_at"
+        label = "birthday" if kind == Trigger.BIRTHDAY else "anniversary"
+        context = empty if kind == Trigger.BIRTHDAY else sql.json_object([("years", f"%s - {sql.year('c.created_at')}")])
+        params = [] if kind == Trigger.BIRTHDAY else [today.year]
+        older = "" if kind == Trigger.BIRTHDAY else f" AND {sql.year('c.created_at')} < %s"
+        return (f"SELECT c.id AS customer_id, '{label}:{today.year}' AS trigger_key, {context} AS context "
+                f"FROM customers_customer c WHERE c.erased_at IS NULL AND {sql.month_day(column)} IN ({', '.join(['%s'] * len(days))})"
+                f"{older}", params + days + ([today.year] if older else []))
+    if kind == Trigger.SCHEDULE:
+        occasion = scheduled_occasion(config, now)
+        if occasion is None:
+            return f"SELECT c.id AS customer_id, '' AS trigger_key, {empty} AS context FROM customers_customer c WHERE 1 = 0", []
+        return (f"SELECT c.id AS customer_id, %s AS trigger_key, {empty} AS context FROM customers_customer c "
+                f"WHERE c.erased_at IS NULL", [f"schedule:{occasion}"])
+    raise JourneyNotReady(f"journey {journey.key}: unknown trigger {kind!r}")
+
+
+DATED = {Trigger.BIRTHDAY, Trigger.ANNIVERSARY, Trigger.SCHEDULE, Trigger.LAPSED}
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def scheduled_occasion(config: dict, now: dt.datetime) -> str | None:
+    """The occasion a schedule fires for at `now`, if any: {"at": ISO datetime} once, or
+    {"weekdays": [1..7], "hour": H} every matching day from hour H (UTC)."""
+    if config.get("at"):
+        at = dt.datetime.fromisoformat(config["at"])
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.timezone.utc)
+        return at.isoformat() if now >= at else None
+    weekdays = config.get("weekdays") or []
+    if now.isoweekday() in weekdays and now.hour >= int(config.get("hour", 9)):
+        return now.date().isoformat()
+    return None

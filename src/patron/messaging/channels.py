@@ -1,0 +1,90 @@
+"""The ways a message leaves: email through Django's mail backend, SMS and webhooks through HTTP."""
+
+import json
+import smtplib
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from patron.customers.models import Customer
+from patron.messaging.models import Message
+from patron.messaging.render import Rendered, message_id
+
+
+class Permanent(Exception):
+    """Delivery can never succeed (a refused address, a missing setting): do not retry."""
+
+
+class Temporary(Exception):
+    """Try again later (a server down, a timeout)."""
+
+
+class Mail:
+    """One open SMTP connection for a whole batch."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message: Message, customer: Customer, rendered: Rendered) -> None:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            try:
+                self.connection.open()
+            except (OSError, smtplib.SMTPException) as exc:
+                self.connection = None
+                raise Temporary(f"mail server: {exc}") from exc
+        email = EmailMultiAlternatives(
+            subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[customer.email],
+            headers={"Message-ID": message_id(message), **rendered.headers}, connection=self.connection,
+        )
+        email.attach_alternative(rendered.html, "text/html")
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise Permanent(f"address refused: {exc.recipients}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise Temporary(f"mail server: {exc}") from exc
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.connection = None
+
+
+def post_json(url: str, payload: dict, token: str = "") -> None:
+    if not url:
+        raise Permanent("no gateway configured (PATRON_SMS_GATEWAY_URL / PATRON_WEBHOOK_URL)")
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        if 400 <= exc.code < 500 and exc.code != 429:
+            raise Permanent(f"gateway refused: HTTP {exc.code}") from exc
+        raise Temporary(f"gateway: HTTP {exc.code}") from exc
+    except (OSError, urllib.error.URLError) as exc:
+        raise Temporary(f"gateway: {exc}") from exc
+
+
+def send_sms(message: Message, customer: Customer, rendered: Rendered) -> None:
+    if not rendered.sms:
+        raise Permanent(f"{message.template} has no SMS text")
+    post_json(settings.PATRON_SMS_GATEWAY_URL, {
+        "id": message_id(message), "to": customer.phone, "text": rendered.sms, "language": rendered.language,
+    }, settings.PATRON_SMS_GATEWAY_TOKEN)
+
+
+def send_webhook(message: Message, customer: Customer, rendered: Rendered) -> None:
+    post_json(settings.PATRON_WEBHOOK_URL, {
+        "id": message_id(message), "customer": customer.external_id, "template": message.template,
+        "purpose": message.purpose, "language": rendered.language, "subject": rendered.subject, "text": rendered.text,
+    })

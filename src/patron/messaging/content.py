@@ -1,0 +1,86 @@
+"""Message texts: a staff edit (MessageTemplate) first, else the built-in text shipped in content/*.toml."""
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.template import engines
+
+CONTENT = Path(__file__).parent / "content"
+LANGUAGES = ("en", "lt", "lv", "et", "ka")
+
+
+@dataclass(frozen=True)
+class Text:
+    key: str
+    language: str
+    subject: str
+    text: str
+    sms: str = ""
+
+
+@functools.cache
+def builtin(key: str) -> dict:
+    path = CONTENT / f"{key}.toml"
+    if not key.replace("_", "").isalnum() or not path.exists():
+        return {}
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def builtin_keys() -> list[str]:
+    return sorted(p.stem for p in CONTENT.glob("*.toml") if not p.stem.startswith("_"))
+
+
+def purpose_of(key: str) -> str:
+    return builtin(key).get("purpose", "marketing")
+
+
+def primary(language: str) -> str:
+    return (language or "").split("-")[0].split("_")[0].lower()
+
+
+def choose(key: str, language: str, edits: dict[tuple[str, str], Text] | None = None) -> Text | None:
+    """The text of `key` in the customer's language, else the shop's default language, else English."""
+    from patron.messaging.models import MessageTemplate
+
+    for lang in dict.fromkeys([primary(language), primary(settings.PATRON_DEFAULT_LANGUAGE), "en"]):
+        if not lang:
+            continue
+        if edits is not None:
+            found = edits.get((key, lang))
+        else:
+            row = MessageTemplate.objects.filter(key=key, language=lang).first()
+            found = row and Text(key, lang, row.subject, row.text, row.sms)
+        if found:
+            return found
+        table = builtin(key).get(lang)
+        if table:
+            return Text(key, lang, table.get("subject", ""), table["text"], table.get("sms", ""))
+    return None
+
+
+def page_strings(language: str) -> dict[str, str]:
+    pages = builtin("_pages")
+    return pages.get(primary(language)) or pages.get(primary(settings.PATRON_DEFAULT_LANGUAGE)) or pages["en"]
+
+
+def page_language(language: str) -> str:
+    pages = builtin("_pages")
+    for lang in (primary(language), primary(settings.PATRON_DEFAULT_LANGUAGE), "en"):
+        if lang in pages:
+            return lang
+    return "en"
+
+
+@functools.lru_cache(maxsize=512)
+def compiled(source: str, autoescape: bool = False):
+    """A Django template from text, compiled once per process (texts are few; customers are many)."""
+    body = source if autoescape else "{% autoescape off %}" + source + "{% endautoescape %}"
+    return engines["django"].from_string(body)
+
+
+def fill(source: str, context: dict) -> str:
+    return compiled(source).render(context).strip()

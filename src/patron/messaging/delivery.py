@@ -1,0 +1,222 @@
+"""The outbox worker: claim what is due, apply consent, the frequency cap and quiet hours, deliver.
+
+Delivery is at-least-once. A message is claimed (status `sending`, with a lease) in one short
+transaction and marked `sent` in its own commit right after the server accepted it, so a worker
+killed at any moment leaves at most the one message it was sending to go out again, and it goes
+with the same Message-ID. Claims are serialised, which makes the frequency cap exact.
+"""
+
+import datetime as dt
+import os
+import socket
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from patron.messaging import render
+from patron.messaging.channels import Mail, Permanent, Temporary, send_sms, send_webhook
+from patron.messaging.models import ChannelKind, Message, Purpose
+
+LEASE = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 6
+CLAIM_LOCK = 726001  # the advisory lock that serialises claims on PostgreSQL
+S = Message.Status
+
+
+@dataclass
+class Delivered:
+    sent: int = 0
+    suppressed: int = 0
+    deferred: int = 0  # quiet hours: waiting, not dropped
+    retried: int = 0
+    failed: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "Delivered") -> None:
+        for name in ("sent", "suppressed", "deferred", "retried", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, n in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def quiet_hours() -> tuple[int, int] | None:
+    spec = (settings.PATRON_QUIET_HOURS or "").strip()
+    if not spec:
+        return None
+    start, _, end = spec.partition("-")
+    return int(start) % 24, int(end) % 24
+
+
+def quiet_until(local: dt.datetime, hours: tuple[int, int] | None) -> dt.datetime | None:
+    """The end of the quiet hours `local` falls in (aware, same zone), or None outside them."""
+    if hours is None:
+        return None
+    start, end = hours
+    h = local.hour
+    inside = (start <= h or h < end) if start > end else (start <= h < end)
+    if not inside:
+        return None
+    day = local.date() if h < end else local.date() + dt.timedelta(days=1)
+    wake = dt.datetime.combine(day, dt.time(end), tzinfo=local.tzinfo)
+    # The wall-clock hour may not exist (a DST jump): normalising through UTC lands just after it.
+    return wake.astimezone(dt.timezone.utc).astimezone(local.tzinfo)
+
+
+def release_dead_claims() -> int:
+    """Messages claimed by a worker of this host that no longer runs go back to the queue."""
+    host = socket.gethostname()
+    released = 0
+    for owner in Message.objects.filter(status=S.SENDING, claimed_by__startswith=f"{host}:").values_list(
+            "claimed_by", flat=True).distinct():
+        pid = int(owner.rpartition(":")[2])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            released += Message.objects.filter(status=S.SENDING, claimed_by=owner).update(
+                status=S.QUEUED, claimed_by="", lease_until=None)
+        except PermissionError:
+            pass  # alive, under another user
+    return released
+
+
+def claim(now: dt.datetime, batch: int = 200) -> tuple[list[Message], Delivered]:
+    """Take up to `batch` due messages; suppress or defer those that must not go now. Returns the ones to send."""
+    outcome = Delivered()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
+        # Leases that ran out (a worker on another machine died): due again, same message, same Message-ID.
+        Message.objects.filter(status=S.SENDING, lease_until__lt=now).update(status=S.QUEUED, due_at=now, claimed_by="")
+        due = list(Message.objects.filter(status=S.QUEUED, due_at__lte=now).select_related("customer")
+                   .order_by("due_at", "id")[:batch])
+        if not due:
+            return [], outcome
+        window_start = now - dt.timedelta(days=settings.PATRON_FREQUENCY_CAP_DAYS)
+        marketing_customers = {m.customer_id for m in due if m.purpose == Purpose.MARKETING}
+        recent = _recent_marketing(marketing_customers, window_start)
+        hours = quiet_hours()
+        send, suppress, defer = [], {}, {}
+        for message in due:
+            customer = message.customer
+            reason = _suppression(message, customer)
+            if reason is None and message.purpose == Purpose.MARKETING:
+                wake = quiet_until(now.astimezone(render.customer_zone(customer)), hours)
+                if wake is not None:
+                    defer[message.pk] = wake.astimezone(dt.timezone.utc)
+                    continue
+                if recent.get(customer.pk, 0) >= settings.PATRON_FREQUENCY_CAP:
+                    reason = "frequency_cap"
+                else:
+                    recent[customer.pk] = recent.get(customer.pk, 0) + 1
+            if reason:
+                suppress.setdefault(reason, []).append(message.pk)
+            else:
+                send.append(message)
+        for reason, ids in suppress.items():
+            Message.objects.filter(pk__in=ids).update(status=S.SUPPRESSED, reason=reason, claimed_at=now)
+            outcome.suppressed += len(ids)
+            outcome.reasons[reason] = outcome.reasons.get(reason, 0) + len(ids)
+        for pk, wake in defer.items():
+            Message.objects.filter(pk=pk).update(due_at=wake)
+        outcome.deferred = len(defer)
+        Message.objects.filter(pk__in=[m.pk for m in send]).update(
+            status=S.SENDING, claimed_at=now, lease_until=now + LEASE, claimed_by=worker_name())
+    return send, outcome
+
+
+def _suppression(message: Message, customer) -> str | None:
+    if customer.is_erased:
+        return "erased"
+    if message.channel == ChannelKind.EMAIL and not customer.email:
+        return "no_address"
+    if message.channel == ChannelKind.SMS and not customer.phone:
+        return "no_address"
+    if message.purpose == Purpose.MARKETING and message.channel in (ChannelKind.EMAIL, ChannelKind.SMS):
+        if customer.consent_for(message.channel) is not True:
+            return "no_consent"
+    return None
+
+
+def _recent_marketing(customer_ids: set[int], since: dt.datetime) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    ids = sorted(customer_ids)
+    for i in range(0, len(ids), 500):
+        rows = (Message.objects.filter(customer_id__in=ids[i:i + 500], purpose=Purpose.MARKETING,
+                                       status__in=[S.SENT, S.SENDING], claimed_at__gte=since)
+                .values_list("customer_id", flat=True))
+        for customer_id in rows:
+            counts[customer_id] = counts.get(customer_id, 0) + 1
+    return counts
+
+
+def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
+    outcome = Delivered()
+    edits = _edits({m.template for m in messages})
+    for message in messages:
+        try:
+            rendered = render.render(message, message.customer, edits)
+            if rendered is None:
+                raise Permanent(f"no text for template {message.template!r}")
+            if message.channel == ChannelKind.EMAIL:
+                mail.send(message, message.customer, rendered)
+            elif message.channel == ChannelKind.SMS:
+                send_sms(message, message.customer, rendered)
+            else:
+                send_webhook(message, message.customer, rendered)
+        except Permanent as exc:
+            Message.objects.filter(pk=message.pk).update(status=S.FAILED, reason=str(exc)[:300], attempts=message.attempts + 1)
+            outcome.failed += 1
+            continue
+        except Temporary as exc:
+            attempts = message.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                Message.objects.filter(pk=message.pk).update(status=S.FAILED, reason=str(exc)[:300], attempts=attempts)
+                outcome.failed += 1
+            else:
+                backoff = dt.timedelta(minutes=min(60, 2 ** (attempts - 1)))
+                Message.objects.filter(pk=message.pk).update(status=S.QUEUED, reason=str(exc)[:300], attempts=attempts,
+                                                             due_at=timezone.now() + backoff, lease_until=None)
+                outcome.retried += 1
+            continue
+        # Its own commit, at once: the window in which a kill causes a resend is this one statement.
+        Message.objects.filter(pk=message.pk).update(
+            status=S.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, reason="",
+            language=rendered.language, subject=rendered.subject[:200], lease_until=None)
+        outcome.sent += 1
+    return outcome
+
+
+def _edits(keys: set[str]) -> dict:
+    from patron.messaging.content import Text
+    from patron.messaging.models import MessageTemplate
+
+    return {(t.key, t.language): Text(t.key, t.language, t.subject, t.text, t.sms)
+            for t in MessageTemplate.objects.filter(key__in=keys)}
+
+
+def deliver_due(now: dt.datetime | None = None, batch: int = 200, limit: int | None = None) -> Delivered:
+    """Deliver everything due at `now` (or `limit` messages), batch by batch."""
+    total = Delivered()
+    release_dead_claims()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # A status lost in a crash only means a resend with the same Message-ID: no fsync per message.
+            cursor.execute("SET synchronous_commit = off")
+    mail = Mail()
+    try:
+        while limit is None or total.sent + total.failed + total.suppressed < limit:
+            messages, outcome = claim(now or timezone.now(), batch)
+            total.add(outcome)
+            if not messages and not (outcome.suppressed or outcome.deferred):
+                break
+            total.add(send_claimed(messages, mail))
+    finally:
+        mail.close()
+    return total

@@ -1,0 +1,78 @@
+"""The outbox and the templates staff may override.
+
+A Message row is written in the transaction that decides to send it; `patron worker` delivers it
+later. Consent, the frequency cap and quiet hours are checked at delivery, so a customer who
+unsubscribes after a message was queued never receives it.
+"""
+
+from django.db import models
+
+from patron.customers.models import Customer
+
+
+class Purpose(models.TextChoices):
+    MARKETING = "marketing", "Marketing (needs consent, capped, not in quiet hours)"
+    TRANSACTIONAL = "transactional", "Transactional (about the customer's own account, order or request)"
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class Message(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"  # claimed by a worker; back to queued if its lease runs out
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SUPPRESSED = "suppressed", "Suppressed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    journey = models.ForeignKey("campaigns.Journey", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    enrollment = models.ForeignKey("campaigns.Enrollment", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="messages", db_index=False)
+    template = models.CharField(max_length=60)
+    channel = models.CharField(max_length=8, choices=ChannelKind.choices)
+    purpose = models.CharField(max_length=14, choices=Purpose.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    reason = models.CharField(max_length=300, blank=True)  # why suppressed, or the last delivery error
+    context = models.JSONField(default=dict, blank=True)  # what the template needs beyond the customer
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)  # host:pid of the worker sending it
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    language = models.CharField(max_length=16, blank=True)  # the language it went out in
+    subject = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["due_at"], name="message_due", condition=models.Q(status="queued")),
+            models.Index(fields=["lease_until"], name="message_leased", condition=models.Q(status="sending")),
+            models.Index(fields=["customer", "claimed_at"], name="message_customer_claimed"),
+            models.Index(fields=["journey", "status"], name="message_journey_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.template} to {self.customer_id} ({self.status})"
+
+
+class MessageTemplate(models.Model):
+    """A staff edit of a message in one language; it takes the place of the built-in text of that key."""
+
+    key = models.SlugField(max_length=60)
+    language = models.CharField(max_length=16)
+    subject = models.CharField(max_length=200, blank=True, help_text="email only; Django template syntax")
+    text = models.TextField(help_text="plain text; paragraphs separated by a blank line; Django template syntax")
+    sms = models.CharField(max_length=480, blank=True, help_text="the SMS version (blank: this message is not sent by SMS)")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "language"], name="template_once_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"

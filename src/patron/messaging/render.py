@@ -1,0 +1,139 @@
+"""A queued message made ready to send: its language, text and HTML, its links and headers."""
+
+import datetime as dt
+import hashlib
+import hmac
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_currency, format_decimal, format_percent
+from django.conf import settings
+from django.core import signing
+from django.template.loader import render_to_string
+
+from patron.customers.models import Customer
+from patron.messaging import content
+from patron.messaging.models import Message, Purpose
+
+LINK_SALT = "patron.messaging.link"
+
+
+@dataclass
+class Rendered:
+    language: str
+    subject: str
+    text: str
+    html: str
+    sms: str
+    headers: dict[str, str]
+
+
+def customer_zone(customer: Customer) -> zoneinfo.ZoneInfo:
+    """The customer's time zone; else their country's main one; else the shop's default."""
+    for name in (customer.timezone, _country_zone(customer.country), settings.PATRON_DEFAULT_TIMEZONE):
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def _country_zone(country: str) -> str:
+    zones = get_global("territory_zones").get((country or "").upper())
+    return zones[0] if zones else ""
+
+
+def link_token(customer_id: int, channel: str) -> str:
+    return signing.dumps({"c": customer_id, "ch": channel}, salt=LINK_SALT, compress=True)
+
+
+def read_token(token: str) -> tuple[int, str]:
+    """(customer id, channel) of a link; raises signing.BadSignature when it was not made here."""
+    data = signing.loads(token, salt=LINK_SALT)
+    return int(data["c"]), str(data["ch"])
+
+
+def unsubscribe_url(customer_id: int, channel: str) -> str:
+    return f"{settings.PATRON_BASE_URL}/m/unsubscribe/{link_token(customer_id, channel)}/"
+
+
+def preferences_url(customer_id: int, channel: str = "email") -> str:
+    return f"{settings.PATRON_BASE_URL}/m/preferences/{link_token(customer_id, channel)}/"
+
+
+def message_id(message: Message) -> str:
+    """The same for every attempt at one message, so that a resend is recognised as one."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
+    tag = hmac.new(settings.SECRET_KEY.encode(), f"message:{message.pk}".encode(), hashlib.sha256).hexdigest()[:12]
+    return f"<patron.{message.pk}.{tag}@{domain}>"
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language or "en")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def localize(values: dict, locale: Locale) -> dict:
+    """The context's dates, money, numbers and lists written as the customer's locale writes them."""
+    out = {}
+    for name, value in values.items():
+        if name in ("points",) and isinstance(value, int):
+            out[name] = format_decimal(value, locale=locale)
+        elif name in ("expires_on", "valid_until") and value:
+            out[name] = format_date(dt.date.fromisoformat(str(value)[:10]), format="long", locale=locale)
+        elif name == "order_total" and isinstance(value, dict):
+            out[name] = format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
+        elif name == "discount" and isinstance(value, dict):
+            out[name] = _discount(value, locale)
+        elif name == "offers" and isinstance(value, list):
+            out[name] = format_list([str(v) for v in value], locale=locale) if value else ""
+        else:
+            out[name] = value
+    return out
+
+
+def _discount(value: dict, locale: Locale) -> str:
+    try:
+        amount = Decimal(str(value["value"]))
+    except (InvalidOperation, KeyError):
+        return ""
+    if value.get("kind") == "percent":
+        return format_percent(amount / 100, locale=locale)
+    return format_currency(amount, value.get("currency") or settings.PATRON_DEFAULT_CURRENCY, locale=locale)
+
+
+def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
+    """None when there is no text for the message's template in any language."""
+    text = content.choose(message.template, customer.language, edits)
+    if text is None:
+        return None
+    locale = _locale(text.language)
+    context = {"shop": settings.PATRON_SHOP_NAME, "first_name": customer.first_name}
+    context.update(localize(message.context or {}, locale))
+    subject = " ".join(content.fill(text.subject, context).split())
+    body = content.fill(text.text, context)
+    sms = content.fill(text.sms, context) if text.sms else ""
+    marketing = message.purpose == Purpose.MARKETING
+    strings = {name: content.fill(s, {**context, "channel": ""}) for name, s in content.page_strings(text.language).items()}
+    links = {"preferences_url": preferences_url(customer.pk)}
+    headers = {"Content-Language": text.language}
+    if marketing:
+        links["unsubscribe_url"] = unsubscribe_url(customer.pk, message.channel)
+        headers["List-Unsubscribe"] = f"<{links['unsubscribe_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    footer = strings["footer_marketing" if marketing else "footer_transactional"]
+    text_body = body + "\n\n-- \n" + footer + "\n" + "\n".join(
+        f"{strings[name[:-4]]}: {url}" for name, url in links.items())
+    html = render_to_string("messaging/email.html", {
+        "lang": text.language, "subject": subject, "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()],
+        "footer": footer, "strings": strings, **links,
+    })
+    return Rendered(text.language, subject, text_body, html, sms, headers)

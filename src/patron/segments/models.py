@@ -1,0 +1,52 @@
+"""Saved segments: rules as JSON (compiled to parameterised SQL by segments.rules), their members and changes."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from patron.customers.models import Customer
+
+
+class Segment(models.Model):
+    name = models.SlugField(max_length=60, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    rules = models.JSONField(help_text='e.g. {"all": [{"field": "language", "op": "in", "value": ["lv"]}, '
+                                        '{"field": "days_since_last_order", "op": "gt", "value": 90}]}')
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from patron.core.errors import InvalidSegment
+        from patron.segments.rules import compile_rules
+
+        try:
+            compile_rules(self.rules)
+        except InvalidSegment as exc:
+            raise ValidationError({"rules": exc.message}) from None
+
+
+class SegmentMember(models.Model):
+    """Who was in the segment at its last refresh."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["segment", "customer"], name="segment_member_once")]
+        indexes = [models.Index(fields=["customer"], name="segment_member_customer")]
+
+
+class SegmentChange(models.Model):
+    """A customer entering or leaving a segment: what the 'segment entered/left' journeys start on."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    entered = models.BooleanField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["segment", "at"], name="segment_change_time")]
