@@ -83,3 +83,20 @@ def test_risk_now_and_bad_input(shop):
         backtest(orders, "customer", "placed_at", "total", START + dt.timedelta(days=400), horizon_days=0)
     with pytest.raises(AnalyticsError, match="no column 'amount'"):
         churn_features(orders, "customer", "placed_at", "amount", START + dt.timedelta(days=400))
+
+
+def test_uplift_interval_matches_newcombe_1998():
+    from patron.analytics.uplift import mean_difference, proportion_difference
+
+    # Newcombe (1998), Statistics in Medicine 17:873-890, table II, method 10 (the hybrid score interval).
+    for (x1, n1, x0, n0), (low, high) in {(56, 70, 48, 80): (0.0524, 0.3339), (9, 10, 3, 10): (0.1705, 0.8090),
+                                          (5, 56, 0, 29): (-0.0381, 0.1926)}.items():
+        d = proportion_difference(x1, n1, x0, n0)
+        assert d["difference"] == pytest.approx(x1 / n1 - x0 / n0)
+        assert (round(d["low"], 4), round(d["high"], 4)) == (low, high)
+    # Welch against SciPy's own two-sample t test: the interval excludes 0 exactly when p < 0.05.
+    from scipy import stats
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(10, 2, 40), rng.normal(9, 3, 55)
+    m = mean_difference(a, b)
+    assert (m["low"] > 0) == (stats.ttest_ind(a, b, equal_var=False).pvalue < 0.05)

@@ -76,8 +76,8 @@ def _reward(config: dict, journey: Journey) -> Reward:
     reward = Reward.objects.filter(program=program, name=name).first()
     if reward is None and name in GIFT_REWARDS:
         kind, value = GIFT_REWARDS[name]
-        # A gift, never offered for points: inactive for redemption, issued by the journey alone.
-        reward = Reward.objects.create(program=program, name=name, kind=kind, value=value, cost=0, active=False)
+        # A gift, never offered for points: inactive for redemption (cost is a placeholder), issued by the journey alone.
+        reward = Reward.objects.create(program=program, name=name, kind=kind, value=value, cost=1, active=False)
     if reward is None:
         raise JourneyNotReady(f"journey {journey.key}: no reward {name!r} in program {program.name}")
     return reward

@@ -21,6 +21,9 @@ from patron.messaging import content
 from patron.messaging.models import Message, Purpose
 
 LINK_SALT = "patron.messaging.link"
+# Where CLDR's long date is in the nominative but the texts need it after a preposition
+# ("līdz ...", "...-მდე"), the numeric form reads naturally instead.
+DATE_PATTERNS = {"lv": "dd.MM.yyyy.", "ka": "dd.MM.yyyy"}
 
 
 @dataclass
@@ -88,7 +91,8 @@ def localize(values: dict, locale: Locale) -> dict:
         if name in ("points",) and isinstance(value, int):
             out[name] = format_decimal(value, locale=locale)
         elif name in ("expires_on", "valid_until") and value:
-            out[name] = format_date(dt.date.fromisoformat(str(value)[:10]), format="long", locale=locale)
+            out[name] = format_date(dt.date.fromisoformat(str(value)[:10]), format=DATE_PATTERNS.get(locale.language, "long"),
+                                    locale=locale)
         elif name == "order_total" and isinstance(value, dict):
             out[name] = format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
         elif name == "discount" and isinstance(value, dict):
