@@ -14,6 +14,15 @@ class Inbox:
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # Addresses at these local parts answer as real servers do when they refuse one recipient.
+        if address.startswith("greylisted@"):
+            return "450 4.2.0 greylisted, try again later"
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:

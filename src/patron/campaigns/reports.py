@@ -69,6 +69,17 @@ def _num(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.2f}"
 
 
+def verdict(conversion: dict) -> str:
+    low, high = conversion.get("low"), conversion.get("high")
+    if low is None or high is None or any(isinstance(x, float) and math.isnan(x) for x in (low, high)):
+        return "not enough entrants yet to measure"
+    if low > 0:
+        return "the journey raises conversion (the interval is above zero)"
+    if high < 0:
+        return "the journey lowers conversion (the interval is below zero)"
+    return "the interval includes zero: no uplift shown yet"
+
+
 def as_text(report: dict) -> str:
     lines = [f"{report['journey']}: {report['treated']:,} treated, {report['control']:,} held out "
              f"(entered before {report['entered_before'][:10]}; {report['level']:.0%} intervals)"]
@@ -82,4 +93,5 @@ def as_text(report: dict) -> str:
         k = report["retention"]
         lines.append(f"  retained ({RETENTION_DAYS} days): {_pct(k['treated'])} vs {_pct(k['control'])}, "
                      f"uplift {_pct(k['difference'])} [{_pct(k['low'])}, {_pct(k['high'])}]")
+    lines.append(f"  {verdict(c)}")
     return "\n".join(lines)

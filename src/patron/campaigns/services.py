@@ -274,10 +274,11 @@ ACTIONS = {
 
 
 def counts() -> list[dict]:
-    """Each journey with its entered, held-out, sent and suppressed counts."""
+    """Each journey with its entered, held-out, converted, sent and suppressed counts."""
     from patron.messaging.models import Message
 
     ensure_builtin()
+    converted = _converted()
     entered = dict(Enrollment.objects.values_list("journey").annotate(n=Count("id")).values_list("journey", "n"))
     held = dict(Enrollment.objects.filter(arm=ARMS.HOLDOUT).values_list("journey").annotate(n=Count("id"))
                 .values_list("journey", "n"))
@@ -290,7 +291,18 @@ def counts() -> list[dict]:
         m = messages.get(journey.pk, {})
         out.append({"key": journey.key, "name": journey.name, "trigger": journey.trigger, "enabled": journey.enabled,
                     "holdout_share": float(journey.holdout_share), "entered": entered.get(journey.pk, 0),
-                    "held_out": held.get(journey.pk, 0), "sent": m.get("sent", 0), "queued": m.get("queued", 0) + m.get("sending", 0),
+                    "held_out": held.get(journey.pk, 0), "converted": converted.get(journey.pk, 0), "sent": m.get("sent", 0), "queued": m.get("queued", 0) + m.get("sending", 0),
                     "suppressed": m.get("suppressed", 0), "failed": m.get("failed", 0)})
     return out
 
+
+def _converted() -> dict[int, int]:
+    """Treated entrants with a completed order within the journey's conversion days of entering, per journey."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.journey_id, COUNT(*) FROM campaigns_enrollment e JOIN campaigns_journey j ON j.id = e.journey_id "
+            "WHERE e.arm = %s AND EXISTS (SELECT 1 FROM commerce_order o WHERE o.customer_id = e.customer_id "
+            "AND o.status = 'completed' AND o.placed_at > e.entered_at "
+            f"AND {sql.epoch('o.placed_at')} - {sql.epoch('e.entered_at')} <= j.conversion_days * 86400) "
+            "GROUP BY e.journey_id", [ARMS.TREATED])
+        return dict(cursor.fetchall())

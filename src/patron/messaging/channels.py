@@ -43,7 +43,11 @@ class Mail:
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:
-            raise Permanent(f"address refused: {exc.recipients}") from exc
+            # 5xx: the address is refused for good; 4xx (greylisting, a full mailbox): try again later.
+            if any(code >= 500 for code, _ in exc.recipients.values()):
+                raise Permanent(f"address refused: {exc.recipients}") from exc
+            self.close()
+            raise Temporary(f"address deferred: {exc.recipients}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise Temporary(f"mail server: {exc}") from exc

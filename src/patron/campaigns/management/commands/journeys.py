@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        listing = sub.add_parser("list", help="every journey with entered, held out, sent and suppressed")
+        listing = sub.add_parser("list", help="every journey with entered, held out, converted, sent and suppressed")
         listing.add_argument("--json", action="store_true", dest="as_json")
         for name in ("enable", "disable"):
             one = sub.add_parser(name, help=f"{name} a journey by its key")
@@ -37,11 +37,11 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(rows, indent=2))
             return
-        self.stdout.write(f"{'journey':<20} {'on':<3} {'trigger':<16} {'entered':>9} {'held out':>9} {'sent':>9} "
-                          f"{'queued':>8} {'suppressed':>10}")
+        self.stdout.write(f"{'journey':<20} {'on':<3} {'trigger':<16} {'entered':>9} {'held out':>9} {'converted':>9} "
+                          f"{'sent':>9} {'queued':>8} {'suppressed':>10}")
         for r in rows:
             self.stdout.write(f"{r['key']:<20} {'yes' if r['enabled'] else 'no':<3} {r['trigger']:<16} {r['entered']:>9,} "
-                              f"{r['held_out']:>9,} {r['sent']:>9,} {r['queued']:>8,} {r['suppressed']:>10,}")
+                              f"{r['held_out']:>9,} {r['converted']:>9,} {r['sent']:>9,} {r['queued']:>8,} {r['suppressed']:>10,}")
 
     def do_enable(self, key, **_):
         journey = services.enable(key)
