@@ -296,13 +296,16 @@ def counts() -> list[dict]:
     return out
 
 
+def converted_sql(journey: str) -> str:
+    """SQL counting the treated entrants of the journey row `journey` (a table alias) who ordered within its
+    conversion days of entering: the journeys list, the admin and the report mean the same by it."""
+    return ("(SELECT COUNT(*) FROM campaigns_enrollment e WHERE e.journey_id = {j}.id AND e.arm = 'treated' "
+            "AND EXISTS (SELECT 1 FROM commerce_order o WHERE o.customer_id = e.customer_id AND o.status = 'completed' "
+            "AND o.placed_at > e.entered_at AND {placed} - {entered} <= {j}.conversion_days * 86400))").format(
+        j=journey, placed=sql.epoch("o.placed_at"), entered=sql.epoch("e.entered_at"))
+
+
 def _converted() -> dict[int, int]:
-    """Treated entrants with a completed order within the journey's conversion days of entering, per journey."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT e.journey_id, COUNT(*) FROM campaigns_enrollment e JOIN campaigns_journey j ON j.id = e.journey_id "
-            "WHERE e.arm = %s AND EXISTS (SELECT 1 FROM commerce_order o WHERE o.customer_id = e.customer_id "
-            "AND o.status = 'completed' AND o.placed_at > e.entered_at "
-            f"AND {sql.epoch('o.placed_at')} - {sql.epoch('e.entered_at')} <= j.conversion_days * 86400) "
-            "GROUP BY e.journey_id", [ARMS.TREATED])
+        cursor.execute(f"SELECT j.id, {converted_sql('j')} FROM campaigns_journey j")
         return dict(cursor.fetchall())

@@ -141,3 +141,15 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         "footer": footer, "strings": strings, **links,
     })
     return Rendered(text.language, subject, text_body, html, sms, headers)
+
+
+SAMPLE = {"tier": "Gold", "points": 1500, "expires_on": "2026-07-10", "coupon": "ABCD-EFGH-JKLM-NPQR",
+          "discount": {"kind": "percent", "value": "15"}, "valid_until": "2026-07-10", "idea": "Gift wrapping",
+          "order_total": {"amount": "1234.50", "currency": "EUR"}, "offers": ["Green tea", "Honey"]}
+
+
+def preview(key: str, language: str, edits=None) -> Rendered | None:
+    """A message as a customer speaking `language` would get it, with sample values (for staff)."""
+    customer = Customer(pk=0, external_id="preview", first_name="Ieva", language=language)
+    message = Message(pk=0, template=key, channel="email", purpose=content.purpose_of(key), context=SAMPLE)
+    return render(message, customer, edits)
