@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 RULES = {
     "latvians_with_email_consent": {"all": [{"field": "language", "op": "eq", "value": "lv"},
-                                            {"field": "email_consent", "op": "eq", "value": True}]},
+                                            {"field": "email_consent", "op": "is", "value": True}]},
     "lapsed_against_own_rhythm": {"all": [{"field": "days_since_last_order", "op": "gt", "value": 60},
                                           {"any": [{"field": "lapse_ratio", "op": "gt", "value": 2},
                                                    {"field": "p_alive", "op": "lt", "value": 0.3}]}]},

@@ -119,6 +119,10 @@ def test_the_outbox_lists_messages_with_why_they_were_held_back(staff_page, live
     assert rows.count() == 1
     assert rows.first.locator("td.field-reason").inner_text() == "no_consent"
     assert rows.first.locator("td.field-template").inner_text() == "birthday"
+    Message.objects.create(customer=Customer.objects.create(external_id="O1"), template="welcome", channel="email",
+                           purpose="marketing", created_at=now, due_at=now)
+    page.goto(f"{live_server.url}/admin/messaging/message/?q=o1")  # the exact external id, case and all
+    assert page.locator("#result_list tbody tr").count() == 2
 
 
 def test_a_customer_unsubscribes_in_their_own_language(page, live_server):

@@ -5,13 +5,21 @@ from django.utils.html import format_html
 
 from patron.campaigns import reports, services
 from patron.campaigns.models import Enrollment, Journey, Step, Task
-from patron.core.admin_tools import EstimatedCountPaginator
+from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin
 from patron.core.errors import PatronError
 from patron.messaging.models import Message
 
 
 def _count(queryset) -> Subquery:
     return Subquery(queryset.values("journey").annotate(n=Count("id")).values("n"), output_field=IntegerField())
+
+
+def _column(name: str):
+    """A list column showing the count annotated as n_<name>, sortable."""
+    @admin.display(description=name.replace("_", " "), ordering=f"n_{name}")
+    def show(self, obj):
+        return getattr(obj, f"n_{name}") or 0
+    return show
 
 
 class StepInline(admin.TabularInline):
@@ -38,25 +46,8 @@ class JourneyAdmin(admin.ModelAdmin):
             n_suppressed=_count(outbox.filter(status=Message.Status.SUPPRESSED)),
             n_converted=RawSQL(services.converted_sql("campaigns_journey"), [], output_field=IntegerField()))
 
-    @admin.display(description="entered", ordering="n_entered")
-    def entered(self, obj):
-        return obj.n_entered or 0
-
-    @admin.display(description="held out", ordering="n_held_out")
-    def held_out(self, obj):
-        return obj.n_held_out or 0
-
-    @admin.display(description="converted", ordering="n_converted")
-    def converted(self, obj):
-        return obj.n_converted or 0
-
-    @admin.display(description="sent", ordering="n_sent")
-    def sent(self, obj):
-        return obj.n_sent or 0
-
-    @admin.display(description="suppressed", ordering="n_suppressed")
-    def suppressed(self, obj):
-        return obj.n_suppressed or 0
+    entered, held_out, converted, sent, suppressed = (
+        _column(name) for name in ("entered", "held_out", "converted", "sent", "suppressed"))
 
     @admin.display(description="measured uplift (treated against held out)")
     def measured_uplift(self, obj: Journey) -> str:
@@ -86,24 +77,15 @@ class JourneyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(ByCustomerSearch, ReadOnlyAdmin):
     list_display = ("entered_at", "journey", "customer", "arm", "position", "due_at", "finished_at")
     list_filter = ("journey", "arm")
     list_select_related = ("journey", "customer")
-    search_fields = ("=customer__external_id",)
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
     ordering = ("-id",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ByCustomerSearch, admin.ModelAdmin):
     """Work for people that journeys create: call a detractor back."""
 
     list_display = ("created_at", "title", "customer", "journey", "assigned_to", "done_at")
@@ -111,5 +93,4 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ("customer", "journey", "assigned_to")
     raw_id_fields = ("customer", "enrollment")
     readonly_fields = ("journey", "created_at")
-    search_fields = ("=customer__external_id",)
     ordering = ("done_at", "-id")

@@ -1,28 +1,12 @@
 from django.contrib import admin
 
-from patron.core.admin_tools import EstimatedCountPaginator
+from patron.core.admin_tools import ReadOnlyAdmin as ReadOnly
 from patron.loyalty.models import Account, Coupon, EarningRule, Entry, Lot, Membership, Movement, Program, Reward, Tier, TierEvent
 
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     list_display = ("name", "currency", "points_per_unit", "expiry_days", "refund_policy")
-
-
-class ReadOnly(admin.ModelAdmin):
-    """The ledger is written by loyalty.services alone: the admin reads it."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Account)

@@ -5,7 +5,7 @@ from django.template import TemplateSyntaxError
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
 
-from patron.core.admin_tools import EstimatedCountPaginator
+from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin
 from patron.messaging import content
 from patron.messaging.models import Message, MessageTemplate
 from patron.messaging.render import preview
@@ -80,21 +80,12 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ByCustomerSearch, ReadOnlyAdmin):
     """The outbox: what was decided, what went, what was held back and why."""
 
     list_display = ("created_at", "customer", "journey", "template", "channel", "purpose", "status", "reason",
                     "due_at", "sent_at", "attempts", "language")
     list_filter = ("status", "channel", "purpose", "journey", "template")
     list_select_related = ("customer", "journey")
-    search_fields = ("=customer__external_id",)
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
     ordering = ("-id",)
     raw_id_fields = ("customer", "enrollment")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

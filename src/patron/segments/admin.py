@@ -5,7 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
 
-from patron.core.admin_tools import EstimatedCountPaginator
+from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin
 from patron.core.errors import InvalidSegment
 from patron.segments import services
 from patron.segments.models import Segment, SegmentChange
@@ -51,17 +51,8 @@ class SegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(SegmentChange)
-class SegmentChangeAdmin(admin.ModelAdmin):
+class SegmentChangeAdmin(ByCustomerSearch, ReadOnlyAdmin):
     list_display = ("at", "segment", "customer", "entered")
     list_filter = ("segment", "entered")
     list_select_related = ("segment", "customer")
-    search_fields = ("=customer__external_id",)
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
     ordering = ("-id",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
