@@ -12,7 +12,7 @@ store first (`patron score`, for the lapse and score rules), then measures:
   is in the outbox; anchor: one enrollment and one message created per customer through the ORM,
   timed on a sample and projected;
 - the worker delivering to a local SMTP server (aiosmtpd, its own process): `patron worker --once`
-  on N queued messages, timed from start to exit; anchor: Django's send_mail per message.
+  (one, two and three processes) on N queued messages, timed from start to exit; anchor: Django's send_mail per message.
 """
 
 import argparse
@@ -63,7 +63,9 @@ def by_hand(customer, score, rules) -> bool:
            "rfm_segment": score and score.segment}[field]
     if got is None:
         return False
-    return {"eq": got == value, "is": got is value, "gt": got > value, "lt": got < value, "in": got in value}[op]
+    compare = {"eq": lambda: got == value, "is": lambda: got is value, "gt": lambda: got > value,
+               "lt": lambda: got < value, "in": lambda: got in value}
+    return compare[op]()
 
 
 def segments(report: dict, sample: int) -> None:
@@ -94,9 +96,7 @@ def journey(report: dict, sample: int) -> None:
     from patron.customers.models import Customer
     from patron.messaging.models import Message, MessageTemplate
 
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM messaging_message")
-        cursor.execute("DELETE FROM campaigns_enrollment")
+    clear()
     MessageTemplate.objects.update_or_create(key="newsletter", language="en", defaults={"subject": "News", "text": "News."})
     thursday = dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)
     services.enable("newsletter", now=thursday)
@@ -120,9 +120,20 @@ def journey(report: dict, sample: int) -> None:
                                    channel="email", purpose="marketing", created_at=now, due_at=now)
     per = (time.perf_counter() - start) / len(customers)
     report["journey"]["anchor_orm_projected_s"] = round(per * report["journey"]["entered"], 1)
+    clear()
+
+
+def clear() -> None:
+    """Empty the outbox, tasks and enrollments between measurements."""
+    from django.db import connection
+
+    tables = ["messaging_message", "campaigns_task", "campaigns_enrollment"]
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM messaging_message")
-        cursor.execute("DELETE FROM campaigns_enrollment")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
 
 
 def free_port() -> int:
@@ -134,7 +145,6 @@ def free_port() -> int:
 def worker(report: dict, messages: int, anchor: int) -> None:
     from django.conf import settings
     from django.core.mail import send_mail
-    from django.db import connection
     from django.utils import timezone
 
     from patron.customers.models import Customer
@@ -144,16 +154,19 @@ def worker(report: dict, messages: int, anchor: int) -> None:
     server = subprocess.Popen([sys.executable, os.path.join(HERE, "smtp_sink.py"), str(port)], stdout=subprocess.PIPE, text=True)
     server.stdout.readline()  # "ready"
     try:
-        now = timezone.now()
         ids = list(Customer.objects.exclude(email="").order_by("pk").values_list("pk", flat=True)[:messages])
-        Message.objects.bulk_create([Message(customer_id=pk, template="tier_upgrade", channel="email", purpose="transactional",
-                                             context={"tier": "Gold"}, created_at=now, due_at=now) for pk in ids],
-                                    batch_size=5000)
         env = dict(os.environ, PATRON_SMTP_HOST="127.0.0.1", PATRON_SMTP_PORT=str(port))
-        seconds, out = patron("worker", "--once", "--no-journeys", "--json", env=env)
-        sent = json.loads(out)["delivery"]["sent"]
-        report["worker"] = {"messages": len(ids), "sent": sent, "seconds": round(seconds, 1),
-                            "emails_per_second": round(sent / seconds)}
+        report["worker"] = {"messages": len(ids)}
+        for processes in (1, 2, 3):
+            now = timezone.now()
+            Message.objects.bulk_create([Message(customer_id=pk, template="tier_upgrade", channel="email",
+                                                 purpose="transactional", context={"tier": "Gold"}, created_at=now,
+                                                 due_at=now) for pk in ids], batch_size=5000)
+            seconds, out = patron("worker", "--once", "--no-journeys", "--processes", str(processes), "--json", env=env)
+            sent = json.loads(out)["delivery"]["sent"]
+            report["worker"][f"processes_{processes}"] = {"sent": sent, "seconds": round(seconds, 1),
+                                                          "emails_per_second": round(sent / seconds)}
+            clear()
         # Anchor: Django's send_mail, one connection per message, no outbox.
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
@@ -161,8 +174,6 @@ def worker(report: dict, messages: int, anchor: int) -> None:
         for i in range(anchor):
             send_mail("News", "Hello", settings.DEFAULT_FROM_EMAIL, [f"anchor{i}@example.com"])
         report["worker"]["anchor_send_mail_per_second"] = round(anchor / (time.perf_counter() - start))
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM messaging_message")
     finally:
         server.terminate()
 

@@ -82,3 +82,12 @@ def test_sms_goes_through_the_http_gateway_and_a_gateway_outage_is_retried(db, s
     assert "palju õnne sünnipäevaks" in body["text"] and "AAAA" in body["text"]
     retry = Message.objects.get(customer=down)
     assert retry.status == "queued" and retry.attempts == 1 and retry.due_at > now and "503" in retry.reason
+
+
+def test_html_escapes_the_text_keeps_its_line_breaks_and_links_addresses(db):
+    MessageTemplate.objects.create(key="welcome", language="en", subject="Hi",
+                                   text="Tea & <b>cake</b>\nsecond line\n\nSee https://shop.example/new or write to help@shop.example")
+    out = render(Message(pk=3, template="welcome", channel="email", purpose="marketing"), Customer(pk=1, external_id="h"))
+    assert "<p>Tea &amp; &lt;b&gt;cake&lt;/b&gt;<br>second line</p>" in out.html
+    assert '<a href="https://shop.example/new" rel="nofollow">https://shop.example/new</a>' in out.html
+    assert '<a href="mailto:help@shop.example">help@shop.example</a>' in out.html

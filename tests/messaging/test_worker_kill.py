@@ -1,6 +1,7 @@
 """SIGKILL the worker mid-batch and start it again: nothing lost, nothing delivered twice under two ids."""
 
 import collections
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from patron.customers.models import Customer
 from patron.messaging.models import Message
@@ -38,7 +40,6 @@ def start_worker(port: int) -> subprocess.Popen:
 def test_killed_worker_loses_nothing_and_resends_at_most_the_one_in_flight(mail_to):
     customers = Customer.objects.bulk_create([Customer(external_id=f"k{i}", email=f"k{i}@example.com", email_consent=True)
                                               for i in range(N)])
-    from django.utils import timezone
     now = timezone.now()
     Message.objects.bulk_create([Message(customer=c, template="tier_upgrade", channel="email", purpose="transactional",
                                          context={"tier": "Gold"}, created_at=now, due_at=now) for c in customers])
@@ -63,3 +64,17 @@ def test_killed_worker_loses_nothing_and_resends_at_most_the_one_in_flight(mail_
     assert sum(ids.values()) - N <= 1, f"resent more than the one in flight: {sum(ids.values()) - N}"
     expected = {f"k{i}@example.com" for i in range(N)}
     assert {m["To"] for m in mail_to.messages} == expected
+
+
+def test_several_delivery_processes_share_the_outbox_without_sending_twice(mail_to):
+    customers = Customer.objects.bulk_create([Customer(external_id=f"p{i}", email=f"p{i}@example.com") for i in range(300)])
+    now = timezone.now()
+    Message.objects.bulk_create([Message(customer=c, template="tier_upgrade", channel="email", purpose="transactional",
+                                         context={"tier": "Gold"}, created_at=now, due_at=now) for c in customers])
+    done = subprocess.run([sys.executable, "-m", "patron.cli", "worker", "--once", "--no-journeys", "--batch", "20",
+                           "--processes", "3", "--json"], env=worker_env(mail_to.port), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert json.loads(done.stdout)["delivery"]["sent"] == 300  # the three processes' counts add up
+    ids = collections.Counter(m["Message-ID"] for m in mail_to.messages)
+    assert len(ids) == 300 and max(ids.values()) == 1
+    assert Message.objects.filter(status="sent").count() == 300

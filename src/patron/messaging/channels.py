@@ -4,6 +4,7 @@ import json
 import smtplib
 import urllib.error
 import urllib.request
+import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -21,6 +22,15 @@ class Temporary(Exception):
     """Try again later (a server down, a timeout)."""
 
 
+class _Email(EmailMultiAlternatives):
+    def message(self, *args, **kwargs):
+        message = super().message(*args, **kwargs)
+        # A random boundary of our own: otherwise the generator compiles a new regular expression for
+        # every message to prove its boundary absent from the text (a tenth of a worker's time).
+        message.set_boundary(f"=_patron_{uuid.uuid4().hex}")
+        return message
+
+
 class Mail:
     """One open SMTP connection for a whole batch."""
 
@@ -35,7 +45,7 @@ class Mail:
             except (OSError, smtplib.SMTPException) as exc:
                 self.connection = None
                 raise Temporary(f"mail server: {exc}") from exc
-        email = EmailMultiAlternatives(
+        email = _Email(
             subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[customer.email],
             headers={"Message-ID": message_id(message), **rendered.headers}, connection=self.connection,
         )

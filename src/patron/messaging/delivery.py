@@ -23,6 +23,8 @@ LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 CLAIM_LOCK = 726001  # the advisory lock that serialises claims on PostgreSQL
 S = Message.Status
+SENT_SQL = ("UPDATE messaging_message SET status = %s, sent_at = %s, attempts = %s, reason = '', language = %s, "
+            "subject = %s, lease_until = NULL WHERE id = %s")
 
 
 @dataclass
@@ -186,9 +188,10 @@ def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
                 outcome.retried += 1
             continue
         # Its own commit, at once: the window in which a kill causes a resend is this one statement.
-        Message.objects.filter(pk=message.pk).update(
-            status=S.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, reason="",
-            language=rendered.language, subject=rendered.subject[:200], lease_until=None)
+        # One plain statement (the ORM's update costs more than the database does here).
+        with connection.cursor() as cursor:
+            cursor.execute(SENT_SQL, [S.SENT, connection.ops.adapt_datetimefield_value(timezone.now()),
+                                      message.attempts + 1, rendered.language, rendered.subject[:200], message.pk])
         outcome.sent += 1
     return outcome
 

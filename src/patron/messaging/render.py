@@ -1,6 +1,7 @@
 """A queued message made ready to send: its language, text and HTML, its links and headers."""
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import zoneinfo
@@ -14,7 +15,10 @@ from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 from django.conf import settings
 from django.core import signing
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
+from django.utils.html import urlize
+from django.utils.safestring import mark_safe
 
 from patron.customers.models import Customer
 from patron.messaging import content
@@ -114,6 +118,20 @@ def _discount(value: dict, locale: Locale) -> str:
     return format_currency(amount, value.get("currency") or settings.PATRON_DEFAULT_CURRENCY, locale=locale)
 
 
+def _paragraph(text: str) -> str:
+    """One paragraph as HTML: escaped, line breaks kept, addresses made links (only where there are any:
+    finding them is the slowest part of writing an email)."""
+    if "://" in text or "www." in text or "@" in text:
+        return linebreaksbr(mark_safe(urlize(text, nofollow=True, autoescape=True)), autoescape=True)  # noqa: S308 - escaped by urlize
+    return linebreaksbr(text, autoescape=True)
+
+
+@functools.lru_cache(maxsize=64)
+def email_strings(language: str, shop: str) -> dict[str, str]:
+    """The footer and link labels of an email: the same for every message in one language."""
+    return {name: content.fill(s, {"shop": shop, "channel": ""}) for name, s in content.page_strings(language).items()}
+
+
 def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
     """None when there is no text for the message's template in any language."""
     text = content.choose(message.template, customer.language, edits)
@@ -126,7 +144,7 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
     body = content.fill(text.text, context)
     sms = content.fill(text.sms, context) if text.sms else ""
     marketing = message.purpose == Purpose.MARKETING
-    strings = {name: content.fill(s, {**context, "channel": ""}) for name, s in content.page_strings(text.language).items()}
+    strings = email_strings(text.language, settings.PATRON_SHOP_NAME)
     links = {"preferences_url": preferences_url(customer.pk)}
     headers = {"Content-Language": text.language}
     if marketing:
@@ -137,7 +155,7 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
     text_body = body + "\n\n-- \n" + footer + "\n" + "\n".join(
         f"{strings[name[:-4]]}: {url}" for name, url in links.items())
     html = render_to_string("messaging/email.html", {
-        "lang": text.language, "subject": subject, "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()],
+        "lang": text.language, "subject": subject, "paragraphs": [_paragraph(p.strip()) for p in body.split("\n\n") if p.strip()],
         "footer": footer, "strings": strings, **links,
     })
     return Rendered(text.language, subject, text_body, html, sms, headers)
