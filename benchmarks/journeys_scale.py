@@ -88,7 +88,7 @@ def segments(report: dict, sample: int) -> None:
 
 
 def journey(report: dict, sample: int) -> None:
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from patron.campaigns import services

@@ -2,8 +2,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from patron.commerce.models import Category, Order, OrderLine, Product

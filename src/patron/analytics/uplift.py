@@ -15,24 +15,21 @@ from scipy import stats
 from patron.analytics.frames import AnalyticsError
 
 
-def wilson(successes: int, n: int, z: float) -> tuple[float, float]:
+def wilson(successes: int, n: int, level: float) -> tuple[float, float]:
     if n == 0:
         return (math.nan, math.nan)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
+    interval = stats.binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 def proportion_difference(x1: int, n1: int, x0: int, n0: int, level: float = 0.95) -> dict:
     """p1 - p0 with Newcombe's interval; NaN where a group is empty."""
-    z = stats.norm.ppf(0.5 + level / 2)
     if n1 == 0 or n0 == 0:
         return {"treated": math.nan if n1 == 0 else x1 / n1, "control": math.nan if n0 == 0 else x0 / n0,
                 "difference": math.nan, "low": math.nan, "high": math.nan}
     p1, p0 = x1 / n1, x0 / n0
-    l1, u1 = wilson(x1, n1, z)
-    l0, u0 = wilson(x0, n0, z)
+    l1, u1 = wilson(x1, n1, level)
+    l0, u0 = wilson(x0, n0, level)
     d = p1 - p0
     low = d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
     high = d + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
@@ -44,15 +41,13 @@ def mean_difference(treated: np.ndarray, control: np.ndarray, level: float = 0.9
     n1, n0 = len(treated), len(control)
     m1 = float(np.mean(treated)) if n1 else math.nan
     m0 = float(np.mean(control)) if n0 else math.nan
+    out = {"treated": m1, "control": m0, "difference": m1 - m0, "low": math.nan, "high": math.nan}
     if n1 < 2 or n0 < 2:
-        return {"treated": m1, "control": m0, "difference": m1 - m0, "low": math.nan, "high": math.nan}
-    v1, v0 = np.var(treated, ddof=1) / n1, np.var(control, ddof=1) / n0
-    se = math.sqrt(v1 + v0)
-    if se == 0:
-        return {"treated": m1, "control": m0, "difference": m1 - m0, "low": m1 - m0, "high": m1 - m0}
-    df = (v1 + v0) ** 2 / (v1 ** 2 / (n1 - 1) + v0 ** 2 / (n0 - 1))
-    t = stats.t.ppf(0.5 + level / 2, df)
-    return {"treated": m1, "control": m0, "difference": m1 - m0, "low": m1 - m0 - t * se, "high": m1 - m0 + t * se}
+        return out
+    if np.var(treated) == 0 and np.var(control) == 0:  # no spread at all: the difference is exact
+        return {**out, "low": m1 - m0, "high": m1 - m0}
+    interval = stats.ttest_ind(treated, control, equal_var=False).confidence_interval(level)
+    return {**out, "low": float(interval.low), "high": float(interval.high)}
 
 
 def compare(entrants: pd.DataFrame, arm_col: str = "arm", treated: str = "treated", control: str = "holdout",

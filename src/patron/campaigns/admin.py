@@ -1,17 +1,10 @@
 from django.contrib import admin, messages
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.expressions import RawSQL
 from django.utils.html import format_html
 
 from patron.campaigns import reports, services
 from patron.campaigns.models import Enrollment, Journey, Step, Task
 from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin
 from patron.core.errors import PatronError
-from patron.messaging.models import Message
-
-
-def _count(queryset) -> Subquery:
-    return Subquery(queryset.values("journey").annotate(n=Count("id")).values("n"), output_field=IntegerField())
 
 
 def _column(name: str):
@@ -38,13 +31,7 @@ class JourneyAdmin(admin.ModelAdmin):
     actions = ["enable_journeys", "disable_journeys"]
 
     def get_queryset(self, request):
-        enrollments = Enrollment.objects.filter(journey=OuterRef("pk")).order_by()
-        outbox = Message.objects.filter(journey=OuterRef("pk")).order_by()
-        return super().get_queryset(request).annotate(
-            n_entered=_count(enrollments), n_held_out=_count(enrollments.filter(arm=Enrollment.Arm.HOLDOUT)),
-            n_sent=_count(outbox.filter(status=Message.Status.SENT)),
-            n_suppressed=_count(outbox.filter(status=Message.Status.SUPPRESSED)),
-            n_converted=RawSQL(services.converted_sql("campaigns_journey"), [], output_field=IntegerField()))
+        return services.with_counts(super().get_queryset(request))
 
     entered, held_out, converted, sent, suppressed = (
         _column(name) for name in ("entered", "held_out", "converted", "sent", "suppressed"))

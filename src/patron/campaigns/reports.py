@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from patron.analytics.uplift import compare
 from patron.campaigns.models import Enrollment, Journey
+from patron.core import sql
 
 RETENTION_DAYS = 90
 
@@ -53,7 +54,7 @@ def _orders(journey: Journey, closed: dt.datetime) -> pd.DataFrame:
             "SELECT o.customer_id, o.placed_at, o.total FROM commerce_order o WHERE o.status = 'completed' AND o.customer_id IN "
             "(SELECT customer_id FROM campaigns_enrollment WHERE journey_id = %s AND entered_at <= %s) AND o.placed_at > "
             "(SELECT MIN(entered_at) FROM campaigns_enrollment WHERE journey_id = %s)",
-            [journey.pk, connection.ops.adapt_datetimefield_value(closed), journey.pk])
+            [journey.pk, sql.timestamp(closed), journey.pk])
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=["customer_id", "placed_at", "total"])
     frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True, format="mixed")

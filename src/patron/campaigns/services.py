@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from patron.campaigns import triggers
@@ -20,7 +21,7 @@ from patron.core.errors import JourneyNotFound, JourneyNotReady
 from patron.loyalty.models import Program, Reward
 from patron.loyalty.services import earn, gift_coupons
 from patron.messaging import content
-from patron.messaging.models import MessageTemplate
+from patron.messaging.models import Message, MessageTemplate
 from patron.segments.services import get_segment, member_sql, refresh
 
 HASH_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the buckets
@@ -150,7 +151,7 @@ def enroll(journey: Journey, now: dt.datetime) -> int:
     share = int(journey.holdout_share * 10000)
     bucket = sql.modulo(f"t.customer_id * {HASH_MULTIPLIER} + %s", str(HASH_MODULUS))
     holdout = f"{sql.modulo(bucket, '10000')} < %s"
-    stamp = connection.ops.adapt_datetimefield_value(now)
+    stamp = sql.timestamp(now)
     with transaction.atomic():
         Journey.objects.select_for_update().filter(pk=journey.pk).first()
         with connection.cursor() as cursor:
@@ -202,7 +203,7 @@ def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
     channel = config.get("channel", "email")
     purpose = config.get("purpose") or content.purpose_of(template)
     where, params = _where(due)
-    stamp = connection.ops.adapt_datetimefield_value(now)
+    stamp = sql.timestamp(now)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO messaging_message (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
@@ -251,7 +252,7 @@ def _task(journey: Journey, step: Step, due, now: dt.datetime) -> None:
         cursor.execute(
             "INSERT INTO campaigns_task (customer_id, journey_id, enrollment_id, title, created_at, note) "
             f"SELECT e.customer_id, e.journey_id, e.id, %s, %s, '' FROM campaigns_enrollment e WHERE {where}",
-            [(step.config or {}).get("title") or journey.name, connection.ops.adapt_datetimefield_value(now)] + params)
+            [(step.config or {}).get("title") or journey.name, sql.timestamp(now)] + params)
 
 
 def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
@@ -264,7 +265,7 @@ def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
             "INSERT INTO customers_tag (customer_id, name, tagged_at) "
             f"SELECT e.customer_id, %s, %s FROM campaigns_enrollment e WHERE {where} "
             "ON CONFLICT (customer_id, name) DO NOTHING",
-            [name, connection.ops.adapt_datetimefield_value(now)] + params)
+            [name, sql.timestamp(now)] + params)
 
 
 ACTIONS = {
@@ -273,39 +274,38 @@ ACTIONS = {
 }
 
 
-def counts() -> list[dict]:
-    """Each journey with its entered, held-out, converted, sent and suppressed counts."""
-    from patron.messaging.models import Message
+COUNTS = ("entered", "held_out", "converted", "sent", "queued", "suppressed", "failed")
 
+
+def with_counts(journeys):
+    """The journeys annotated n_<count> for each of COUNTS: what the journeys list and the admin show."""
+    enrollments = Enrollment.objects.filter(journey=OuterRef("pk")).order_by()
+    outbox = Message.objects.filter(journey=OuterRef("pk")).order_by()
+    S = Message.Status
+    return journeys.annotate(
+        n_entered=_count(enrollments), n_held_out=_count(enrollments.filter(arm=ARMS.HOLDOUT)),
+        n_converted=RawSQL(converted_sql(Journey._meta.db_table), [], output_field=IntegerField()),
+        n_sent=_count(outbox.filter(status=S.SENT)), n_queued=_count(outbox.filter(status__in=[S.QUEUED, S.SENDING])),
+        n_suppressed=_count(outbox.filter(status=S.SUPPRESSED)), n_failed=_count(outbox.filter(status=S.FAILED)))
+
+
+def _count(queryset) -> Subquery:
+    return Subquery(queryset.values("journey").annotate(n=Count("id")).values("n"), output_field=IntegerField())
+
+
+def counts() -> list[dict]:
+    """Each journey with its entered, held-out, converted, sent, queued, suppressed and failed counts."""
     ensure_builtin()
-    converted = _converted()
-    entered = dict(Enrollment.objects.values_list("journey").annotate(n=Count("id")).values_list("journey", "n"))
-    held = dict(Enrollment.objects.filter(arm=ARMS.HOLDOUT).values_list("journey").annotate(n=Count("id"))
-                .values_list("journey", "n"))
-    messages = {}
-    for journey_id, status, n in (Message.objects.filter(journey__isnull=False).values_list("journey", "status")
-                                  .annotate(n=Count("id")).values_list("journey", "status", "n")):
-        messages.setdefault(journey_id, {})[status] = n
-    out = []
-    for journey in Journey.objects.order_by("pk"):
-        m = messages.get(journey.pk, {})
-        out.append({"key": journey.key, "name": journey.name, "trigger": journey.trigger, "enabled": journey.enabled,
-                    "holdout_share": float(journey.holdout_share), "entered": entered.get(journey.pk, 0),
-                    "held_out": held.get(journey.pk, 0), "converted": converted.get(journey.pk, 0), "sent": m.get("sent", 0), "queued": m.get("queued", 0) + m.get("sending", 0),
-                    "suppressed": m.get("suppressed", 0), "failed": m.get("failed", 0)})
-    return out
+    return [{"key": journey.key, "name": journey.name, "trigger": journey.trigger, "enabled": journey.enabled,
+             "holdout_share": float(journey.holdout_share),
+             **{name: getattr(journey, f"n_{name}") or 0 for name in COUNTS}}
+            for journey in with_counts(Journey.objects.order_by("pk"))]
 
 
 def converted_sql(journey: str) -> str:
     """SQL counting the treated entrants of the journey row `journey` (a table alias) who ordered within its
-    conversion days of entering: the journeys list, the admin and the report mean the same by it."""
+    conversion days of entering."""
     return ("(SELECT COUNT(*) FROM campaigns_enrollment e WHERE e.journey_id = {j}.id AND e.arm = 'treated' "
             "AND EXISTS (SELECT 1 FROM commerce_order o WHERE o.customer_id = e.customer_id AND o.status = 'completed' "
             "AND o.placed_at > e.entered_at AND {placed} - {entered} <= {j}.conversion_days * 86400))").format(
         j=journey, placed=sql.epoch("o.placed_at"), entered=sql.epoch("e.entered_at"))
-
-
-def _converted() -> dict[int, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT j.id, {converted_sql('j')} FROM campaigns_journey j")
-        return dict(cursor.fetchall())

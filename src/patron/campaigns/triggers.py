@@ -5,14 +5,13 @@ order), so that the unique (journey, customer, trigger_key) makes entry idempote
 journey again, or twice at once, never enters anyone twice for the same occasion.
 """
 
+import calendar
 import datetime as dt
-
-from django.db import connection
 
 from patron.campaigns.models import Journey, Trigger
 from patron.core import sql
 from patron.core.errors import JourneyNotReady
-from patron.segments.rules import compile_rules, base_from
+from patron.segments.rules import base_from, compile_rules
 from patron.segments.services import get_segment
 
 # Event triggers look back this far (and never before the journey was enabled).
@@ -34,10 +33,6 @@ def _key(prefix: str, expr: str) -> str:
     return f"'{prefix}:' || CAST({expr} AS TEXT)"
 
 
-def _ts(value: dt.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
-
-
 def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
     """SQL for the rows that enter now (before the segment condition and de-duplication)."""
     since = max(journey.enabled_at or now, now - LOOKBACK) if journey.trigger not in DATED else now
@@ -46,7 +41,7 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
     empty = sql.empty_json()
     if kind == Trigger.SIGNED_UP:
         return (f"SELECT c.id AS customer_id, 'signup' AS trigger_key, {empty} AS context FROM customers_customer c "
-                f"WHERE c.created_at >= %s AND c.erased_at IS NULL", [_ts(since)])
+                f"WHERE c.created_at >= %s AND c.erased_at IS NULL", [sql.timestamp(since)])
     if kind in (Trigger.ORDER, Trigger.FIRST_ORDER):
         first = ("AND NOT EXISTS (SELECT 1 FROM commerce_order p WHERE p.customer_id = o.customer_id AND p.status = 'completed' "
                  "AND (p.placed_at < o.placed_at OR (p.placed_at = o.placed_at AND p.id < o.id)))") if kind == Trigger.FIRST_ORDER else ""
@@ -55,48 +50,50 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
             ("order", "o.external_id"), ("offers", sql.json_value("s.next_best_offers"))])
         return (f"SELECT o.customer_id, {_key('order', 'o.id')} AS trigger_key, {context} AS context "
                 f"FROM commerce_order o LEFT JOIN insights_customerscore s ON s.customer_id = o.customer_id "
-                f"WHERE o.status = 'completed' AND o.placed_at >= %s {first}", [_ts(since)])
+                f"WHERE o.status = 'completed' AND o.placed_at >= %s {first}", [sql.timestamp(since)])
     if kind == Trigger.TIER_UPGRADE:
         context = sql.json_object([("tier", "t.name")])
         return (f"SELECT e.customer_id, {_key('tier', 'e.id')} AS trigger_key, {context} AS context "
                 f"FROM loyalty_tierevent e JOIN loyalty_tier t ON t.id = e.to_tier_id WHERE e.kind = 'upgrade' AND e.at >= %s",
-                [_ts(since)])
+                [sql.timestamp(since)])
     if kind == Trigger.POINTS_EXPIRING:
         # One message per customer per notice run, however many lots it covers.
         context = sql.json_object([("points", "SUM(n.points)"), ("expires_on", sql.date_text("MIN(n.expires_at)"))])
         return (f"SELECT n.customer_id, {_key('expiry', 'MIN(n.id)')} AS trigger_key, {context} AS context "
-                f"FROM loyalty_expirynotice n WHERE n.created_at >= %s GROUP BY n.customer_id, n.created_at", [_ts(since)])
+                f"FROM loyalty_expirynotice n WHERE n.created_at >= %s GROUP BY n.customer_id, n.created_at", [sql.timestamp(since)])
     if kind == Trigger.LAPSED:
         where, params = compile_rules(config.get("rules") or DEFAULT_LAPSE_RULES, now)
         # The scores may be a day old: nobody who has ordered since the last scoring counts as lapsed.
         return (f"SELECT c.id AS customer_id, {_key('lapsed', sql.date_text('s.last_order_at'))} AS trigger_key, "
                 f"{empty} AS context FROM {base_from()} WHERE {where} AND s.last_order_at IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM commerce_order o WHERE o.customer_id = c.id AND o.placed_at > s.last_order_at "
-                f"AND o.status = 'completed' AND o.placed_at >= %s)", params + [_ts(now - dt.timedelta(days=400))])
+                f"AND o.status = 'completed' AND o.placed_at >= %s)", params + [sql.timestamp(now - dt.timedelta(days=400))])
     if kind == Trigger.INTERACTION:
         name = config.get("kind")
         if not name:
             raise JourneyNotReady(f"journey {journey.key}: an interaction trigger needs trigger_config.kind")
         return (f"SELECT i.customer_id, {_key('interaction', 'i.id')} AS trigger_key, i.payload AS context "
-                f"FROM customers_interaction i WHERE i.kind = %s AND i.occurred_at >= %s", [name, _ts(since)])
+                f"FROM customers_interaction i WHERE i.kind = %s AND i.occurred_at >= %s", [name, sql.timestamp(since)])
     if kind in (Trigger.SEGMENT_ENTERED, Trigger.SEGMENT_LEFT):
         segment = get_segment(config.get("segment", ""))
         return (f"SELECT g.customer_id, {_key('segment', 'g.id')} AS trigger_key, {empty} AS context "
                 f"FROM segments_segmentchange g WHERE g.segment_id = %s AND g.entered = %s AND g.at >= %s",
-                [segment.pk, kind == Trigger.SEGMENT_ENTERED, _ts(since)])
+                [segment.pk, kind == Trigger.SEGMENT_ENTERED, sql.timestamp(since)])
     if kind in (Trigger.BIRTHDAY, Trigger.ANNIVERSARY):
         today = now.date()
         days = [today.strftime("%m-%d")]
-        if days[0] == "02-28" and not _leap(today.year):
+        if days[0] == "02-28" and not calendar.isleap(today.year):
             days.append("02-29")  # born on 29 February: celebrated on the 28th in other years
-        column = "c.birth_date" if kind == Trigger.BIRTHDAY else "c.created_at"
-        label = "birthday" if kind == Trigger.BIRTHDAY else "anniversary"
-        context = empty if kind == Trigger.BIRTHDAY else sql.json_object([("years", f"%s - {sql.year('c.created_at')}")])
-        params = [] if kind == Trigger.BIRTHDAY else [today.year]
-        older = "" if kind == Trigger.BIRTHDAY else f" AND {sql.year('c.created_at')} < %s"
-        return (f"SELECT c.id AS customer_id, '{label}:{today.year}' AS trigger_key, {context} AS context "
-                f"FROM customers_customer c WHERE c.erased_at IS NULL AND {sql.month_day(column)} IN ({', '.join(['%s'] * len(days))})"
-                f"{older}", params + days + ([today.year] if older else []))
+        on_the_day = ", ".join(["%s"] * len(days))
+        if kind == Trigger.BIRTHDAY:
+            return (f"SELECT c.id AS customer_id, 'birthday:{today.year}' AS trigger_key, {empty} AS context "
+                    f"FROM customers_customer c WHERE c.erased_at IS NULL AND {sql.month_day('c.birth_date')} IN ({on_the_day})",
+                    days)
+        joined = sql.year("c.created_at")
+        context = sql.json_object([("years", f"%s - {joined}")])
+        return (f"SELECT c.id AS customer_id, 'anniversary:{today.year}' AS trigger_key, {context} AS context "
+                f"FROM customers_customer c WHERE c.erased_at IS NULL AND {sql.month_day('c.created_at')} IN ({on_the_day}) "
+                f"AND {joined} < %s", [today.year, *days, today.year])
     if kind == Trigger.SCHEDULE:
         occasion = scheduled_occasion(config, now)
         if occasion is None:
@@ -107,10 +104,6 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
 
 
 DATED = {Trigger.BIRTHDAY, Trigger.ANNIVERSARY, Trigger.SCHEDULE, Trigger.LAPSED}
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def scheduled_occasion(config: dict, now: dt.datetime) -> str | None:

@@ -3,6 +3,11 @@
 from django.db import connection
 
 
+def timestamp(value):
+    """A datetime as a bound parameter of raw SQL on this store."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def epoch(column: str) -> str:
     """Seconds since 1970 of a timestamp column."""
     if connection.vendor == "postgresql":

@@ -294,11 +294,12 @@ def gift_coupons(reward: Reward, customer_ids: list[int], *, reason: str, at: dt
 def use_coupon(code: str, *, reference: str = "", at: dt.datetime | None = None) -> Coupon:
     """Mark a coupon used, once: a second use (even at the same moment) gets CouponUsed."""
     code = (code or "").strip().upper()
+    at = at or timezone.now()
     coupon = Coupon.objects.filter(code=code).first()
     if coupon is None:
         raise CouponNotFound(f"no coupon {code!r}")
-    if coupon.expires_at is not None and (at or timezone.now()) >= coupon.expires_at:
+    if coupon.expires_at is not None and at >= coupon.expires_at:
         raise CouponExpired(f"coupon {code} expired on {coupon.expires_at:%Y-%m-%d}")
-    if not Coupon.objects.filter(code=code, used_at__isnull=True).update(used_at=at or timezone.now(), used_reference=reference):
+    if not Coupon.objects.filter(code=code, used_at__isnull=True).update(used_at=at, used_reference=reference):
         raise CouponUsed(f"coupon {code} was already used")
     return Coupon.objects.select_related("reward").get(code=code)

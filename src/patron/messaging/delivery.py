@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from patron.core import sql
 from patron.messaging import render
 from patron.messaging.channels import Mail, Permanent, Temporary, send_sms, send_webhook
 from patron.messaging.models import ChannelKind, Message, Purpose
@@ -190,7 +191,7 @@ def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
         # Its own commit, at once: the window in which a kill causes a resend is this one statement.
         # One plain statement (the ORM's update costs more than the database does here).
         with connection.cursor() as cursor:
-            cursor.execute(SENT_SQL, [S.SENT, connection.ops.adapt_datetimefield_value(timezone.now()),
+            cursor.execute(SENT_SQL, [S.SENT, sql.timestamp(timezone.now()),
                                       message.attempts + 1, rendered.language, rendered.subject[:200], message.pk])
         outcome.sent += 1
     return outcome

@@ -2,8 +2,6 @@
 
 import datetime as dt
 import functools
-import hashlib
-import hmac
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -17,6 +15,8 @@ from django.conf import settings
 from django.core import signing
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.html import urlize
 from django.utils.safestring import mark_safe
 
@@ -67,17 +67,17 @@ def read_token(token: str) -> tuple[int, str]:
 
 
 def unsubscribe_url(customer_id: int, channel: str) -> str:
-    return f"{settings.PATRON_BASE_URL}/m/unsubscribe/{link_token(customer_id, channel)}/"
+    return settings.PATRON_BASE_URL + reverse("messaging:unsubscribe", args=[link_token(customer_id, channel)])
 
 
 def preferences_url(customer_id: int, channel: str = "email") -> str:
-    return f"{settings.PATRON_BASE_URL}/m/preferences/{link_token(customer_id, channel)}/"
+    return settings.PATRON_BASE_URL + reverse("messaging:preferences", args=[link_token(customer_id, channel)])
 
 
 def message_id(message: Message) -> str:
     """The same for every attempt at one message, so that a resend is recognised as one."""
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
-    tag = hmac.new(settings.SECRET_KEY.encode(), f"message:{message.pk}".encode(), hashlib.sha256).hexdigest()[:12]
+    tag = salted_hmac("patron.messaging.message-id", str(message.pk), algorithm="sha256").hexdigest()[:12]
     return f"<patron.{message.pk}.{tag}@{domain}>"
 
 

@@ -4,6 +4,7 @@ Both are in the customer's language. The unsubscribe URL takes a POST without a 
 (RFC 8058: the mail provider POSTs `List-Unsubscribe=One-Click`); its signed token is the proof.
 """
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
 from django.views.decorators.csrf import csrf_exempt
@@ -19,18 +20,12 @@ def _page(request: HttpRequest, customer, template: str, status: int = 200, **ex
     language = content.page_language(customer.language if customer else "")
     strings = content.page_strings(language)
     channel = extra.pop("channel", "")
-    context = {"shop": _shop(), "channel": strings.get(channel, channel)}
+    context = {"shop": settings.PATRON_SHOP_NAME, "channel": strings.get(channel, channel)}
     text = {name: content.fill(value, context) for name, value in strings.items()}
     response = render_page(request, f"messaging/{template}.html", {"lang": language, "t": text, **extra}, status=status)
     response["Content-Language"] = language
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _shop() -> str:
-    from django.conf import settings
-
-    return settings.PATRON_SHOP_NAME
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:

@@ -178,7 +178,7 @@ class _Compiler:
         # 'more than N days ago' is 'before now - N days': the column keeps its index.
         self._ops(op, {"gt", "gte", "lt", "lte"}, path)
         days = self._number_value(value, path)
-        self.params.append(connection.ops.adapt_datetimefield_value(self.now - dt.timedelta(days=days)))
+        self.params.append(sql.timestamp(self.now - dt.timedelta(days=days)))
         flipped = {"gt": "<", "gte": "<=", "lt": ">", "lte": ">="}[op]
         return f"({field.column} {flipped} %s)"
 

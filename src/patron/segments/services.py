@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
+from patron.core import sql
 from patron.core.errors import SegmentNotFound
 from patron.segments.models import Segment
 from patron.segments.rules import base_from, compile_rules
@@ -43,9 +44,9 @@ def refresh(segment: Segment, now: dt.datetime | None = None) -> tuple[int, int]
     now = now or timezone.now()
     Segment.objects.select_for_update().filter(pk=segment.pk).first()  # one refresh of a segment at a time
     query, params = member_sql(segment.rules, now)
-    stamp = connection.ops.adapt_datetimefield_value(now)
+    stamp = sql.timestamp(now)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE segment_now (customer_id BIGINT PRIMARY KEY)", [])
+        cursor.execute("CREATE TEMPORARY TABLE segment_now (customer_id BIGINT PRIMARY KEY)", [])
         try:
             cursor.execute(f"INSERT INTO segment_now (customer_id) {query}", params)
             cursor.execute(
