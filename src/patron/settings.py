@@ -6,9 +6,11 @@ with pytest-django's `settings` fixture or by setting the variable before Django
 
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -22,6 +24,31 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return int(value)
+
+
+def env_quiet_hours(name: str, default: str) -> str:
+    """'21-8' (local hours from-to, 0-23) or blank for none."""
+    value = os.environ.get(name, default).strip()
+    start, dash, end = value.partition("-")
+    if value and not (dash and start.isdigit() and end.isdigit() and int(start) < 24 and int(end) < 24):
+        raise ImproperlyConfigured(f"{name} must be two hours 0-23 like 21-8, or blank for none; not {value!r}")
+    return value
+
+
+def env_timezone(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name} must be an IANA time zone such as Europe/Vilnius, not {value!r}") from None
+    return value
 
 
 PATRON_HOME = Path(env("PATRON_HOME", "./.patron")).resolve()
@@ -147,7 +174,7 @@ WHITENOISE_USE_FINDERS = True
 
 # Mail goes out over SMTP; the console backend when no host is configured.
 EMAIL_HOST = env("PATRON_SMTP_HOST")
-EMAIL_PORT = int(env("PATRON_SMTP_PORT", "25"))
+EMAIL_PORT = env_int("PATRON_SMTP_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env("PATRON_SMTP_USER")
 EMAIL_HOST_PASSWORD = env("PATRON_SMTP_PASSWORD")
 EMAIL_USE_TLS = env_bool("PATRON_SMTP_STARTTLS")
@@ -169,16 +196,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Patron's own settings.
 PATRON_DEFAULT_CURRENCY = env("PATRON_DEFAULT_CURRENCY", "EUR").upper()
-PATRON_IMPORT_BATCH_ROWS = int(env("PATRON_IMPORT_BATCH_ROWS", "50000"))
+PATRON_IMPORT_BATCH_ROWS = env_int("PATRON_IMPORT_BATCH_ROWS", 50000, minimum=1)
 
 # Messaging: who the shop is, where its links point, and the pressure customers are under.
 PATRON_SHOP_NAME = env("PATRON_SHOP_NAME", "Patron Shop")
 PATRON_BASE_URL = env("PATRON_BASE_URL", "http://localhost:8000").rstrip("/")
 PATRON_DEFAULT_LANGUAGE = env("PATRON_DEFAULT_LANGUAGE", "en")  # when a customer's language has no text
-PATRON_DEFAULT_TIMEZONE = env("PATRON_DEFAULT_TIMEZONE", "UTC")  # for customers with neither a time zone nor a country
-PATRON_FREQUENCY_CAP = int(env("PATRON_FREQUENCY_CAP", "3"))  # marketing messages per customer, all channels...
-PATRON_FREQUENCY_CAP_DAYS = int(env("PATRON_FREQUENCY_CAP_DAYS", "7"))  # ...in this many days
-PATRON_QUIET_HOURS = env("PATRON_QUIET_HOURS", "21-8")  # local hours when marketing waits; blank: none
+PATRON_DEFAULT_TIMEZONE = env_timezone("PATRON_DEFAULT_TIMEZONE", "UTC")  # for customers with neither a time zone nor a country
+PATRON_FREQUENCY_CAP = env_int("PATRON_FREQUENCY_CAP", 3)  # marketing messages per customer, all channels...
+PATRON_FREQUENCY_CAP_DAYS = env_int("PATRON_FREQUENCY_CAP_DAYS", 7, minimum=1)  # ...in this many days
+PATRON_QUIET_HOURS = env_quiet_hours("PATRON_QUIET_HOURS", "21-8")  # local hours when marketing waits; blank: none
 PATRON_SMS_GATEWAY_URL = env("PATRON_SMS_GATEWAY_URL")  # SMS as JSON POSTs to this HTTP gateway
 PATRON_SMS_GATEWAY_TOKEN = env("PATRON_SMS_GATEWAY_TOKEN")
 PATRON_WEBHOOK_URL = env("PATRON_WEBHOOK_URL")  # the webhook channel: each message POSTed as JSON

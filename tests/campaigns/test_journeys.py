@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from patron.analytics.uplift import proportion_difference
 from patron.campaigns import reports, services
-from patron.campaigns.models import Enrollment, Journey, Step, Task
+from patron.campaigns.models import Enrollment, Journey, Step, Task, Trigger
 from patron.commerce import services as commerce
 from patron.core.errors import JourneyNotReady
 from patron.customers.models import Customer, Tag
@@ -137,3 +137,15 @@ def test_uplift_report_compares_treated_with_held_out(db):
     assert conversion["low"] > 0 and conversion == pytest.approx(proportion_difference(40, 100, 10, 100))
     assert report["revenue_per_entrant"]["difference"] == pytest.approx(15.0)
     assert "uplift 30.0%" in patron("journeys", "report", "promo")
+
+
+def test_a_journey_edited_into_a_bad_schedule_is_named_and_the_others_still_run(db):
+    upsert_customer("c1")
+    bad = Journey.objects.create(key="bad-date", name="Bad", trigger=Trigger.SCHEDULE, trigger_config={"at": "next tuesday"})
+    Step.objects.create(journey=bad, position=0, action="tag", config={"tag": "x"})
+    with pytest.raises(JourneyNotReady, match="trigger_config.at: 'next tuesday' is not an ISO date"):
+        services.enable("bad-date")
+    services.enable("welcome", now=NOW - dt.timedelta(minutes=1))
+    Journey.objects.filter(key="bad-date").update(enabled=True, trigger_config={"weekdays": ["thu"]})
+    result = services.run(NOW)
+    assert "weekdays" in result.errors["bad-date"] and "welcome" in result.entered

@@ -6,6 +6,7 @@ the rows that were due. A customer never passes the same step twice for the same
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -17,13 +18,14 @@ from patron.campaigns import triggers
 from patron.campaigns.builtin import BUILTIN, GIFT_REWARDS
 from patron.campaigns.models import Enrollment, Journey, Step, Trigger
 from patron.core import sql
-from patron.core.errors import JourneyNotFound, JourneyNotReady
+from patron.core.errors import JourneyNotFound, JourneyNotReady, PatronError
 from patron.loyalty.models import Program, Reward
 from patron.loyalty.services import earn, gift_coupons
 from patron.messaging import content
 from patron.messaging.models import Message, MessageTemplate
 from patron.segments.services import get_segment, member_sql, refresh
 
+logger = logging.getLogger(__name__)
 HASH_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the buckets
 HASH_MODULUS = 1000003
 ARMS = Enrollment.Arm
@@ -33,9 +35,10 @@ ARMS = Enrollment.Arm
 class RunResult:
     entered: dict[str, int] = field(default_factory=dict)
     steps: dict[str, int] = field(default_factory=dict)  # "journey #position action": rows moved on
+    errors: dict[str, str] = field(default_factory=dict)  # journeys that could not run, and why
 
     def as_dict(self) -> dict:
-        return {"entered": self.entered, "steps": self.steps}
+        return {"entered": self.entered, "steps": self.steps, "errors": self.errors}
 
 
 def ensure_builtin() -> None:
@@ -133,9 +136,14 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
     if keys:
         journeys = journeys.filter(key__in=keys)
     for journey in journeys:
-        result.entered[journey.key] = enroll(journey, now)
-        for position, moved in advance(journey, now).items():
-            result.steps[f"{journey.key} #{position}"] = moved
+        try:
+            result.entered[journey.key] = enroll(journey, now)
+            for position, moved in advance(journey, now).items():
+                result.steps[f"{journey.key} #{position}"] = moved
+        except PatronError as exc:
+            # One journey edited into a state that cannot run must not stop the others.
+            result.errors[journey.key] = exc.message
+            logger.error("journey %s did not run: %s", journey.key, exc.message)
     return result
 
 

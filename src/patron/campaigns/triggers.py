@@ -110,11 +110,18 @@ def scheduled_occasion(config: dict, now: dt.datetime) -> str | None:
     """The occasion a schedule fires for at `now`, if any: {"at": ISO datetime} once, or
     {"weekdays": [1..7], "hour": H} every matching day from hour H (UTC)."""
     if config.get("at"):
-        at = dt.datetime.fromisoformat(config["at"])
+        try:
+            at = dt.datetime.fromisoformat(str(config["at"]))
+        except ValueError:
+            raise JourneyNotReady(f"trigger_config.at: {config['at']!r} is not an ISO date and time") from None
         if at.tzinfo is None:
             at = at.replace(tzinfo=dt.timezone.utc)
         return at.isoformat() if now >= at else None
-    weekdays = config.get("weekdays") or []
-    if now.isoweekday() in weekdays and now.hour >= int(config.get("hour", 9)):
+    weekdays, hour = config.get("weekdays") or [], config.get("hour", 9)
+    if not isinstance(weekdays, list) or not weekdays or not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays):
+        raise JourneyNotReady('trigger_config: a schedule needs "at", or "weekdays" as a list of 1 (Monday) to 7 (Sunday)')
+    if not isinstance(hour, int) or not 0 <= hour <= 23:
+        raise JourneyNotReady(f"trigger_config.hour: {hour!r} is not an hour from 0 to 23")
+    if now.isoweekday() in weekdays and now.hour >= hour:
         return now.date().isoformat()
     return None

@@ -67,6 +67,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{key}: {n:,} entered")
         for step, n in result.steps.items():
             self.stdout.write(f"  {step}: {n:,} moved on")
+        for key, why in result.errors.items():
+            self.stderr.write(f"{key}: did not run: {why}")
 
     def do_report(self, key, as_json, **_):
         report = reports.uplift(services.get_journey(key))

@@ -45,6 +45,8 @@ class Command(BaseCommand):
             report = {}
             if not no_journeys and time.monotonic() - last_run >= interval:
                 report["journeys"] = journeys.run().as_dict()
+                for key, why in report["journeys"]["errors"].items():
+                    self.stderr.write(f"journey {key} did not run: {why}")
                 last_run = time.monotonic()
             if len(helpers) < processes - 1:
                 # Started after the first journey run, so they find its messages. Claims are serialised in the
