@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "patron.segments",
     "patron.messaging",
     "patron.campaigns",
+    "patron.feedback",
     "patron.api",
 ]
 

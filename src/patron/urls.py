@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("m/", include("patron.messaging.urls")),
+    path("f/", include("patron.feedback.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

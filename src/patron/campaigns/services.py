@@ -108,6 +108,9 @@ def check_ready(journey: Journey) -> None:
         elif step.action == Step.Action.WAIT:
             if not isinstance(config.get("days"), (int, float)) or config["days"] < 0:
                 raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs days to wait")
+    reentry = (journey.trigger_config or {}).get("reentry_days")
+    if reentry is not None and (isinstance(reentry, bool) or not isinstance(reentry, int) or reentry < 1):
+        raise JourneyNotReady(f"journey {journey.key}: trigger_config.reentry_days must be a whole number of days, at least 1")
     triggers.entrants(journey, timezone.now())  # raises on a bad trigger configuration
 
 
@@ -156,6 +159,12 @@ def enroll(journey: Journey, now: dt.datetime) -> int:
         members, member_params = member_sql(journey.segment.rules, now)
         condition = f" AND t.customer_id IN ({members})"
         params = params + member_params
+    reentry = (journey.trigger_config or {}).get("reentry_days")
+    if reentry:
+        # Not again within reentry_days of the last entry (a survey after every order would be too many).
+        condition += (" AND NOT EXISTS (SELECT 1 FROM campaigns_enrollment p WHERE p.journey_id = %s "
+                      "AND p.customer_id = t.customer_id AND p.entered_at > %s)")
+        params = params + [journey.pk, sql.timestamp(now - dt.timedelta(days=reentry))]
     share = int(journey.holdout_share * 10000)
     bucket = sql.modulo(f"t.customer_id * {HASH_MULTIPLIER} + %s", str(HASH_MODULUS))
     holdout = f"{sql.modulo(bucket, '10000')} < %s"

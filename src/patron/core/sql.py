@@ -28,6 +28,13 @@ def year(column: str) -> str:
     return f"CAST(strftime('%%Y', {column}) AS INTEGER)"
 
 
+def primary_language(column: str) -> str:
+    """The primary subtag of a BCP 47 language column, lower case ('lv-LV' -> 'lv')."""
+    if connection.vendor == "postgresql":
+        return f"LOWER(split_part({column}, '-', 1))"
+    return f"LOWER(CASE WHEN INSTR({column}, '-') > 0 THEN SUBSTR({column}, 1, INSTR({column}, '-') - 1) ELSE {column} END)"
+
+
 def modulo(left: str, right: str) -> str:
     """`left % right`, written so that Django's cursor (which formats with %) keeps it on both stores."""
     return f"(({left}) %% ({right}))"

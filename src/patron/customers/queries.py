@@ -4,7 +4,7 @@ from patron.customers.models import Customer
 
 
 def timeline(customer: Customer, *, limit: int = 200) -> list[dict]:
-    """Interactions, orders, refunds and consent decisions, newest first."""
+    """Interactions, survey answers, orders, refunds and consent decisions, newest first."""
     events = [
         {"at": i.occurred_at, "kind": i.kind, "channel": i.channel, "payload": i.payload}
         for i in customer.interactions.order_by("-occurred_at")[:limit]
@@ -12,6 +12,10 @@ def timeline(customer: Customer, *, limit: int = 200) -> list[dict]:
     events += [
         {"at": c.recorded_at, "kind": "consent", "channel": c.channel, "payload": {"granted": c.granted, "source": c.source}}
         for c in customer.consent_events.order_by("-recorded_at")[:limit]
+    ]
+    events += [
+        {"at": r.answered_at, "kind": f"survey_{r.kind}", "channel": r.source, "payload": {"score": r.score, "comment": r.comment}}
+        for r in customer.survey_responses.order_by("-answered_at")[:limit]
     ]
     for order in customer.orders.order_by("-placed_at").prefetch_related("refunds")[:limit]:
         events.append(
@@ -64,4 +68,7 @@ def export_customer(customer: Customer) -> dict:
             customer.interactions.order_by("occurred_at").values("kind", "channel", "occurred_at", "payload")
         ),
         "orders": orders,
+        "survey_responses": list(
+            customer.survey_responses.order_by("answered_at").values("kind", "score", "comment", "language", "source", "answered_at")
+        ),
     }

@@ -127,6 +127,7 @@ def erase_customer(customer: Customer, *, requested_by: str = "", reason: str = 
     for channel in Channel.values:
         record_consent(customer, channel, False, source=ConsentEvent.Source.ERASURE, at=now)
     customer.interactions.all().delete()
+    customer.survey_responses.update(comment="", language="")  # the scores stay, anonymous, in the NPS and CSAT
     customer.external_id = f"erased-{uuid.uuid4().hex}"
     for name in ("email", "phone", "first_name", "last_name", "timezone"):
         setattr(customer, name, "")

@@ -61,9 +61,10 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     step = progress or (lambda phase: None)
     step("reading purchases")
     purchases = materialize(store.orders())
+    surveys = materialize(store.surveys())
     step("scoring RFM and the loyalty matrix")
     rfm = analytics.rfm_scores(purchases, "customer_id", "placed_at", "value", as_of=now)
-    matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now)
+    matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now, surveys=surveys if len(surveys) else None)
     rfm["quadrant"] = matrix["quadrant"].reindex(rfm.index).fillna("none")
     summary = analytics.rfm_summary(purchases, "customer_id", "placed_at", "value", observation_period_end=now)
     # The customer's own rhythm (mean days between purchase days) and the last one, for lapse rules.
@@ -77,7 +78,7 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
     step("training the churn classifier")
     categories = materialize(store.categories())
-    rfm["churn_risk"] = churn_risk(purchases, categories, now).reindex(rfm.index)
+    rfm["churn_risk"] = churn_risk(purchases, categories, now, surveys).reindex(rfm.index)
     step("choosing next best offers")
     rfm["next_best_offers"] = next_best_offers(categories, now).reindex(rfm.index)
     step("writing scores")
@@ -107,10 +108,12 @@ def _naive_utc(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None) if when.tzinfo else when
 
 
-def churn_risk(purchases, categories, now: dt.datetime):
-    """The classifier's churn risk of each customer active in the last year (empty while history is short)."""
+def churn_risk(purchases, categories, now: dt.datetime, surveys=None):
+    """The classifier's churn risk of each customer active in the last year (empty while history is short).
+    Survey answers are features when there are any (the latest NPS and CSAT before the cut-off)."""
     return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
-                                      refunds=materialize(store.refunds()), categories=categories)
+                                      refunds=materialize(store.refunds()), categories=categories,
+                                      surveys=surveys if surveys is not None and len(surveys) else None)
 
 
 def next_best_offers(categories, now: dt.datetime, k: int = 3):

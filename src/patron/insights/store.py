@@ -11,6 +11,7 @@ from django.db import connection
 
 from patron.analytics import StoreQuery
 from patron.commerce.models import Order
+from patron.core.sql import primary_language
 
 # Columns every analytics call gets: the customer's id, when, and the order's value net of refunds.
 # Times are UTC, kept naive: SQLite returns them as naive text, PostgreSQL as UTC.
@@ -66,3 +67,11 @@ def categories() -> StoreQuery:
            "LEFT JOIN commerce_category k ON k.id = p.category_id "
            f"WHERE o.status = '{Order.Status.COMPLETED}'")
     return StoreQuery(store_url(), sql, pa.schema([("customer_id", pa.int64()), ("at", pa.timestamp("us")), ("category", pa.string())]))
+
+
+def surveys() -> StoreQuery:
+    """Every survey answer: customer_id, kind (nps or csat), score, answered_at, language (primary subtag)."""
+    query = (f"SELECT r.customer_id, r.kind, CAST(r.score AS INTEGER) AS score, r.answered_at, "
+             f"{primary_language('r.language')} AS language FROM feedback_response r")
+    return StoreQuery(store_url(), query, pa.schema([("customer_id", pa.int64()), ("kind", pa.string()), ("score", pa.int64()),
+                                                   ("answered_at", pa.timestamp("us")), ("language", pa.string())]))

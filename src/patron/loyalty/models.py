@@ -107,6 +107,7 @@ class EarningRule(models.Model):
         BONUS_WINDOW = "bonus_window", "Bonus window (a multiplier on some weekdays or dates)"
         FIRST_PURCHASE_BONUS = "first_purchase_bonus", "First-purchase bonus"
         BIRTHDAY_BONUS = "birthday_bonus", "Birthday bonus (given by the daily run)"
+        FEEDBACK_BONUS = "feedback_bonus", "Feedback bonus (answering a survey, once per survey)"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rules")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -79,11 +79,31 @@ def reward_referral(program: Program, order: Order) -> Referral | None:
     return referral
 
 
+def _rule_in_force(program: Program, kind: str, at: dt.datetime) -> EarningRule | None:
+    return program.rules.filter(Q(kind=kind) & Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))).first()
+
+
+def feedback_bonus(customer: Customer, *, reference: str, at: dt.datetime) -> int:
+    """The feedback bonus in force at `at`, from every program that has one, for one survey answer
+    (`reference` names it, so the same answer never earns twice). Returns the points given."""
+    given = 0
+    for program in Program.objects.filter(rules__kind=EarningRule.Kind.FEEDBACK_BONUS).distinct():
+        rule = _rule_in_force(program, EarningRule.Kind.FEEDBACK_BONUS, at)
+        if rule is None or not rule.bonus_points:
+            continue
+        try:
+            with transaction.atomic():
+                services.earn(program, customer, rule.bonus_points, reason="thank you for your feedback", reference=reference, at=at)
+                given += rule.bonus_points
+        except IntegrityError:
+            pass  # this answer already earned it (the earning's reference is unique)
+    return given
+
+
 def birthday_bonuses(program: Program, today: dt.date) -> int:
     """Give each customer born on this day the birthday bonus in force, once a year; returns how many."""
     at = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
-    rule = program.rules.filter(Q(kind=EarningRule.Kind.BIRTHDAY_BONUS) & Q(valid_from__lte=at)
-                                & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))).first()
+    rule = _rule_in_force(program, EarningRule.Kind.BIRTHDAY_BONUS, at)
     if rule is None or not rule.bonus_points:
         return 0
     given = 0

@@ -21,6 +21,8 @@ from django.utils.html import urlize
 from django.utils.safestring import mark_safe
 
 from patron.customers.models import Customer
+from patron.feedback import tokens as survey_tokens
+from patron.feedback.models import CSAT_SCALE, NPS_SCALE
 from patron.messaging import content
 from patron.messaging.models import Message, Purpose
 
@@ -140,6 +142,9 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
     locale = _locale(text.language)
     context = {"shop": settings.PATRON_SHOP_NAME, "first_name": customer.first_name}
     context.update(localize(message.context or {}, locale))
+    survey = _survey(message, customer, text.language)
+    if survey:
+        context["survey_url"] = survey["url"]
     subject = " ".join(content.fill(text.subject, context).split())
     body = content.fill(text.text, context)
     sms = content.fill(text.sms, context) if text.sms else ""
@@ -156,9 +161,22 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         f"{strings[name[:-4]]}: {url}" for name, url in links.items())
     html = render_to_string("messaging/email.html", {
         "lang": text.language, "subject": subject, "paragraphs": [_paragraph(p.strip()) for p in body.split("\n\n") if p.strip()],
-        "footer": footer, "strings": strings, **links,
+        "footer": footer, "strings": strings, "survey": survey, **links,
     })
     return Rendered(text.language, subject, text_body, html, sms, headers)
+
+
+def _survey(message: Message, customer: Customer, language: str) -> dict | None:
+    """A survey template's links: the page, and one link per score for the one-click scale in the email."""
+    kind = content.builtin(message.template).get("survey")
+    if kind not in ("nps", "csat"):
+        return None
+    ref = survey_tokens.message_ref(message.pk)
+    address = survey_tokens.url(customer.pk, kind, ref)
+    low, high = NPS_SCALE if kind == "nps" else CSAT_SCALE
+    strings = content.page_strings(language)
+    return {"url": address, "scores": [(n, f"{address}?score={n}") for n in range(low, high + 1)],
+            "low": strings[f"survey_{kind}_low"], "high": strings[f"survey_{kind}_high"]}
 
 
 SAMPLE = {"tier": "Gold", "points": 1500, "expires_on": "2026-07-10", "coupon": "ABCD-EFGH-JKLM-NPQR",

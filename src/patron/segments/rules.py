@@ -12,7 +12,6 @@ The SQL reads `customers_customer c LEFT JOIN insights_customerscore s`; fields 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import timezone
 
 from patron.core import sql
@@ -60,6 +59,11 @@ FIELDS: dict[str, Field] = {
     "clv_12m": Field("number", "s.clv_12m"),
     "churn_risk": Field("number", "s.churn_risk"),
     "expected_purchases_90": Field("number", "s.expected_purchases_90"),
+    # what they told us (the latest answer of each kind)
+    "nps": Field("number", "(SELECT r.score FROM feedback_response r WHERE r.customer_id = c.id AND r.kind = 'nps' "
+                           "ORDER BY r.answered_at DESC, r.id DESC LIMIT 1)", help="the latest NPS answer, 0-10 (9-10 promoter, 0-6 detractor)"),
+    "csat": Field("number", "(SELECT r.score FROM feedback_response r WHERE r.customer_id = c.id AND r.kind = 'csat' "
+                            "ORDER BY r.answered_at DESC, r.id DESC LIMIT 1)", help="the latest CSAT answer, 1-5"),
     "tier": Field("set", exists=(
         "EXISTS (SELECT 1 FROM loyalty_membership m JOIN loyalty_tier t ON t.id = m.tier_id "
         "WHERE m.customer_id = c.id AND t.name IN ({values}))")),
@@ -155,8 +159,7 @@ class _Compiler:
         column = field.column
         if field.column == "c.language":
             # Match the primary subtag: 'lv' selects lv and lv-LV.
-            column = "LOWER(CASE WHEN INSTR(c.language, '-') > 0 THEN SUBSTR(c.language, 1, INSTR(c.language, '-') - 1) ELSE c.language END)" \
-                if connection.vendor == "sqlite" else "LOWER(split_part(c.language, '-', 1))"
+            column = sql.primary_language("c.language")
             values = [v.lower().split("-")[0] for v in values]
         self.params += values
         marks = ", ".join(["%s"] * len(values))

@@ -20,7 +20,7 @@ LABELS = {
 
 
 class Command(BaseCommand):
-    help = "Retention KPIs for a period (dates inclusive, UTC), from the orders in the store."
+    help = "Retention KPIs for a period (dates inclusive, UTC), from the orders and survey answers in the store."
 
     def add_arguments(self, parser):
         parser.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
@@ -32,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, start, end, window_days, as_json: bool, **options):
         try:
             report = analytics.kpis(materialize(store.orders()), "customer_id", "placed_at", "value", start, end,
-                                    window_days=window_days)
+                                    window_days=window_days, surveys=materialize(store.surveys()))
         except analytics.AnalyticsError as exc:
             raise CommandError(str(exc), returncode=2) from None
         if as_json:

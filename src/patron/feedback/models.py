@@ -1,0 +1,78 @@
+"""Survey answers (NPS and CSAT) and the ideas customers suggest.
+
+An answer belongs to what was asked (`ref`): the message that carried the survey ("m:<id>"), a
+survey link made for the customer ("l:<nonce>"), or a line of imported history. A customer answers
+each once; answering again updates the answer.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+
+from patron.customers.models import Customer
+
+NPS_SCALE = (0, 10)
+CSAT_SCALE = (1, 5)
+
+
+class SurveyKind(models.TextChoices):
+    NPS = "nps", "NPS (0-10: how likely to recommend)"
+    CSAT = "csat", "CSAT (1-5: how satisfied)"
+
+
+class Idea(models.Model):
+    """Something customers asked for; when it ships, everyone who asked is told."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PLANNED = "planned", "Planned"
+        IMPLEMENTED = "implemented", "Implemented"
+        DECLINED = "declined", "Declined"
+
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=now)
+    implemented_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Response(models.Model):
+    class Source(models.TextChoices):
+        EMAIL = "email", "A survey email (one click)"
+        LINK = "link", "A survey link"
+        IMPORT = "import", "Imported history"
+        API = "api", "The API"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="survey_responses", db_index=False)
+    kind = models.CharField(max_length=4, choices=SurveyKind.choices)
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    language = models.CharField(max_length=16, blank=True)  # the customer's language when they answered
+    ref = models.CharField(max_length=80)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    answered_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    idea = models.ForeignKey(Idea, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "ref"], name="response_once_per_ask"),
+            models.CheckConstraint(
+                condition=(Q(kind="nps", score__lte=NPS_SCALE[1])
+                           | Q(kind="csat", score__gte=CSAT_SCALE[0], score__lte=CSAT_SCALE[1])),
+                name="response_score_on_scale"),
+        ]
+        indexes = [
+            models.Index(fields=["answered_at"], name="response_time"),
+            models.Index(fields=["customer", "kind", "answered_at"], name="response_customer_kind"),
+        ]
+
+    @property
+    def is_detractor(self) -> bool:
+        return self.kind == SurveyKind.NPS and self.score <= 6
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.score}"
