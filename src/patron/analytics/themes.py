@@ -204,7 +204,8 @@ def _periods(times, freq: str, index) -> pd.Series:
 def theme_spikes(trend: pd.DataFrame, alpha: float = 0.001, min_count: int = 5, min_ratio: float = 1.5,
                  baseline_periods: int = 6) -> pd.DataFrame:
     """Themes whose share of the latest period's comments is above their share in the periods before,
-    beyond what chance explains (a one-sided binomial test at `alpha`), at least `min_ratio` times the
+    beyond what chance explains (a one-sided binomial test at `alpha`, Bonferroni-divided by the number of
+    themes tested, so that many themes do not mean many false alarms), at least `min_ratio` times the
     baseline and with at least `min_count` comments."""
     columns = ["theme", "period", "count", "share", "baseline_share", "p_value"]
     if len(trend) < 2:
@@ -212,7 +213,8 @@ def theme_spikes(trend: pd.DataFrame, alpha: float = 0.001, min_count: int = 5, 
     last, base = trend.iloc[-1], trend.iloc[-1 - baseline_periods:-1]
     n_last, n_base = int(last["all"]), int(base["all"].sum())
     rows = []
-    for theme in [c for c in trend.columns if c != "all"]:
+    tested = [c for c in trend.columns if c != "all"]
+    for theme in tested:
         x, xb = int(last[theme]), int(base[theme].sum())
         if n_last == 0 or n_base == 0 or x < min_count:
             continue
@@ -221,7 +223,7 @@ def theme_spikes(trend: pd.DataFrame, alpha: float = 0.001, min_count: int = 5, 
         if share < min_ratio * p0:
             continue
         p = stats.binomtest(x, n_last, p0, alternative="greater").pvalue
-        if p < alpha:
+        if p < alpha / len(tested):
             rows.append({"theme": theme, "period": str(trend.index[-1]), "count": x, "share": round(share, 4),
                          "baseline_share": round(xb / n_base, 4), "p_value": float(p)})
     return pd.DataFrame(rows, columns=columns)
