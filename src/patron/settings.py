@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "patron.messaging",
     "patron.campaigns",
     "patron.feedback",
+    "patron.service",
     "patron.api",
 ]
 

@@ -14,7 +14,7 @@ from patron.core.errors import JourneyNotReady
 from patron.customers.models import Customer, Tag
 from patron.customers.services import record_interaction, upsert_customer
 from patron.loyalty.models import Movement, Program
-from patron.loyalty.services import balance, verify
+from patron.loyalty.services import balance
 from patron.messaging.models import Message, MessageTemplate
 from patron.segments.models import Segment
 
@@ -30,7 +30,8 @@ def patron(*args) -> str:
 def test_the_builtin_journeys_are_listed_and_off_by_default(db):
     rows = json.loads(patron("journeys", "list", "--json"))
     assert [r["key"] for r in rows] == ["welcome", "thank_you", "birthday", "winback", "service_recovery",
-                                        "detractor_followup", "tier_upgrade", "points_expiring", "idea_shipped", "newsletter"]
+                                        "detractor_followup", "tier_upgrade", "points_expiring", "idea_shipped", "nps_survey",
+                                        "csat_survey", "newsletter"]
     assert not any(r["enabled"] for r in rows)
 
 
@@ -82,17 +83,18 @@ def test_holdout_is_a_random_share_and_gets_nothing(db):
     assert held.filter(finished_at__isnull=True).count() == 0
 
 
-def test_service_recovery_grants_points_once_and_apologises(db):
+def test_service_recovery_apologises_once_naming_the_agents_gesture(db):
     program = Program.objects.create(name="Stars", currency="EUR")
     customer, _ = upsert_customer("c1", email="c1@example.com")
     services.enable("service_recovery", now=NOW - dt.timedelta(hours=1))
-    record_interaction(customer, "complaint_resolved", occurred_at=NOW, payload={"ticket": "T-1"})
+    # The agent's gesture (given when resolving the ticket) travels in the event.
+    record_interaction(customer, "complaint_resolved", occurred_at=NOW, payload={"ticket": "T-1", "points": 150})
     services.run(NOW)
     services.run(NOW + dt.timedelta(minutes=5))
-    assert balance(program, customer) == 200 and Movement.objects.count() == 1 and verify() == []
+    assert balance(program, customer) == 0 and not Movement.objects.exists()  # the journey gives nothing twice
     message = Message.objects.get()
     assert (message.template, message.purpose, message.context["points"], message.context["ticket"]) == \
-        ("service_recovery", "transactional", 200, "T-1")
+        ("service_recovery", "transactional", 150, "T-1")
 
 
 def test_detractor_follow_up_makes_a_task_now_and_writes_two_days_later(db):

@@ -62,6 +62,7 @@ class ModelFit(models.Model):
     purchases = models.JSONField()  # BetaGeo.to_dict()
     spend = models.JSONField(null=True)  # GammaGamma.to_dict(), when there were repeat buyers to fit it on
     note = models.CharField(max_length=300, blank=True)
+    clv_top_decile = models.FloatField(null=True, blank=True)  # the 90th percentile of 12-month CLV (high value starts here)
 
     def __str__(self) -> str:
         return f"fit #{self.pk} at {self.fitted_at:%Y-%m-%d %H:%M}"

@@ -83,7 +83,8 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     rfm["next_best_offers"] = next_best_offers(categories, now).reindex(rfm.index)
     step("writing scores")
     with transaction.atomic():
-        fit_id = _save_fit(fit, now, len(rfm), note)
+        clv = rfm["clv_12m"].dropna()
+        fit_id = _save_fit(fit, now, len(rfm), note, float(np.percentile(clv, 90)) if len(clv) else None)
         rfm["model_fit_id"] = fit_id if fit_id is not None else np.nan
         values = {"customer_id": pa.array(rfm.index.to_numpy(), pa.int64())}
         for name, kind in SCORE_COLUMNS[1:]:
@@ -147,13 +148,13 @@ def _predict(summary):
     return out, (transactions, spend), note
 
 
-def _save_fit(fit, now: dt.datetime, customers: int, note: str) -> int | None:
+def _save_fit(fit, now: dt.datetime, customers: int, note: str, clv_top_decile: float | None = None) -> int | None:
     if fit is None:
         return None
     transactions, spend = fit
     return ModelFit.objects.create(
         fitted_at=now, customers=customers, purchases=transactions.to_dict(),
-        spend=spend.to_dict() if spend is not None else None, note=note[:300],
+        spend=spend.to_dict() if spend is not None else None, note=note[:300], clv_top_decile=clv_top_decile,
     ).pk
 
 
