@@ -4,7 +4,8 @@ from django.db import models
 
 
 class ApiKey(models.Model):
-    SCOPES = ("customers:read", "customers:write", "orders:write", "loyalty:read", "loyalty:write")
+    SCOPES = ("customers:read", "customers:write", "orders:write", "loyalty:read", "loyalty:write", "tickets:read",
+              "tickets:write", "feedback:write")
 
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, unique=True)  # shown in listings, finds the key

@@ -19,7 +19,11 @@ from patron.api import services as api_services
 from patron.commerce import services as commerce
 from patron.core.errors import PatronError
 from patron.customers import services as customers
+from patron.feedback import services as feedback
+from patron.feedback.models import Response as SurveyResponse
 from patron.loyalty import earning, queries as loyalty_queries, services as loyalty
+from patron.service import services as desk
+from patron.service.models import TicketEvent
 
 
 class Forbidden(PatronError):
@@ -212,3 +216,89 @@ def use_coupon(request, code: str, payload: CouponUseIn):
         return {"coupon": coupon.code, "reward": coupon.reward.name, "used_at": coupon.used_at.isoformat()}
 
     return answer(request, handle)
+
+
+# -- tickets --------------------------------------------------------------------------------------
+class TicketIn(Schema):
+    subject: str
+    body: str = ""
+    customer_external_id: str | None = None
+    email: str | None = None  # who wrote, when the shop does not know the customer
+    kind: str | None = None  # question, complaint, request, suggestion
+    priority: str | None = None  # low, normal, high, urgent (raised for detractors, high CLV, at risk)
+    external_ref: str | None = None  # the shop's id for it: sending it twice makes one ticket
+
+
+class TicketMessageIn(Schema):
+    body: str
+
+
+def ticket_out(ticket, with_messages: bool = False) -> dict:
+    def when(value):
+        return value.isoformat() if value else None
+
+    out = {"id": ticket.pk, "subject": ticket.subject, "kind": ticket.kind, "status": ticket.status,
+           "priority": ticket.priority, "priority_reason": ticket.priority_reason,
+           "customer_external_id": ticket.customer.external_id if ticket.customer else None,
+           "created_at": when(ticket.created_at), "first_response_due": when(ticket.first_response_due),
+           "resolution_due": when(ticket.resolution_due), "first_response_at": when(ticket.first_response_at),
+           "resolved_at": when(ticket.resolved_at)}
+    if with_messages:  # what the customer sees: their messages and the replies, never internal notes
+        out["messages"] = [{"from": "customer" if e.kind == TicketEvent.Kind.CUSTOMER else "staff", "body": e.body, "at": when(e.at)}
+                           for e in ticket.events.filter(kind__in=[TicketEvent.Kind.CUSTOMER, TicketEvent.Kind.REPLY])]
+    return out
+
+
+@api.post("/tickets", summary="Open a ticket for a customer (or an email address); priority is raised for upset and valuable customers")
+def open_ticket(request, payload: TicketIn):
+    need(request, "tickets:write")
+
+    def handle():
+        customer = customers.get_customer(payload.customer_external_id) if payload.customer_external_id else None
+        ticket = desk.open_ticket(subject=payload.subject, body=payload.body, customer=customer, channel="api",
+                                  requester_email=(payload.email or "").strip().lower(), kind=payload.kind,
+                                  priority=payload.priority, external_ref=payload.external_ref or "")
+        return ticket_out(ticket)
+
+    return answer(request, handle, status=201)
+
+
+@api.get("/tickets/{ticket_id}", summary="A ticket with its messages (internal notes are never shown)")
+def get_ticket(request, ticket_id: int):
+    need(request, "tickets:read")
+    return ticket_out(desk.get_ticket(ticket_id), with_messages=True)
+
+
+@api.post("/tickets/{ticket_id}/messages", summary="The customer wrote again: the SLA clock runs again if it waited on them")
+def ticket_message(request, ticket_id: int, payload: TicketMessageIn):
+    need(request, "tickets:write")
+
+    def handle():
+        ticket = desk.get_ticket(ticket_id)
+        desk.customer_wrote(ticket, payload.body)
+        return ticket_out(desk.get_ticket(ticket_id), with_messages=True)
+
+    return answer(request, handle)
+
+
+# -- survey answers -------------------------------------------------------------------------------
+class SurveyAnswerIn(Schema):
+    kind: str  # nps or csat
+    score: int
+    comment: str | None = None
+    ref: str | None = None  # what was asked (e.g. the shop's survey id): answering the same ref again updates
+    answered_at: dt.datetime | None = None
+
+
+@api.post("/customers/{external_id}/survey-responses", summary="Record a customer's NPS or CSAT answer given in the shop")
+def survey_answer(request, external_id: str, payload: SurveyAnswerIn):
+    need(request, "feedback:write")
+
+    def handle():
+        customer = customers.get_customer(external_id)
+        ref = f"api:{payload.ref}" if payload.ref else f"api:{payload.kind}:{(payload.answered_at or dt.datetime.now(dt.UTC)).isoformat()}"
+        answer_ = feedback.record_answer(customer, payload.kind, payload.score, ref=ref[:80], source=SurveyResponse.Source.API,
+                                         comment=payload.comment, at=payload.answered_at)
+        return {"id": answer_.pk, "kind": answer_.kind, "score": answer_.score, "detractor": answer_.is_detractor}
+
+    return answer(request, handle, status=201)

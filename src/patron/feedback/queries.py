@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
@@ -42,7 +43,7 @@ def comment_themes(since=None, k=None, min_comments: int = 20) -> dict:
     """Themes of the comments since `since`, each with its monthly counts; themes spiking in the latest
     month; and an NPS drop beyond noise, if there is one."""
     frame = answers_frame(since)
-    written = frame[frame["comment"].str.strip() != ""]
+    written = pd.concat([frame[frame["comment"].str.strip() != ""], staff_notes(since)], ignore_index=True)
     found = themes.find_themes(written, k=k, min_comments=min_comments)
     trend = themes.theme_trend(found.labels, written["answered_at"]) if len(written) else pd.DataFrame()
     spikes = themes.theme_spikes(trend) if len(trend) else pd.DataFrame(columns=["theme"])
@@ -59,6 +60,20 @@ def comment_themes(since=None, k=None, min_comments: int = 20) -> dict:
         "spikes": spikes.to_dict("records"),
         "nps_drop": scores.nps_drop(frame) if len(frame) else None,
     }
+
+
+def staff_notes(since=None) -> pd.DataFrame:
+    """Agents' internal notes on tickets, as comments in the customer's language: what staff hear counts too."""
+    from patron.service.models import TicketEvent
+
+    query = TicketEvent.objects.filter(kind=TicketEvent.Kind.NOTE).exclude(body="")
+    if since:
+        query = query.filter(at__gte=since)
+    rows = list(query.values_list("id", "ticket__customer_id", "body", "ticket__customer__language", "at"))
+    frame = pd.DataFrame(rows, columns=["id", "customer_id", "comment", "language", "answered_at"])
+    frame["language"] = frame["language"].fillna(settings.PATRON_DEFAULT_LANGUAGE).replace("", settings.PATRON_DEFAULT_LANGUAGE).map(themes.primary)
+    frame["kind"], frame["score"], frame["segment"] = "note", None, None
+    return frame
 
 
 def similar_comments(idea: Idea, limit: int = 20, threshold: float = 0.3) -> list[tuple[Response, float]]:

@@ -10,10 +10,11 @@ from patron.campaigns import services as journeys
 from patron.core.cli import patron_errors
 from patron.core.errors import InvalidInput
 from patron.messaging.delivery import Delivered, deliver_due
+from patron.service import services as service_desk
 
 
 class Command(BaseCommand):
-    help = "Run the enabled journeys and deliver the outbox (retries with backoff); --once: everything due, then exit."
+    help = "Run the enabled journeys, sweep the service desk's SLAs and deliver the outbox (retries with backoff); --once: everything due, then exit."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="process everything that is due and exit")
@@ -47,6 +48,7 @@ class Command(BaseCommand):
                 report["journeys"] = journeys.run().as_dict()
                 for key, why in report["journeys"]["errors"].items():
                     self.stderr.write(f"journey {key} did not run: {why}")
+                report["service"] = service_desk.sweep()  # escalations and SLA breaches
                 last_run = time.monotonic()
             if len(helpers) < processes - 1:
                 # Started after the first journey run, so they find its messages. Claims are serialised in the
