@@ -64,7 +64,9 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     surveys = materialize(store.surveys())
     step("scoring RFM and the loyalty matrix")
     rfm = analytics.rfm_scores(purchases, "customer_id", "placed_at", "value", as_of=now)
-    matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now, surveys=surveys if len(surveys) else None)
+    complaints = materialize(store.tickets("complaint"))
+    matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now, surveys=surveys if len(surveys) else None,
+                                      complaints=complaints if len(complaints) else None)
     rfm["quadrant"] = matrix["quadrant"].reindex(rfm.index).fillna("none")
     summary = analytics.rfm_summary(purchases, "customer_id", "placed_at", "value", observation_period_end=now)
     # The customer's own rhythm (mean days between purchase days) and the last one, for lapse rules.
@@ -111,10 +113,12 @@ def _naive_utc(when: dt.datetime) -> dt.datetime:
 
 def churn_risk(purchases, categories, now: dt.datetime, surveys=None):
     """The classifier's churn risk of each customer active in the last year (empty while history is short).
-    Survey answers are features when there are any (the latest NPS and CSAT before the cut-off)."""
+    Survey answers and service tickets are features when there are any (the latest NPS and CSAT, tickets in the year)."""
+    tickets = materialize(store.tickets())
     return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
                                       refunds=materialize(store.refunds()), categories=categories,
-                                      surveys=surveys if surveys is not None and len(surveys) else None)
+                                      surveys=surveys if surveys is not None and len(surveys) else None,
+                                      tickets=tickets if len(tickets) else None)
 
 
 def next_best_offers(categories, now: dt.datetime, k: int = 3):

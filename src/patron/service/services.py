@@ -139,7 +139,7 @@ def open_ticket(*, subject: str, channel: str, customer: Customer | None = None,
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("policy", "customer").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("policy", "customer").get(pk=ticket.pk)
 
 
 def _pause(ticket: Ticket, at: dt.datetime) -> None:
