@@ -139,3 +139,11 @@ def test_answers_are_checked_against_their_scale():
         assert failure.value.details["field"] in ("kind", "score")
     services.record_answer(ona, "csat", 1, ref="l:a", source="link", at=timezone.now())
     assert Response.objects.count() == 1
+
+
+def test_a_bad_answer_is_explained_in_the_customers_language():
+    ona = customer("ona")
+    token = tokens.make(ona.pk, "nps", tokens.new_link_ref())
+    page = Client().get(f"/f/survey/{token}/?score=12")
+    assert page.status_code == 422 and "Pasirinkite vieną iš skaičių." in page.content.decode()
+    assert not Response.objects.exists()

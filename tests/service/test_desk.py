@@ -146,3 +146,21 @@ def test_inbound_email_opens_a_ticket_and_replies_join_it(policy, tmp_path, caps
     assert is_new and created.customer is None and created.requester_email == "someone@else.com"
     with pytest.raises(services.InvalidInput):
         inbound.receive(b"Subject: no sender\n\nhello")
+
+
+def test_an_agent_works_a_ticket_in_the_admin(policy, admin_client):
+    program = Program.objects.create(name="Stars", currency="EUR")
+    anna = person("anna")
+    ticket = services.open_ticket(subject="Late parcel", channel="api", customer=anna, kind="complaint", at=MONDAY)
+    url = f"/admin/service/ticket/{ticket.pk}/change/"
+    assert admin_client.get(url).status_code == 200 and admin_client.get("/admin/service/ticket/").status_code == 200
+    form = {"priority": "normal", "assigned_to": "", "reply": "Which order?", "wait_for_customer": "on", "note": "Asked for the order",
+            "change_status": "", "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}
+    assert admin_client.post(url, form).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting" and ticket.first_response_at is not None
+    form.update(reply="", note="", wait_for_customer="", change_status="open", resolve="on", gesture_points="100")
+    assert admin_client.post(url, form).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved" and balance(program, anna) == 100
+    assert list(ticket.events.values_list("kind", flat=True)) == ["customer", "note", "reply", "status", "gesture"]

@@ -86,12 +86,8 @@ def nps_drop(surveys, time_col: str = "answered_at", kind_col: str = "kind", sco
     n1, n0 = int(last["is_nps"]), int(base["is_nps"].sum())
     if n1 < min_answers or n0 < min_answers:
         return None
-
-    def share(g, n):
-        return g["promoter"] / n, g["detractor"] / n
-
-    p1, d1 = share(last, n1)
-    p0, d0 = (base["promoter"].sum() / n0, base["detractor"].sum() / n0)
+    p1, d1 = last["promoter"] / n1, last["detractor"] / n1
+    p0, d0 = base["promoter"].sum() / n0, base["detractor"].sum() / n0
     nps1, nps0 = 100 * (p1 - d1), 100 * (p0 - d0)
     var = (p1 + d1 - (p1 - d1) ** 2) / n1 + (p0 + d0 - (p0 - d0) ** 2) / n0
     if var <= 0:

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 
 from patron.core.errors import InvalidInput
 from patron.feedback.models import Response
-from patron.feedback.services import COMMENT_LIMIT, check_answer
+from patron.feedback.services import COMMENT_LIMIT, check_answer, check_kind
 from patron.imports import checks
 from patron.imports.checks import Checked
 from patron.imports.stage import STAGE, Stage
@@ -40,7 +40,7 @@ class SurveyResponseImport:
 
     def check(self, c: Checked, now: dt.datetime) -> dict[str, pa.Array]:
         customer = checks.required(c, "customer_external_id")
-        kind = checks.each_distinct(c, checks.required(c, "kind"), lambda k: check_answer(k, 5)[0])
+        kind = checks.each_distinct(c, checks.required(c, "kind"), check_kind)
         score_text = checks.required(c, "score")
         # The scale depends on the kind: each distinct (kind, score) pair is checked once.
         pairs = pc.binary_join_element_wise(kind, score_text, "\x1f")

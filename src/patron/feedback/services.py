@@ -3,10 +3,9 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from patron.core.errors import Conflict, CustomerErased, InvalidInput, NotFound
+from patron.core.errors import Conflict, CustomerErased, InvalidInput, InvalidLink, NotFound
 from patron.customers.models import Customer, Interaction
 from patron.feedback import tokens
 from patron.feedback.models import CSAT_SCALE, NPS_SCALE, Idea, Response, SurveyKind
@@ -20,12 +19,21 @@ class IdeaNotFound(NotFound):
     code = "idea_not_found"
 
 
-def check_answer(kind, score) -> tuple[str, int]:
-    """(kind, score) checked against the survey's scale; InvalidInput naming the field otherwise."""
+def check_kind(kind) -> str:
     kind = str(kind or "").strip().lower()
     if kind not in SurveyKind.values:
         raise InvalidInput(f"kind must be nps or csat, not {kind!r}", field="kind")
-    low, high = NPS_SCALE if kind == SurveyKind.NPS else CSAT_SCALE
+    return kind
+
+
+def scale(kind: str) -> tuple[int, int]:
+    return NPS_SCALE if kind == SurveyKind.NPS else CSAT_SCALE
+
+
+def check_answer(kind, score) -> tuple[str, int]:
+    """(kind, score) checked against the survey's scale; InvalidInput naming the field otherwise."""
+    kind = check_kind(kind)
+    low, high = scale(kind)
     try:
         value = int(str(score).strip())
     except (TypeError, ValueError):
@@ -97,8 +105,21 @@ def _feedback_bonus(response: Response) -> None:
 
 def answer_link(customer: Customer, kind: str) -> str:
     """A survey link for one customer (to send by hand or print on a receipt)."""
-    kind, _ = check_answer(kind, NPS_SCALE[1] if str(kind).lower() == SurveyKind.NPS else CSAT_SCALE[1])
-    return tokens.url(customer.pk, kind, tokens.new_link_ref())
+    return tokens.url(customer.pk, check_kind(kind), tokens.new_link_ref())
+
+
+def survey_of_link(token: str) -> tuple[Customer, str, str]:
+    """(customer, kind, ref) a survey link asks; InvalidLink when it is not one of ours or its customer is erased."""
+    customer_id, kind, ref = tokens.read(token)
+    customer = Customer.objects.filter(pk=customer_id, erased_at__isnull=True).first()
+    if customer is None or kind not in SurveyKind.values:
+        raise InvalidLink("this survey link is not valid")
+    return customer, kind, ref
+
+
+def source_of(ref: str) -> str:
+    """How an answer to `ref` arrived: from a survey email or from a link."""
+    return Response.Source.EMAIL if ref.startswith(tokens.MESSAGE_PREFIX) else Response.Source.LINK
 
 
 # Ideas -------------------------------------------------------------------------------------------
@@ -147,13 +168,3 @@ def implement_idea(idea: Idea, *, at: dt.datetime | None = None) -> int:
             for c in customers
         ])
     return len(customers)
-
-
-def comments(since: dt.datetime | None = None, *, kinds=None):
-    """Answers with a comment (the themes' input), oldest first."""
-    query = Response.objects.exclude(comment="").filter(customer__erased_at__isnull=True)
-    if since:
-        query = query.filter(answered_at__gte=since)
-    if kinds:
-        query = query.filter(Q(kind__in=kinds))
-    return query.order_by("answered_at", "id")

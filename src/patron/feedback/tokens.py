@@ -30,14 +30,17 @@ def read(token: str) -> tuple[int, str, str]:
         raise InvalidLink("this survey link is not valid") from None
 
 
-def url(customer_id: int, kind: str, ref: str, score: int | None = None) -> str:
-    address = settings.PATRON_BASE_URL + reverse("feedback:answer", args=[make(customer_id, kind, ref)])
-    return address if score is None else f"{address}?score={score}"
+def url(customer_id: int, kind: str, ref: str) -> str:
+    """The survey page; `?score=N` added to it is the one-click answer."""
+    return settings.PATRON_BASE_URL + reverse("feedback:answer", args=[make(customer_id, kind, ref)])
 
 
 def new_link_ref() -> str:
     return "l:" + secrets.token_urlsafe(9)
 
 
+MESSAGE_PREFIX = "m:"
+
+
 def message_ref(message_id: int) -> str:
-    return f"m:{message_id}"
+    return f"{MESSAGE_PREFIX}{message_id}"

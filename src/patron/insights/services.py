@@ -20,6 +20,7 @@ from patron.analytics.models import BetaGeo, GammaGamma
 from patron.imports.stage import STAGE, Stage
 from patron.insights import store
 from patron.insights.models import ModelFit
+from patron.service.models import Ticket
 
 SCORES = "insights_customerscore"
 MOVES = "insights_segmentmove"
@@ -62,9 +63,10 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     step("reading purchases")
     purchases = materialize(store.orders())
     surveys = materialize(store.surveys())
+    tickets = materialize(store.tickets())
     step("scoring RFM and the loyalty matrix")
     rfm = analytics.rfm_scores(purchases, "customer_id", "placed_at", "value", as_of=now)
-    complaints = materialize(store.tickets("complaint"))
+    complaints = tickets.filter(pc.equal(tickets["kind"], Ticket.Kind.COMPLAINT.value))
     matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now, surveys=surveys if len(surveys) else None,
                                       complaints=complaints if len(complaints) else None)
     rfm["quadrant"] = matrix["quadrant"].reindex(rfm.index).fillna("none")
@@ -80,7 +82,7 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
     step("training the churn classifier")
     categories = materialize(store.categories())
-    rfm["churn_risk"] = churn_risk(purchases, categories, now, surveys).reindex(rfm.index)
+    rfm["churn_risk"] = churn_risk(purchases, categories, now, surveys, tickets).reindex(rfm.index)
     step("choosing next best offers")
     rfm["next_best_offers"] = next_best_offers(categories, now).reindex(rfm.index)
     step("writing scores")
@@ -111,14 +113,13 @@ def _naive_utc(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None) if when.tzinfo else when
 
 
-def churn_risk(purchases, categories, now: dt.datetime, surveys=None):
+def churn_risk(purchases, categories, now: dt.datetime, surveys=None, tickets=None):
     """The classifier's churn risk of each customer active in the last year (empty while history is short).
     Survey answers and service tickets are features when there are any (the latest NPS and CSAT, tickets in the year)."""
-    tickets = materialize(store.tickets())
     return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
                                       refunds=materialize(store.refunds()), categories=categories,
                                       surveys=surveys if surveys is not None and len(surveys) else None,
-                                      tickets=tickets if len(tickets) else None)
+                                      tickets=tickets if tickets is not None and len(tickets) else None)
 
 
 def next_best_offers(categories, now: dt.datetime, k: int = 3):

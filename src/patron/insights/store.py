@@ -77,9 +77,8 @@ def surveys() -> StoreQuery:
                                                    ("answered_at", pa.timestamp("us")), ("language", pa.string())]))
 
 
-def tickets(kind: str | None = None) -> StoreQuery:
-    """Service tickets of known customers: customer_id, opened_at (only complaints with kind='complaint')."""
-    query = "SELECT t.customer_id, t.created_at AS opened_at FROM service_ticket t WHERE t.customer_id IS NOT NULL"
-    if kind is not None:
-        query += f" AND t.kind = '{kind}'" if kind.isalpha() else ""
-    return StoreQuery(store_url(), query, pa.schema([("customer_id", pa.int64()), ("opened_at", pa.timestamp("us"))]))
+def tickets() -> StoreQuery:
+    """Service tickets of known customers: customer_id, opened_at, kind (question, complaint...)."""
+    query = "SELECT t.customer_id, t.created_at AS opened_at, t.kind FROM service_ticket t WHERE t.customer_id IS NOT NULL"
+    return StoreQuery(store_url(), query, pa.schema([("customer_id", pa.int64()), ("opened_at", pa.timestamp("us")),
+                                                     ("kind", pa.string())]))

@@ -16,16 +16,22 @@ from patron.messaging import content, services
 from patron.messaging.render import link_token
 
 
-def _page(request: HttpRequest, customer, template: str, status: int = 200, **extra) -> HttpResponse:
-    language = content.page_language(customer.language if customer else "")
+def customer_page(request: HttpRequest, language: str, template: str, status: int = 200, channel: str = "",
+                  **extra) -> HttpResponse:
+    """One of the customer's pages behind a message link, in their language, never cached."""
+    language = content.page_language(language)
     strings = content.page_strings(language)
-    channel = extra.pop("channel", "")
     context = {"shop": settings.PATRON_SHOP_NAME, "channel": strings.get(channel, channel)}
     text = {name: content.fill(value, context) for name, value in strings.items()}
-    response = render_page(request, f"messaging/{template}.html", {"lang": language, "t": text, **extra}, status=status)
+    response = render_page(request, template, {"lang": language, "t": text, **extra}, status=status)
     response["Content-Language"] = language
     response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the link's token must not leak to other sites
     return response
+
+
+def _page(request: HttpRequest, customer, template: str, status: int = 200, **extra) -> HttpResponse:
+    return customer_page(request, customer.language if customer else "", f"messaging/{template}.html", status, **extra)
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:

@@ -46,6 +46,9 @@ class AgentForm(forms.ModelForm):
     reply = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="sent to the customer")
     wait_for_customer = forms.BooleanField(required=False, help_text="the reply asks the customer something: pause the SLA clock")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="internal, never sent")
+    change_status = forms.ChoiceField(required=False, choices=[("", "(as it is)"), (Ticket.Status.OPEN, "Open"),
+                                                               (Ticket.Status.WAITING, "Waiting on the customer"),
+                                                               (Ticket.Status.CLOSED, "Closed")])
     resolve = forms.BooleanField(required=False)
     gesture_points = forms.IntegerField(required=False, min_value=1, help_text="on resolving a complaint: goodwill points")
     gesture_reward = forms.IntegerField(required=False, min_value=1, help_text="or the id of a reward to give as an apology coupon")
@@ -100,12 +103,11 @@ class TicketAdmin(admin.ModelAdmin):
                 services.add_note(obj, data["note"], by=by)
             if data.get("reply"):
                 services.reply(obj, data["reply"], by=by, wait_for_customer=data.get("wait_for_customer", False))
+            if data.get("change_status"):
+                services.set_status(obj, data["change_status"], by=by)
             if data.get("resolve"):
                 gesture = {"points": data["gesture_points"]} if data.get("gesture_points") else (
                     {"reward": data["gesture_reward"]} if data.get("gesture_reward") else None)
                 services.resolve(obj, by=by, gesture=gesture)
         except PatronError as exc:
             self.message_user(request, exc.message, messages.ERROR)
-
-    def save_related(self, request, form, formsets, change):
-        """Events are written by the services only."""

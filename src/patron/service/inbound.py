@@ -10,6 +10,7 @@ import re
 
 from django.utils.html import strip_tags
 
+from patron.core.errors import InvalidInput
 from patron.customers.models import Customer
 from patron.service import services
 from patron.service.models import Ticket, TicketEvent
@@ -31,7 +32,7 @@ def receive(raw: bytes) -> tuple[Ticket, bool]:
     _, sender = email.utils.parseaddr(str(message.get("From", "")))
     sender = sender.strip().lower()
     if "@" not in sender:
-        raise services.InvalidInput("the message has no sender address (From)", field="From")
+        raise InvalidInput("the message has no sender address (From)", field="From")
     message_id = str(message.get("Message-ID", "")).strip()[:250]
     if message_id:
         seen = TicketEvent.objects.filter(message_id=message_id).select_related("ticket").first()

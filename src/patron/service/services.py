@@ -12,7 +12,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patron.core.errors import Conflict, InvalidInput, NotFound  # noqa: F401 - InvalidInput is raised by callers too
+from patron.core.errors import Conflict, InvalidInput, NotFound
 from patron.customers.models import Customer, Interaction
 from patron.service.hours import BusinessCalendar
 from patron.service.models import PRIORITY_ORDER, Priority, SlaPolicy, Ticket, TicketEvent
