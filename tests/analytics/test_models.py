@@ -70,6 +70,39 @@ def test_sbg_reproduces_the_paper():
     assert high_end.expected_remaining_lifetime(0, 0.1) > regular.expected_remaining_lifetime(0, 0.1) > 0
 
 
+def _differences(model, params: np.ndarray, data: dict) -> np.ndarray:
+    """Each row's gradient by Richardson-extrapolated central differences of the exact log-likelihood."""
+    columns = []
+    for j in range(len(params)):
+        def central(h):
+            up, down = params.copy(), params.copy()
+            up[j] += h
+            down[j] -= h
+            return (model._log_likelihood(up, data) - model._log_likelihood(down, data)) / (2 * h)
+        h = 1e-3 * params[j]
+        columns.append((4 * central(h / 2) - central(h)) / 3)
+    return np.column_stack(columns)
+
+
+@pytest.mark.parametrize("model, params, data", [
+    (ParetoNBD(), [0.553, 10.578, 0.606, 11.669], {"frequency": [0, 1, 5, 40, 300, 800, 2, 3], "recency": [0, 10, 30, 38.9, 20, 38, 39, 1],
+                                                   "T": [39, 39, 39, 39, 300, 39, 39, 2000]}),
+    (ParetoNBD(), [2.5, 0.8, 0.3, 40.0], {"frequency": [0, 4, 20, 800], "recency": [0, 1, 250, 184.5], "T": [300, 300, 300, 300]}),
+    (ParetoNBD(), [0.3, 40.0, 3.0, 0.5], {"frequency": [0, 2, 7], "recency": [0, 0.5, 300], "T": [2000, 300, 300]}),
+    (BetaGeoBetaBinom(), [1.204, 0.750, 0.657, 2.783], {"frequency": [0, 1, 3, 6, 2], "recency": [0, 4, 5, 6, 2], "periods": [6, 6, 6, 6, 11]}),
+    (ShiftedBetaGeometric(), [0.704, 1.182], {"period": [1, 2, 7, 7], "survivors": [0, 0, 0, 1], "lost": [1, 1, 1, 0]}),
+])
+def test_analytic_gradients_match_differences_of_the_likelihood(model, params, data):
+    params = np.array(params)
+    data = {name: np.array(values, dtype=float) for name, values in data.items()}
+    assert model._has_gradient()
+    np.testing.assert_allclose(model._gradient(params, data), _differences(model, params, data), rtol=1e-6, atol=1e-9)
+
+
+def test_every_model_fits_with_an_analytic_gradient():
+    assert all(cls()._has_gradient() for cls in (BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeometric))
+
+
 def test_distributions_are_consistent_with_their_means(summary):
     for model in (BetaGeo().fit(summary=summary), ModifiedBetaGeo().fit(summary=summary), ParetoNBD().fit(summary=summary)):
         n = np.arange(400)

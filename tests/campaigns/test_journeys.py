@@ -120,6 +120,28 @@ def test_a_custom_journey_with_a_segment_condition_and_a_tag(db):
     assert sorted(Tag.objects.values_list("customer__external_id", flat=True)) == ["c0", "c2"]
 
 
+def test_a_first_send_step_is_taken_on_entry_once_and_the_rest_follow(db):
+    for i in range(3):
+        upsert_customer(f"c{i}", email=f"c{i}@example.com")
+    MessageTemplate.objects.create(key="hello", language="en", subject="Hello", text="Hello.")
+    journey = Journey.objects.create(key="hello-then-tag", name="Hello", trigger="schedule",
+                                     trigger_config={"at": "2026-06-01T09:00:00+00:00"}, holdout_share=Decimal("0"))
+    Step.objects.bulk_create([Step(journey=journey, position=0, action="send", config={"template": "hello"}),
+                              Step(journey=journey, position=1, action="wait", config={"days": 3}),
+                              Step(journey=journey, position=2, action="tag", config={"tag": "greeted"})])
+    services.enable("hello-then-tag", now=NOW)
+    first = services.run(NOW)
+    assert first.entered["hello-then-tag"] == 3
+    assert first.steps == {"hello-then-tag #0": 3, "hello-then-tag #1": 3}  # sent on entry, then the wait began
+    assert services.run(NOW + dt.timedelta(hours=1)).steps == {}
+    assert Message.objects.filter(template="hello").count() == 3
+    assert not Tag.objects.exists()
+    services.run(NOW + dt.timedelta(days=3))
+    assert Tag.objects.count() == 3 and Message.objects.count() == 3
+    assert Enrollment.objects.filter(finished_at__isnull=True).count() == 0
+    assert sorted(Message.objects.values_list("enrollment__customer__external_id", flat=True)) == ["c0", "c1", "c2"]
+
+
 def test_uplift_report_compares_treated_with_held_out(db):
     journey = Journey.objects.create(key="promo", name="Promo", trigger="schedule", conversion_days=14)
     entered = NOW - dt.timedelta(days=30)

@@ -140,9 +140,11 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
         journeys = journeys.filter(key__in=keys)
     for journey in journeys:
         try:
-            result.entered[journey.key] = enroll(journey, now)
-            for position, moved in advance(journey, now).items():
-                result.steps[f"{journey.key} #{position}"] = moved
+            result.entered[journey.key], moved = enroll(journey, now)
+            for position, n in advance(journey, now).items():
+                moved[position] = moved.get(position, 0) + n
+            for position, n in sorted(moved.items()):
+                result.steps[f"{journey.key} #{position}"] = n
         except PatronError as exc:
             # One journey edited into a state that cannot run must not stop the others.
             result.errors[journey.key] = exc.message
@@ -150,7 +152,9 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
     return result
 
 
-def enroll(journey: Journey, now: dt.datetime) -> int:
+def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
+    """Enter everyone the trigger selects; returns how many entered and {position: rows moved on} of a first
+    step taken on entry."""
     if journey.trigger in (Trigger.SEGMENT_ENTERED, Trigger.SEGMENT_LEFT):
         refresh(get_segment(journey.trigger_config.get("segment", "")), now)
     source, params = triggers.entrants(journey, now)
@@ -169,22 +173,36 @@ def enroll(journey: Journey, now: dt.datetime) -> int:
     bucket = sql.modulo(f"t.customer_id * {HASH_MULTIPLIER} + %s", str(HASH_MODULUS))
     holdout = f"{sql.modulo(bucket, '10000')} < %s"
     stamp = sql.timestamp(now)
+    steps = list(journey.steps.order_by("position"))
+    # A first step that sends is taken on entry, in the same transaction: the treated enter already past it
+    # (finished if it is the only step), which spares updating every new row a second time.
+    first = steps[0] if steps and steps[0].action == Step.Action.SEND else None
+    position, finished = "0", "NULL"
+    if first:
+        position = str(steps[1].position if len(steps) > 1 else first.position + 1)
+        finished = "NULL" if len(steps) > 1 else "%s"
     with transaction.atomic():
         Journey.objects.select_for_update().filter(pk=journey.pk).first()
         with connection.cursor() as cursor:
+            cursor.execute("SELECT MAX(id) FROM campaigns_enrollment")
+            before = cursor.fetchone()[0] or 0
             cursor.execute(
                 "INSERT INTO campaigns_enrollment (journey_id, customer_id, trigger_key, arm, entered_at, position, due_at, "
                 "finished_at, context) "
-                f"SELECT %s, t.customer_id, t.trigger_key, CASE WHEN {holdout} THEN %s ELSE %s END, %s, 0, %s, "
-                f"CASE WHEN {holdout} THEN %s END, t.context "
+                f"SELECT %s, t.customer_id, t.trigger_key, CASE WHEN {holdout} THEN %s ELSE %s END, %s, "
+                f"CASE WHEN {holdout} THEN 0 ELSE {position} END, %s, CASE WHEN {holdout} THEN %s ELSE {finished} END, t.context "
                 f"FROM ({source}) t JOIN customers_customer c ON c.id = t.customer_id WHERE c.erased_at IS NULL{condition} "
                 "ON CONFLICT (journey_id, customer_id, trigger_key) DO NOTHING",
-                [journey.pk, journey.salt, share, ARMS.HOLDOUT, ARMS.TREATED, stamp, stamp, journey.salt, share, stamp]
-                + params)
+                [journey.pk, journey.salt, share, ARMS.HOLDOUT, ARMS.TREATED, stamp, journey.salt, share, stamp,
+                 journey.salt, share, stamp] + ([stamp] if finished != "NULL" else []) + params)
             entered = cursor.rowcount
+        taken = {}
+        if first and entered:
+            # Under the journey's lock nothing else enters it, so the new rows are those above the last id seen.
+            taken[first.position] = _send(journey, first, f"e.id > %s AND e.journey_id = %s AND e.arm = '{ARMS.TREATED}'",
+                                          [before, journey.pk], now)
         Journey.objects.filter(pk=journey.pk).update(last_run_at=now)
-    return entered
-
+    return entered, taken
 
 def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
     """Run each step for the treated entrants due at it; returns {position: rows moved on}."""
@@ -200,6 +218,8 @@ def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
             due_at = now
             if step.action == Step.Action.WAIT:
                 due_at = now + dt.timedelta(days=step.config.get("days", 0))
+            elif step.action == Step.Action.SEND:
+                _send(journey, step, *_where(due), now)
             else:
                 ACTIONS[step.action](journey, step, due, now)
             last = index == len(steps) - 1
@@ -214,12 +234,12 @@ def _where(due) -> tuple[str, list]:
     return f"e.id IN ({query})", list(params)
 
 
-def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+def _send(journey: Journey, step: Step, where: str, params: list, now: dt.datetime) -> int:
+    """Queue the step's message for the enrollments `e` that satisfy `where`."""
     config = step.config or {}
     template = config.get("template", "")
     channel = config.get("channel", "email")
     purpose = config.get("purpose") or content.purpose_of(template)
-    where, params = _where(due)
     stamp = sql.timestamp(now)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -228,6 +248,7 @@ def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
             "SELECT e.customer_id, e.journey_id, e.id, %s, %s, %s, 'queued', '', e.context, %s, %s, 0, '', '', '' "
             f"FROM campaigns_enrollment e WHERE {where}",
             [template, channel, purpose, stamp, stamp] + params)
+        return cursor.rowcount
 
 
 def _coupon(journey: Journey, step: Step, due, now: dt.datetime) -> None:
@@ -286,7 +307,7 @@ def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
 
 
 ACTIONS = {
-    Step.Action.SEND: _send, Step.Action.COUPON: _coupon, Step.Action.GRANT_POINTS: _grant_points,
+    Step.Action.COUPON: _coupon, Step.Action.GRANT_POINTS: _grant_points,
     Step.Action.TASK: _task, Step.Action.TAG: _tag,
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, gammaln
+from scipy.special import betaln, digamma, gammaln
 
 from patron.analytics.frames import AnalyticsError
 from patron.analytics.models.base import Model, as_arrays, summary_columns
@@ -28,15 +28,38 @@ class BetaGeoBetaBinom(Model):
             raise AnalyticsError("BG/BB needs whole numbers with 0 <= frequency <= recency <= periods")
         return self._fit(columns, weights, initial_params)
 
-    def _log_likelihood(self, params, data):
+    def _terms(self, params, data, with_gradient: bool = False):
+        """The likelihood's terms in log space, one row each (survived all n periods; died after period
+        t + i for each i) and, when asked, their gradients (terms x rows x 4)."""
         alpha, beta, gamma, delta = params
         x, t, n = data["frequency"], data["recency"], data["periods"]
-        survived = betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n) - betaln(gamma, delta)
-        terms = [survived]
+        terms = [betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n) - betaln(gamma, delta)]
         for i in range(int(np.max(n - t)) if len(n) else 0):  # died after period t + i
             term = betaln(alpha + x, beta + t - x + i) - betaln(alpha, beta) + betaln(gamma + 1, delta + t + i) - betaln(gamma, delta)
             terms.append(np.where(i < n - t, term, -np.inf))
-        return np.logaddexp.reduce(np.vstack(terms), axis=0)
+        if not with_gradient:
+            return np.vstack(terms), None
+        psi_ab, psi_gd = digamma(alpha + beta), digamma(gamma + delta)
+        d_alpha = digamma(alpha + x) - digamma(alpha) + psi_ab
+        grads = [np.stack([d_alpha - digamma(alpha + beta + n),
+                           digamma(beta + n - x) - digamma(beta) - digamma(alpha + beta + n) + psi_ab,
+                           psi_gd - digamma(gamma + delta + n),
+                           digamma(delta + n) - digamma(delta) - digamma(gamma + delta + n) + psi_gd], axis=-1)]
+        for i in range(len(terms) - 1):
+            grads.append(np.stack([d_alpha - digamma(alpha + beta + t + i),
+                                   digamma(beta + t - x + i) - digamma(beta) - digamma(alpha + beta + t + i) + psi_ab,
+                                   digamma(gamma + 1) - digamma(gamma) - digamma(gamma + delta + t + i + 1) + psi_gd,
+                                   digamma(delta + t + i) - digamma(delta) - digamma(gamma + delta + t + i + 1) + psi_gd], axis=-1))
+        return np.vstack(terms), np.stack(grads)
+
+    def _log_likelihood(self, params, data):
+        return np.logaddexp.reduce(self._terms(params, data)[0], axis=0)
+
+    def _gradient(self, params, data):
+        terms, grads = self._terms(params, data, with_gradient=True)
+        with np.errstate(invalid="ignore"):
+            share = np.exp(terms - np.logaddexp.reduce(terms, axis=0))  # each term's part of the likelihood
+        return np.einsum("kn,knp->np", share, np.nan_to_num(grads))
 
     def probability_alive(self, frequency, recency, periods, ahead: int = 1):
         """P(alive in period n + ahead), given the history over n periods."""

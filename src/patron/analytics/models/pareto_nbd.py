@@ -9,9 +9,26 @@ kept in [0, 1) (by taking the larger of alpha and beta first) and combined in lo
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from patron.analytics.models.base import TransactionModel, as_arrays
+
+
+# Tanh-sinh (double exponential) quadrature on [0, 1]: each node as its distance from 0 and from 1 (kept apart,
+# so neither rounds to the end point) and its weight. Its nodes crowd both ends of the interval.
+_STEP = 1 / 8
+_K = np.arange(-27, 28) * _STEP
+_U = np.pi / 2 * np.sinh(_K)
+_FROM_0 = 1 / (1 + np.exp(-2 * _U))
+_FROM_1 = 1 / (1 + np.exp(2 * _U))
+_WEIGHTS = _STEP * np.pi / 4 * np.cosh(_K) / np.cosh(_U) ** 2
+
+
+def _nodes(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tanh-sinh nodes and weights on [low, high] per row, each node measured from its nearer end."""
+    span = (high - low)[:, None]
+    nodes = np.where(_FROM_0 < 0.5, low[:, None] + span * _FROM_0, high[:, None] - span * _FROM_1)
+    return nodes, span * _WEIGHTS
 
 
 class ParetoNBD(TransactionModel):
@@ -55,6 +72,60 @@ class ParetoNBD(TransactionModel):
         with np.errstate(divide="ignore"):
             died = np.log(s) - np.log(r + s + x) + self._log_a0(params, x, t, T)
         return head + np.logaddexp(alive, died)
+
+    def _gradient(self, params, data):
+        """The exact partial derivatives of each row's log-likelihood.
+
+        The "died between t and T" part is s times the integral over the time of death tau of
+        f(tau) = (alpha + tau)^-(r+x) (beta + tau)^-(s+1), so its log's derivatives are expectations of
+        d log f under f on [t, T], computed by quadrature to about 1e-9 (checked against differences of
+        the exact likelihood over a wide range of parameters and histories, heavy buyers included).
+        """
+        r, alpha, s, beta = params
+        x, t, T = data["frequency"], data["recency"], data["T"]
+        k = r + s + x
+        alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        with np.errstate(divide="ignore"):
+            died = np.log(s) - np.log(k) + self._log_a0(params, x, t, T)
+        share = np.exp(died - np.logaddexp(alive, died))  # P(died before T | the history)
+        # In z = (r+s+x) log((alpha + tau) / (alpha + t)), on [0, z(T)], f dtau is proportional to
+        # exp(-z) ((alpha + tau) / (beta + tau))^(s+1) dz: a log-concave weight (when beta > alpha) whose one
+        # peak is found in closed form, or a weight falling from z = 0. The interval is cut at the peak and
+        # at about 30 of the weight's own scales on either side of it (from its slope at an end, its
+        # curvature inside), so each piece holds one smooth stretch and tanh-sinh's nodes crowd the peak.
+        log_start = np.log(alpha + t)
+        end = k * (np.log(alpha + T) - log_start)
+        top = (s + 1) * (beta - alpha) / k - beta  # the peak's tau: d/dz of the log weight is 0 there
+
+        def slope(tau):
+            return (s + 1) * (beta - alpha) / (k * (beta + tau)) - 1
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inside = (top > t) & (top < T)
+            peak = np.where(inside, k * (np.log(np.maximum(alpha + top, alpha + t)) - log_start), np.where(top >= T, end, 0))
+            curvature = (alpha + top) / (k * (beta + top))
+            scale = np.where(inside, 1 / np.sqrt(curvature), 1 / np.abs(np.where(top >= T, slope(T), slope(t))))
+        reach = 30 * np.nan_to_num(scale, nan=np.inf)
+        cuts = [np.zeros_like(end), np.clip(peak - reach, 0, end), peak, np.clip(peak + reach, 0, end), end]
+        pieces = [_nodes(low, high) for low, high in zip(cuts, cuts[1:]) if np.any(high > low)]  # all peaks at 0: two
+        z, quadrature = np.hstack([piece[0] for piece in pieces]), np.hstack([piece[1] for piece in pieces])
+        log_alpha_tau = log_start[:, None] + z / k[:, None]
+        tau = np.exp(log_alpha_tau) - alpha
+        log_beta_tau = np.log(beta + tau)
+        log_weight = -z + (s + 1) * (log_alpha_tau - log_beta_tau)
+        weight = np.exp(log_weight - log_weight.max(axis=1, keepdims=True)) * quadrature
+
+        def expect(values):
+            return (values * weight).sum(axis=1) / weight.sum(axis=1)
+
+        with np.errstate(invalid="ignore"):  # rows with t = T have nothing to integrate (and no weight: share 0)
+            died_grad = np.column_stack([-expect(log_alpha_tau), -(r + x) * expect(np.exp(-log_alpha_tau)),
+                                         1 / s - expect(log_beta_tau), -(s + 1) * expect(np.exp(-log_beta_tau))])
+        alive_grad = np.column_stack([-np.log(alpha + T), -(r + x) / (alpha + T), -np.log(beta + T), -s / (beta + T)])
+        head = np.column_stack([digamma(r + x) - digamma(r) + np.log(alpha), np.full_like(x, r / alpha),
+                                np.full_like(x, np.log(beta)), np.full_like(x, s / beta)])
+        mixed = (1 - share)[:, None] * alive_grad + share[:, None] * np.nan_to_num(died_grad)
+        return head + mixed
 
     def probability_alive(self, frequency, recency, T):
         params = self._require_fit()

@@ -7,7 +7,7 @@ across members, so the cohort's retention rises over time as the likely leavers 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, hyp2f1
+from scipy.special import betaln, digamma, hyp2f1
 
 from patron.analytics.frames import AnalyticsError
 from patron.analytics.models.base import Model
@@ -39,6 +39,18 @@ class ShiftedBetaGeometric(Model):
         churned = betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta)  # P(T = t)
         still = betaln(alpha, beta + t) - betaln(alpha, beta)  # S(t)
         return np.where(survived > 0, still, churned)
+
+    def _gradient(self, params, data):
+        alpha, beta = params
+        t, survived = data["period"], data["survivors"]
+        base = digamma(alpha + beta)
+        # d/d(alpha, beta) of betaln(alpha + 1, beta + t - 1) and of betaln(alpha, beta + t), less betaln(alpha, beta)'s
+        churned_alpha = digamma(alpha + 1) - digamma(alpha) - digamma(alpha + beta + t) + base
+        churned_beta = digamma(beta + t - 1) - digamma(beta) - digamma(alpha + beta + t) + base
+        still_alpha = base - digamma(alpha + beta + t)
+        still_beta = digamma(beta + t) - digamma(beta) - digamma(alpha + beta + t) + base
+        keep = survived > 0
+        return np.column_stack([np.where(keep, still_alpha, churned_alpha), np.where(keep, still_beta, churned_beta)])
 
     def survival(self, t):
         """S(t): the share of a new cohort still active after t periods."""
