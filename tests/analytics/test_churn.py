@@ -100,3 +100,22 @@ def test_uplift_interval_matches_newcombe_1998():
     a, b = rng.normal(10, 2, 40), rng.normal(9, 3, 55)
     m = mean_difference(a, b)
     assert (m["low"] > 0) == (stats.ttest_ind(a, b, equal_var=False).pvalue < 0.05)
+
+
+def test_a_history_bg_nbd_cannot_fit_still_gets_the_classifier_report_and_the_reason():
+    # Everyone buys at a steady random rate and nobody ever leaves: BG/NBD's dropout probability runs
+    # to 0, so it has no baseline to give; the classifier's report must stand without it.
+    rng = np.random.default_rng(3)
+    orders = []
+    for i in range(1500):
+        day, rate = rng.uniform(0, 60), rng.gamma(2.0, 1 / 40)
+        while day < 720:
+            orders.append((f"c{i}", START + dt.timedelta(days=day), 10.0))
+            day += rng.exponential(1 / rate)
+    orders = pd.DataFrame(orders, columns=["customer", "placed_at", "total"])
+    report = backtest(orders, "customer", "placed_at", "total", START + dt.timedelta(days=600), horizon_days=60)
+    assert report.baseline_auc is None and report.baseline_brier is None
+    assert report.baseline_note.startswith("no BG/NBD baseline: BetaGeo")
+    assert 0.5 < report.auc <= 1
+    shown = report.as_dict()
+    assert shown["baseline_auc"] is None and shown["lift"][0]["baseline_lift"] is None and shown["lift"][0]["lift"] > 1

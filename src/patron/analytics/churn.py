@@ -143,19 +143,25 @@ class ChurnBacktest:
     test_customers: int
     churn_rate: float  # among the test customers
     auc: float
-    baseline_auc: float  # BG/NBD, 1 - P(alive)
+    baseline_auc: float | None  # BG/NBD, 1 - P(alive); None when BG/NBD cannot be fitted (baseline_note says why)
     brier: float
-    baseline_brier: float
+    baseline_brier: float | None
     calibration: pd.DataFrame = field(repr=False)  # bin, predicted (mean), observed (rate), customers
     lift: pd.DataFrame = field(repr=False)  # decile (1 = riskiest), customers, churn_rate, lift, baseline_churn_rate, baseline_lift
+    baseline_note: str = ""
 
     def as_dict(self) -> dict:
         return {
             "cutoff": self.cutoff.isoformat(), "horizon_days": self.horizon_days, "train_customers": self.train_customers,
             "test_customers": self.test_customers, "churn_rate": round(self.churn_rate, 4), "auc": round(self.auc, 4),
-            "baseline_auc": round(self.baseline_auc, 4), "brier": round(self.brier, 4), "baseline_brier": round(self.baseline_brier, 4),
-            "calibration": self.calibration.round(4).to_dict("records"), "lift": self.lift.round(4).to_dict("records"),
+            "baseline_auc": _rounded(self.baseline_auc), "brier": round(self.brier, 4), "baseline_brier": _rounded(self.baseline_brier),
+            "baseline_note": self.baseline_note, "calibration": self.calibration.round(4).to_dict("records"),
+            "lift": [{k: _rounded(v) if isinstance(v, float) else v for k, v in row.items()} for row in self.lift.to_dict("records")],
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(value, 4)
 
 
 def backtest(orders, customer_id_col: str, datetime_col: str, value_col: str, cutoff=None, horizon_days: int = 90,
@@ -192,12 +198,14 @@ def backtest(orders, customer_id_col: str, datetime_col: str, value_col: str, cu
     columns = _usable(train)
     model = _classifier().fit(train[columns].to_numpy(dtype=float), y_train)
     risk = model.predict_proba(test[columns].to_numpy(dtype=float))[:, 1]
-    baseline = _baseline_risk(*args, when, test.index)
+    baseline, note = _baseline_risk(*args, when, test.index)
     return ChurnBacktest(
         cutoff=when, horizon_days=horizon_days, train_customers=len(train), test_customers=len(test),
-        churn_rate=float(y_test.mean()), auc=float(roc_auc_score(y_test, risk)), baseline_auc=float(roc_auc_score(y_test, baseline)),
-        brier=float(brier_score_loss(y_test, risk)), baseline_brier=float(brier_score_loss(y_test, baseline)),
-        calibration=_calibration(risk, y_test), lift=_lift(risk, baseline, y_test),
+        churn_rate=float(y_test.mean()), auc=float(roc_auc_score(y_test, risk)),
+        baseline_auc=None if baseline is None else float(roc_auc_score(y_test, baseline)),
+        brier=float(brier_score_loss(y_test, risk)),
+        baseline_brier=None if baseline is None else float(brier_score_loss(y_test, baseline)),
+        calibration=_calibration(risk, y_test), lift=_lift(risk, baseline, y_test), baseline_note=note,
     )
 
 
@@ -220,14 +228,19 @@ def churn_risk(orders, customer_id_col: str, datetime_col: str, value_col: str, 
     return pd.Series(model.predict_proba(current[columns].to_numpy(dtype=float))[:, 1], index=current.index, name="churn_risk")
 
 
-def _baseline_risk(orders, customer_id_col, datetime_col, value_col, when, customers) -> np.ndarray:
-    from patron.analytics.models import BetaGeo
+def _baseline_risk(orders, customer_id_col, datetime_col, value_col, when, customers) -> tuple[np.ndarray | None, str]:
+    """1 - P(alive) from BG/NBD, or None and the reason when BG/NBD cannot be fitted to this history (the
+    classifier's report stands without its baseline)."""
+    from patron.analytics.models import BetaGeo, ModelError
     from patron.analytics.summary import rfm_summary
 
     summary = rfm_summary(orders, customer_id_col, datetime_col, observation_period_end=when - dt.timedelta(microseconds=1))
-    model = BetaGeo().fit(summary=summary)
+    try:
+        model = BetaGeo().fit(summary=summary)
+    except (ModelError, AnalyticsError) as exc:
+        return None, f"no BG/NBD baseline: {exc}"
     rows = summary.reindex(customers)
-    return 1 - model.probability_alive(rows["frequency"], rows["recency"], rows["T"])
+    return 1 - model.probability_alive(rows["frequency"], rows["recency"], rows["T"]), ""
 
 
 def _calibration(risk: np.ndarray, churned: np.ndarray, bins: int = 10) -> pd.DataFrame:
@@ -237,12 +250,16 @@ def _calibration(risk: np.ndarray, churned: np.ndarray, bins: int = 10) -> pd.Da
                                     customers=("observed", "size")).reset_index()
 
 
-def _lift(risk: np.ndarray, baseline: np.ndarray, churned: np.ndarray) -> pd.DataFrame:
+def _lift(risk: np.ndarray, baseline: np.ndarray | None, churned: np.ndarray) -> pd.DataFrame:
     base_rate = churned.mean()
     rows = []
-    order, order_base = np.argsort(-risk, kind="stable"), np.argsort(-baseline, kind="stable")
+    order = np.argsort(-risk, kind="stable")
+    # Without a baseline its columns are NaN (the riskiest decile of a constant ranks nothing).
+    order_base = order if baseline is None else np.argsort(-baseline, kind="stable")
     for decile, (part, part_base) in enumerate(zip(np.array_split(order, 10), np.array_split(order_base, 10)), start=1):
         rate, rate_base = churned[part].mean(), churned[part_base].mean()
+        if baseline is None:
+            rate_base = np.nan
         rows.append({"decile": decile, "customers": len(part), "churn_rate": rate, "lift": rate / base_rate,
                      "baseline_churn_rate": rate_base, "baseline_lift": rate_base / base_rate})
     return pd.DataFrame(rows)

@@ -38,14 +38,17 @@ class Command(BaseCommand):
         for column in ("", "AUC", "Brier score"):
             summary.add_column(column, justify="right")
         summary.add_row("classifier", f"{report.auc:.3f}", f"{report.brier:.3f}")
-        summary.add_row("BG/NBD", f"{report.baseline_auc:.3f}", f"{report.baseline_brier:.3f}")
+        if report.baseline_auc is not None:
+            summary.add_row("BG/NBD", f"{report.baseline_auc:.3f}", f"{report.baseline_brier:.3f}")
         console.print(summary)
+        if report.baseline_note:
+            console.print(report.baseline_note)
         lift = Table(title="Lift by decile of predicted risk (1 = riskiest)")
         for column in ("decile", "customers", "churned", "lift", "BG/NBD churned", "BG/NBD lift"):
             lift.add_column(column, justify="right")
         for row in report.lift.itertuples():
-            lift.add_row(str(row.decile), f"{row.customers:,}", f"{100 * row.churn_rate:.1f} %", f"{row.lift:.2f}",
-                         f"{100 * row.baseline_churn_rate:.1f} %", f"{row.baseline_lift:.2f}")
+            baseline = ("-", "-") if report.baseline_auc is None else (f"{100 * row.baseline_churn_rate:.1f} %", f"{row.baseline_lift:.2f}")
+            lift.add_row(str(row.decile), f"{row.customers:,}", f"{100 * row.churn_rate:.1f} %", f"{row.lift:.2f}", *baseline)
         console.print(lift)
         calibration = Table(title="Calibration: predicted risk against what happened")
         for column in ("predicted", "observed", "customers"):
