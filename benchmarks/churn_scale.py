@@ -75,13 +75,11 @@ def main() -> None:
 
     start = time.perf_counter()
     result = backtest(str(path), "customer_id", "placed_at", "total", cutoff, horizon_days=90)
+    shown = result.as_dict()
     report["backtest"] = {
-        "seconds": round(time.perf_counter() - start, 1), "train_customers": result.train_customers,
-        "test_customers": result.test_customers, "churn_rate": round(result.churn_rate, 3), "auc": round(result.auc, 3),
-        "baseline_auc": result.baseline_auc and round(result.baseline_auc, 3), "brier": round(result.brier, 4),
-        "baseline_brier": result.baseline_brier and round(result.baseline_brier, 4), "baseline_note": result.baseline_note,
-        "top_decile_lift": round(float(result.lift["lift"].iloc[0]), 2),
-        "baseline_top_decile_lift": round(float(result.lift["baseline_lift"].iloc[0]), 2),
+        "seconds": round(time.perf_counter() - start, 1),
+        **{key: value for key, value in shown.items() if key not in ("cutoff", "calibration", "lift")},
+        "top_decile_lift": shown["lift"][0]["lift"], "baseline_top_decile_lift": shown["lift"][0]["baseline_lift"],
     }
     start = time.perf_counter()
     hits = hit_rate(str(path), "customer_id", "placed_at", "category", cutoff, horizon_days=90, k=3)

@@ -253,13 +253,12 @@ def _calibration(risk: np.ndarray, churned: np.ndarray, bins: int = 10) -> pd.Da
 def _lift(risk: np.ndarray, baseline: np.ndarray | None, churned: np.ndarray) -> pd.DataFrame:
     base_rate = churned.mean()
     rows = []
-    order = np.argsort(-risk, kind="stable")
-    # Without a baseline its columns are NaN (the riskiest decile of a constant ranks nothing).
-    order_base = order if baseline is None else np.argsort(-baseline, kind="stable")
-    for decile, (part, part_base) in enumerate(zip(np.array_split(order, 10), np.array_split(order_base, 10)), start=1):
-        rate, rate_base = churned[part].mean(), churned[part_base].mean()
-        if baseline is None:
-            rate_base = np.nan
+    parts = np.array_split(np.argsort(-risk, kind="stable"), 10)
+    # Without a baseline its columns are NaN.
+    parts_base = [None] * 10 if baseline is None else np.array_split(np.argsort(-baseline, kind="stable"), 10)
+    for decile, (part, part_base) in enumerate(zip(parts, parts_base), start=1):
+        rate = churned[part].mean()
+        rate_base = np.nan if part_base is None else churned[part_base].mean()
         rows.append({"decile": decile, "customers": len(part), "churn_rate": rate, "lift": rate / base_rate,
                      "baseline_churn_rate": rate_base, "baseline_lift": rate_base / base_rate})
     return pd.DataFrame(rows)

@@ -179,7 +179,7 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
     first = steps[0] if steps and steps[0].action == Step.Action.SEND else None
     position, finished = "0", "NULL"
     if first:
-        position = str(steps[1].position if len(steps) > 1 else first.position + 1)
+        position = str(_next_position(steps, 0))
         finished = "NULL" if len(steps) > 1 else "%s"
     with transaction.atomic():
         Journey.objects.select_for_update().filter(pk=journey.pk).first()
@@ -199,10 +199,16 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
         taken = {}
         if first and entered:
             # Under the journey's lock nothing else enters it, so the new rows are those above the last id seen.
-            taken[first.position] = _send(journey, first, f"e.id > %s AND e.journey_id = %s AND e.arm = '{ARMS.TREATED}'",
-                                          [before, journey.pk], now)
+            taken[first.position] = _queue(journey, first, f"e.id > %s AND e.journey_id = %s AND e.arm = '{ARMS.TREATED}'",
+                                           [before, journey.pk], now)
         Journey.objects.filter(pk=journey.pk).update(last_run_at=now)
     return entered, taken
+
+
+def _next_position(steps: list[Step], index: int) -> int:
+    """Where an enrollment goes after steps[index]: the next step, or past the last one."""
+    return steps[index + 1].position if index + 1 < len(steps) else steps[index].position + 1
+
 
 def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
     """Run each step for the treated entrants due at it; returns {position: rows moved on}."""
@@ -218,13 +224,10 @@ def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
             due_at = now
             if step.action == Step.Action.WAIT:
                 due_at = now + dt.timedelta(days=step.config.get("days", 0))
-            elif step.action == Step.Action.SEND:
-                _send(journey, step, *_where(due), now)
             else:
                 ACTIONS[step.action](journey, step, due, now)
             last = index == len(steps) - 1
-            next_position = steps[index + 1].position if not last else step.position + 1
-            moved[step.position] = due.update(position=next_position, due_at=due_at, finished_at=now if last else None)
+            moved[step.position] = due.update(position=_next_position(steps, index), due_at=due_at, finished_at=now if last else None)
     return moved
 
 
@@ -234,8 +237,12 @@ def _where(due) -> tuple[str, list]:
     return f"e.id IN ({query})", list(params)
 
 
-def _send(journey: Journey, step: Step, where: str, params: list, now: dt.datetime) -> int:
-    """Queue the step's message for the enrollments `e` that satisfy `where`."""
+def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    _queue(journey, step, *_where(due), now)
+
+
+def _queue(journey: Journey, step: Step, where: str, params: list, now: dt.datetime) -> int:
+    """Queue the send step's message for the enrollments `e` that satisfy `where`; returns how many."""
     config = step.config or {}
     template = config.get("template", "")
     channel = config.get("channel", "email")
@@ -307,7 +314,7 @@ def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
 
 
 ACTIONS = {
-    Step.Action.COUPON: _coupon, Step.Action.GRANT_POINTS: _grant_points,
+    Step.Action.SEND: _send, Step.Action.COUPON: _coupon, Step.Action.GRANT_POINTS: _grant_points,
     Step.Action.TASK: _task, Step.Action.TAG: _tag,
 }
 

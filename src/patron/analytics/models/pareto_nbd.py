@@ -64,14 +64,19 @@ class ParetoNBD(TransactionModel):
         with np.errstate(divide="ignore"):
             return log_1 + np.log1p(-np.exp(np.minimum(log_2 - log_1, 0)))
 
+    def _branches(self, params, x, t, T) -> tuple[np.ndarray, np.ndarray]:
+        """log of the likelihood's "alive at T" and "died between t and T" parts, less the common head."""
+        r, alpha, s, beta = params
+        alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        with np.errstate(divide="ignore"):
+            died = np.log(s) - np.log(r + s + x) + self._log_a0(params, x, t, T)
+        return alive, died
+
     def _log_likelihood(self, params, data):
         r, alpha, s, beta = params
         x, t, T = data["frequency"], data["recency"], data["T"]
         head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-        with np.errstate(divide="ignore"):
-            died = np.log(s) - np.log(r + s + x) + self._log_a0(params, x, t, T)
-        return head + np.logaddexp(alive, died)
+        return head + np.logaddexp(*self._branches(params, x, t, T))
 
     def _gradient(self, params, data):
         """The exact partial derivatives of each row's log-likelihood.
@@ -84,9 +89,7 @@ class ParetoNBD(TransactionModel):
         r, alpha, s, beta = params
         x, t, T = data["frequency"], data["recency"], data["T"]
         k = r + s + x
-        alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-        with np.errstate(divide="ignore"):
-            died = np.log(s) - np.log(k) + self._log_a0(params, x, t, T)
+        alive, died = self._branches(params, x, t, T)
         share = np.exp(died - np.logaddexp(alive, died))  # P(died before T | the history)
         # In z = (r+s+x) log((alpha + tau) / (alpha + t)), on [0, z(T)], f dtau is proportional to
         # exp(-z) ((alpha + tau) / (beta + tau))^(s+1) dz: a log-concave weight (when beta > alpha) whose one
@@ -128,13 +131,9 @@ class ParetoNBD(TransactionModel):
         return head + mixed
 
     def probability_alive(self, frequency, recency, T):
-        params = self._require_fit()
-        r, alpha, s, beta = params
         x, t, T = as_arrays(frequency, recency, T)
-        with np.errstate(divide="ignore"):
-            log_ratio = (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
-                         + self._log_a0(params, x, t, T))
-        return 1 / (1 + np.exp(log_ratio))
+        alive, died = self._branches(self._require_fit(), x, t, T)
+        return 1 / (1 + np.exp(died - alive))
 
     def expected_purchases_new(self, t):
         r, alpha, s, beta = self._require_fit()
