@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "patron.core",
     "patron.customers",
     "patron.commerce",
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
     "patron.feedback",
     "patron.service",
     "patron.api",
+    "patron.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +103,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "patron.dashboard.middleware.StaffLanguageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a login while its username and address are locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
 
 ROOT_URLCONF = "patron.urls"
 WSGI_APPLICATION = "patron.wsgi.application"
@@ -116,6 +129,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "patron.dashboard.roles.context",
             ],
         },
     },
@@ -153,6 +168,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the dashboard's catalogs; compiled by `make install` (pybabel compile)
 LANGUAGES = [
     ("en", "English"),
     ("lt", "Lietuvių"),
@@ -195,6 +211,34 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_AGE = env_int("PATRON_SESSION_HOURS", 12, minimum=1) * 3600  # staff sign in again after this
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# Pages load scripts, styles and images from the app itself only: no inline code, no third party.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login throttling (django-axes): after this many failed logins for one username from one address,
+# that pair is locked out for PATRON_LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env_int("PATRON_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("PATRON_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "dashboard/locked_out.html"
+AXES_VERBOSE = False
 
 # Patron's own settings.
 PATRON_DEFAULT_CURRENCY = env("PATRON_DEFAULT_CURRENCY", "EUR").upper()

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from patron.api.routes import api
 
@@ -13,5 +12,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("m/", include("patron.messaging.urls")),
     path("f/", include("patron.feedback.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("patron.dashboard.urls")),
 ]

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from patron.core import audit
 from patron.core.errors import CustomerErased, CustomerNotFound, InvalidInput
-from patron.customers import validation
+from patron.customers import queries, validation
 from patron.customers.models import Channel, ConsentEvent, Customer, Erasure, Interaction
 
 PROFILE_FIELDS = ("email", "phone", "first_name", "last_name", "language", "country", "timezone", "birth_date")
@@ -106,7 +107,14 @@ def subject_digest(external_id: str) -> str:
 
 
 @transaction.atomic
-def erase_customer(customer: Customer, *, requested_by: str = "", reason: str = "") -> Erasure:
+def export_customer(customer: Customer, *, actor=None) -> dict:
+    """Everything held about the customer (GDPR access), recorded in the audit log."""
+    audit.record(actor, audit.EXPORT, f"customer:{customer.external_id}")
+    return queries.export_customer(customer)
+
+
+@transaction.atomic
+def erase_customer(customer: Customer, *, requested_by: str = "", reason: str = "", actor=None) -> Erasure:
     """GDPR erasure: blank every personal field, drop the timeline, keep order facts anonymised.
 
     Consent is withdrawn (an erased person is never contacted) and the events stay as proof,
@@ -135,4 +143,6 @@ def erase_customer(customer: Customer, *, requested_by: str = "", reason: str = 
     customer.attributes = {}
     customer.erased_at = now
     customer.save()
+    # The log names the erasure, not the person: the external id is gone with the rest.
+    audit.record(actor or requested_by or None, audit.ERASE, f"erasure:{erasure.pk}", reason=reason)
     return erasure

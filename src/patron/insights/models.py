@@ -32,7 +32,8 @@ class CustomerScore(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["segment"], name="score_segment"),
-                   models.Index(fields=["quadrant"], name="score_quadrant")]
+                   models.Index(fields=["quadrant"], name="score_quadrant"),
+                   models.Index(fields=["clv_12m", "customer"], name="score_clv")]  # customers worth saving, by value
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.segment} ({self.r_score}{self.f_score}{self.m_score})"
@@ -66,3 +67,14 @@ class ModelFit(models.Model):
 
     def __str__(self) -> str:
         return f"fit #{self.pk} at {self.fitted_at:%Y-%m-%d %H:%M}"
+
+
+class Snapshot(models.Model):
+    """An aggregate the dashboard shows, computed by `patron score` or a daily task, so no page scans the store."""
+
+    name = models.CharField(max_length=40, primary_key=True)  # overview, cohorts, segments, loyalty, journeys, feedback
+    computed_at = models.DateTimeField()
+    data = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -18,7 +18,7 @@ from patron.analytics.frames import AnalyticsError, materialize
 from patron.analytics.recommend import recommend
 from patron.analytics.models import BetaGeo, GammaGamma
 from patron.imports.stage import STAGE, Stage
-from patron.insights import store
+from patron.insights import snapshots, store
 from patron.insights.models import ModelFit
 from patron.service.models import Ticket
 
@@ -101,6 +101,8 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
             moved = _merge(stage, now)
         finally:
             stage.drop()
+    step("refreshing the dashboard's aggregates")
+    snapshots.refresh(now, purchases, surveys, rfm)
     return ScoreResult(
         customers=len(rfm), moved=moved,
         segments={k: int(v) for k, v in rfm["segment"].value_counts().sort_index().items()},

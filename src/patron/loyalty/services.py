@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
+from patron.core import audit
 from patron.core.errors import (
     CouponExpired, CouponNotFound, CouponUsed, InsufficientPoints, InvalidInput, RewardNotAvailable, RewardNotFound, RewardOutOfStock,
 )
@@ -123,14 +124,20 @@ def redeem(program: Program, customer: Customer, points: int, *, reason: str = "
 
 
 @transaction.atomic
-def adjust(program: Program, customer: Customer, points: int, *, reason: str, by: str = "",
+def adjust(program: Program, customer: Customer, points: int, *, reason: str, by: str = "", actor=None,
            at: dt.datetime | None = None) -> Movement:
-    """A goodwill grant (points > 0) or a correction (points < 0) by staff; the reason is required."""
+    """A goodwill grant (points > 0) or a correction (points < 0) by staff; the reason is required.
+
+    Recorded in the audit log under `actor` (a staff user) or `by` (a name).
+    """
     if not (reason or "").strip():
         raise InvalidInput("an adjustment needs a reason", field="reason")
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
         raise InvalidInput(f"points must be a whole number other than zero, not {points!r}", field="points")
+    by = by or (actor.get_username() if actor is not None else "")
     note = f"{reason.strip()} ({by})" if by else reason.strip()
+    audit.record(actor or by or None, audit.GRANT if points > 0 else audit.ADJUST, f"customer:{customer.external_id}",
+                 program=program.name, points=points, reason=reason.strip())
     if points > 0:
         return earn(program, customer, points, kind=Movement.Kind.ADJUST, reason=note, at=at)
     account = wallet(program, customer, lock=True)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 
 from patron.core.cli import patron_errors
-from patron.customers import queries, services
+from patron.customers import services
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, external_id, **options):
         customer = services.get_customer(external_id)
         if action == "export":
-            self.stdout.write(json.dumps(queries.export_customer(customer), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False))
+            self.stdout.write(json.dumps(services.export_customer(customer), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False))
             return
         erasure = services.erase_customer(customer, requested_by=options["by"], reason=options["reason"])
         self.stdout.write(f"erased customer {external_id} at {erasure.erased_at.isoformat()} (erasure #{erasure.pk})")

@@ -1,10 +1,10 @@
-import secrets
-
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from patron.core.cli import patron_errors
+from patron.dashboard.roles import ROLES
+from patron.dashboard.services import add_staff
+from patron.insights.services import refresh_scores
 from patron.demo.shop import load, loyalty_program
 
 
@@ -32,12 +32,10 @@ class Command(BaseCommand):
             )
         program, awarded = loyalty_program()
         self.stdout.write(f"loyalty: {program.name}, points earned on {awarded:,} past orders, tiers and rewards set up")
-        password = secrets.token_urlsafe(12)
-        user_model = get_user_model()
-        admin = user_model.objects.filter(username="admin").first() or user_model(username="admin", email="admin@localhost")
-        admin.is_staff = admin.is_superuser = True
-        admin.set_password(password)
-        admin.save()
-        self.stdout.write(f"admin login: admin / {password}")
+        scored = refresh_scores()
+        self.stdout.write(f"scores: {scored.customers:,} customers scored; the dashboard's figures computed")
+        for role in ROLES:  # one login per role, to see what each reaches
+            user, password = add_staff(role, role, email=f"{role}@localhost")
+            self.stdout.write(f"{role} login: {user.get_username()} / {password}")
         if not no_serve:
             call_command("serve", port=port)

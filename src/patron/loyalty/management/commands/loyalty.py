@@ -1,9 +1,9 @@
 import json
 
 from django.core.management.base import BaseCommand
-
 from django.utils import timezone
 
+from patron.insights import snapshots
 from patron.loyalty import programme, services, tiers
 from patron.loyalty.models import Program
 
@@ -28,6 +28,8 @@ class Command(BaseCommand):
                 "outstanding_points": owed.outstanding_points, "liability": str(owed.value),
                 "expiring_points": {f"{days}_days": points for days, points in owed.expiring.items()},
             }
+        now = timezone.now()
+        snapshots.save("loyalty", snapshots.loyalty(now), now)  # the dashboard's loyalty page
         if as_json:
             self.stdout.write(json.dumps(report, indent=2))
             return

@@ -1,0 +1,115 @@
+"""Snapshots shaped for the pages: KPI cards with their trend, the cohort heatmap, and Chart.js specs.
+
+A chart spec is plain JSON handed to the page with json_script; static/dashboard/dashboard.js draws it.
+Labels are translated here, so the charts speak the staff member's language.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from patron.analytics import QUADRANTS
+
+# KPI: (label, unit, whether a rise is good).
+KPIS = {
+    "customer_retention_rate": (gettext_lazy("Retention rate"), "%", True),
+    "churn_rate": (gettext_lazy("Churn rate"), "%", False),
+    "nps": (gettext_lazy("NPS"), "", True),
+    "csat": (gettext_lazy("CSAT"), "%", True),
+    "clv": (gettext_lazy("Customer lifetime value"), "money", True),
+    "repeat_purchase_rate": (gettext_lazy("Repeat purchase rate"), "%", True),
+    "average_order_value": (gettext_lazy("Average order value"), "money", True),
+    "purchase_frequency": (gettext_lazy("Orders per customer"), "", True),
+}
+QUADRANT_NAMES = {
+    "loyal": gettext_lazy("Loyal"), "latent": gettext_lazy("Latent"),
+    "spurious": gettext_lazy("Regular, would switch"), "none": gettext_lazy("Not attached"),
+}
+QUADRANT_HELP = {
+    "loyal": gettext_lazy("Buy often and say they love you."),
+    "latent": gettext_lazy("Like you but rarely buy: give them a reason."),
+    "spurious": gettext_lazy("Buy often out of habit or price; a competitor can take them."),
+    "none": gettext_lazy("Neither buy nor care: do not spend much here."),
+}
+HEAT_STEPS = 10
+
+
+def kpi_cards(data: dict) -> list[dict]:
+    current, previous = data["current"], data["previous"]
+    cards = []
+    for key, (label, unit, rise_is_good) in KPIS.items():
+        now, before = current.get(key), previous.get(key)
+        change = round(now - before, 2) if now is not None and before is not None else None
+        cards.append({
+            "key": key, "label": label, "unit": unit, "value": now, "previous": before, "change": change,
+            "trend": None if not change else ("good" if (change > 0) == rise_is_good else "bad"),
+        })
+    return cards
+
+
+def activity_chart(monthly: list[dict]) -> dict:
+    return {"type": "bar", "data": {
+        "labels": [m["month"] for m in monthly],
+        "datasets": [{"label": _("Customers who bought"), "data": [m["customers"] for m in monthly]},
+                     {"label": _("Orders"), "data": [m["orders"] for m in monthly]}]}}
+
+
+def cohort_heatmap(data: dict) -> dict:
+    """Rows of cohorts, columns of months since the first purchase; each cell a rate and a colour step."""
+    rows = data["rows"]
+    months = list(range(0, max((r["month"] for r in rows), default=0) + 1))
+    by_cohort: dict[str, dict] = {}
+    for r in rows:
+        entry = by_cohort.setdefault(r["cohort"], {"cohort": r["cohort"], "size": r["size"], "cells": {}})
+        entry["cells"][r["month"]] = r["rate"]
+    table = []
+    for cohort in sorted(by_cohort):
+        entry = by_cohort[cohort]
+        cells = []
+        for m in months:
+            rate = entry["cells"].get(m)
+            cells.append(None if rate is None else {"pct": round(100 * rate, 1), "step": min(HEAT_STEPS - 1, int(rate * HEAT_STEPS))})
+        table.append({"cohort": cohort[:7], "size": entry["size"], "cells": cells})
+    return {"months": months, "rows": table}
+
+
+def segment_chart(data: dict) -> dict:
+    return {"type": "bar", "options": {"indexAxis": "y"}, "data": {
+        "labels": [s["segment"].replace("_", " ") for s in data["segments"]],
+        "datasets": [{"label": _("Customers"), "data": [s["customers"] for s in data["segments"]]}]}}
+
+
+def loyalty_matrix(data: dict) -> dict:
+    quadrants = data["quadrants"]
+    total = sum(q["customers"] for q in quadrants.values()) or 1
+    cells = {q: {**quadrants[q], "name": QUADRANT_NAMES[q], "help": QUADRANT_HELP[q],
+                 "share": round(100 * quadrants[q]["customers"] / total, 1)} for q in QUADRANTS}
+    segments = [{"segment": seg.replace("_", " "), **{q: counts.get(q, 0) for q in QUADRANTS}}
+                for seg, counts in sorted(data["by_segment"].items())]
+    return {"cells": cells, "segments": segments, "quadrant_names": [QUADRANT_NAMES[q] for q in QUADRANTS]}
+
+
+def journey_rows(data: dict) -> list[dict]:
+    rows = []
+    for row in data["journeys"]:
+        conversion = (row.get("uplift") or {}).get("conversion") or {}
+        points = {k: conversion.get(k) for k in ("difference", "low", "high")}
+        pp = {k: round(100 * v, 1) for k, v in points.items() if v is not None} if points["difference"] is not None else None
+        rows.append({**row, "uplift_pp": pp})  # percentage points, with the 95 % interval
+    return rows
+
+
+def funnel_chart(data: dict) -> dict:
+    rows = [r for r in data["journeys"] if r["entered"]]
+    return {"type": "bar", "data": {
+        "labels": [r["name"] for r in rows],
+        "datasets": [{"label": _("Entered"), "data": [r["entered"] for r in rows]},
+                     {"label": _("Sent"), "data": [r["sent"] for r in rows]},
+                     {"label": _("Converted"), "data": [r["converted"] for r in rows]}]}}
+
+
+def feedback_chart(data: dict) -> dict:
+    months = data["months"]
+    return {"type": "line", "data": {
+        "labels": [m.get("month") for m in months],
+        "datasets": [{"label": _("NPS"), "data": [m.get("nps") for m in months]},
+                     {"label": _("CSAT"), "data": [m.get("csat") for m in months]}]}}

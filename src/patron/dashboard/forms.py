@@ -1,0 +1,17 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from patron.loyalty.models import Program
+
+
+class GrantForm(forms.Form):
+    """Goodwill points for one customer, with the reason the ledger and the audit log keep."""
+
+    program = forms.ModelChoiceField(queryset=Program.objects.order_by("name"), label=_("Program"), empty_label=None)
+    points = forms.IntegerField(label=_("Points"), min_value=1, max_value=1_000_000)
+    reason = forms.CharField(label=_("Reason"), max_length=150)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))

@@ -1,0 +1,93 @@
+"""What the pages read: lists walked by keyset (never OFFSET), one customer's whole picture, the snapshots."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from patron.customers import queries as customer_queries
+from patron.customers.models import Customer
+from patron.insights.models import CustomerScore, ModelFit
+from patron.loyalty import queries as loyalty_queries
+from patron.loyalty.models import Membership
+from patron.messaging.models import Message
+from patron.service import services as service
+from patron.service.models import PRIORITY_ORDER, Ticket
+
+PAGE_SIZE = 50
+AT_RISK_P_ALIVE = 0.5  # below this a customer is more likely gone than not
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None  # pass as ?after= for the next page; None on the last
+
+
+def _page(rows: list, size: int, cursor_of) -> Page:
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, cursor_of(rows[-1]) if more and rows else None)
+
+
+def customers(*, after: str = "", search: str = "", size: int = PAGE_SIZE) -> Page:
+    """Customers newest first, by id; `search` finds one by external id or email (both indexed)."""
+    query = Customer.objects.filter(erased_at__isnull=True).select_related("score").order_by("-id")
+    if search := search.strip():
+        query = query.filter(Q(external_id=search) | Q(email=search.lower()))
+    if after.isdigit():
+        query = query.filter(id__lt=int(after))
+    return _page(list(query[: size + 1]), size, lambda c: str(c.id))
+
+
+def clv_threshold() -> Decimal | None:
+    """High value starts at the 90th percentile of 12-month CLV in the latest model fit."""
+    fit = ModelFit.objects.exclude(clv_top_decile=None).order_by("-fitted_at").values_list("clv_top_decile", flat=True).first()
+    return Decimal(str(round(fit, 2))) if fit is not None else None
+
+
+def at_risk(*, after: str = "", size: int = PAGE_SIZE) -> tuple[Page, Decimal | None]:
+    """Customers worth saving: 12-month CLV in the top decile and P(alive) under AT_RISK_P_ALIVE, most valuable first."""
+    threshold = clv_threshold()
+    if threshold is None:
+        return Page([], None), None
+    query = (CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=AT_RISK_P_ALIVE, customer__erased_at__isnull=True)
+             .select_related("customer").order_by("-clv_12m", "-customer_id"))
+    clv, _, last_id = after.partition(":")
+    try:
+        clv = Decimal(clv)
+    except InvalidOperation:
+        clv = None
+    if clv is not None and last_id.isdigit():
+        query = query.filter(Q(clv_12m__lt=clv) | Q(clv_12m=clv, customer_id__lt=int(last_id)))
+    return _page(list(query[: size + 1]), size, lambda s: f"{s.clv_12m}:{s.customer_id}"), threshold
+
+
+RANK = Case(*[When(priority=p, then=Value(-i)) for i, p in enumerate(PRIORITY_ORDER)], output_field=IntegerField())
+
+
+def ticket_queue(*, after: str = "", size: int = PAGE_SIZE) -> Page:
+    """Open tickets, most urgent first, then the nearest resolution due."""
+    query = (Ticket.objects.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING])
+             .select_related("customer", "customer__score", "policy", "assigned_to").annotate(rank=RANK)
+             .order_by("rank", "id"))
+    rank, _, last_id = after.partition(":")
+    if rank.lstrip("-").isdigit() and last_id.isdigit():
+        query = query.filter(Q(rank__gt=int(rank)) | Q(rank=int(rank), id__gt=int(last_id)))
+    page = _page(list(query[: size + 1]), size, lambda t: f"{t.rank}:{t.id}")
+    for ticket in page.rows:
+        ticket.sla = service.sla_state(ticket)
+    return page
+
+
+def customer_picture(customer: Customer) -> dict:
+    """Everything the customer page shows, in a fixed number of queries."""
+    score = CustomerScore.objects.filter(customer=customer).first()
+    return {
+        "score": score,
+        "loyalty": loyalty_queries.status(customer),
+        "tiers": list(Membership.objects.filter(customer=customer).select_related("program", "tier")),
+        "timeline": customer_queries.timeline(customer, limit=50),
+        "outbox": list(Message.objects.filter(customer=customer).select_related("journey").order_by("-created_at")[:20]),
+        "tickets": list(Ticket.objects.filter(customer=customer).order_by("-created_at")[:20]),
+    }

@@ -1,0 +1,33 @@
+"""Staff accounts and their roles: the one place that writes them (the CLI, the demo and the tests call it)."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from patron.core.errors import InvalidInput
+from patron.dashboard.roles import ADMIN, ROLES, ensure_groups
+
+
+@transaction.atomic
+def add_staff(username: str, role: str, *, email: str = "", password: str | None = None) -> tuple[object, str]:
+    """Create or update a staff member with exactly one role; returns the user and the password set
+    (a new random one unless given)."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}", field="role")
+    username = (username or "").strip()
+    if not username:
+        raise InvalidInput("a staff member needs a username", field="username")
+    if not Group.objects.filter(name=role).exists():
+        ensure_groups()
+    users = get_user_model()
+    user = users.objects.filter(username=username).first() or users(username=username)
+    password = password or secrets.token_urlsafe(12)
+    user.email = email or user.email
+    user.is_staff = True  # the admin site shows each role what its group's permissions allow
+    user.is_superuser = role == ADMIN
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name=role)])
+    return user, password

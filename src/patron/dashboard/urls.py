@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth
+from django.urls import path
+
+from patron.dashboard import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth.LoginView.as_view(template_name="dashboard/login.html", redirect_authenticated_user=True), name="login"),
+    path("logout/", auth.LogoutView.as_view(next_page="dashboard:login"), name="logout"),
+    path("language/", views.language, name="language"),
+    path("overview/", views.overview, name="overview"),
+    path("cohorts/", views.cohorts, name="cohorts"),
+    path("segments/", views.segments, name="segments"),
+    path("matrix/", views.matrix, name="matrix"),
+    path("at-risk/", views.at_risk, name="at_risk"),
+    path("customers/", views.customers, name="customers"),
+    path("customers/<int:customer_id>/", views.customer, name="customer"),
+    path("customers/<int:customer_id>/grant/", views.grant_points, name="grant_points"),
+    path("customers/<int:customer_id>/export/", views.export_customer, name="export_customer"),
+    path("loyalty/", views.loyalty_page, name="loyalty"),
+    path("journeys/", views.journeys_page, name="journeys"),
+    path("journeys/<slug:key>/toggle/", views.toggle_journey, name="toggle_journey"),
+    path("feedback/", views.feedback, name="feedback"),
+    path("service/", views.service, name="service"),
+    path("audit/", views.audit, name="audit"),
+]

@@ -1,0 +1,187 @@
+"""The staff pages: each reads a snapshot or a keyset page, and renders. Writes go through the services."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patron.campaigns import services as journeys
+from patron.core.errors import PatronError
+from patron.core.models import AuditEvent
+from patron.customers import services as customer_services
+from patron.customers.models import Customer
+from patron.dashboard import charts, queries
+from patron.dashboard.forms import GrantForm, LanguageForm
+from patron.dashboard.models import StaffProfile
+from patron.dashboard.roles import action, context, page
+from patron.insights import snapshots
+from patron.loyalty import services as loyalty
+
+
+def _snapshot(name: str) -> tuple[dict | None, object]:
+    found = snapshots.read(name)
+    return (found.data, found.computed_at) if found else (None, None)
+
+
+@page("overview")
+def overview(request):
+    data, at = _snapshot("overview")
+    return render(request, "dashboard/overview.html", {
+        "computed_at": at, "cards": charts.kpi_cards(data) if data else [], "period": data and data["current"],
+        "activity": charts.activity_chart(data["monthly"]) if data else None})
+
+
+@page("cohorts")
+def cohorts(request):
+    data, at = _snapshot("cohorts")
+    return render(request, "dashboard/cohorts.html", {"computed_at": at, "heatmap": charts.cohort_heatmap(data) if data else None})
+
+
+@page("segments")
+def segments(request):
+    data, at = _snapshot("segments")
+    return render(request, "dashboard/segments.html", {
+        "computed_at": at, "data": data, "chart": charts.segment_chart(data) if data else None})
+
+
+@page("matrix")
+def matrix(request):
+    data, at = _snapshot("matrix")
+    return render(request, "dashboard/matrix.html", {"computed_at": at, "matrix": charts.loyalty_matrix(data) if data else None})
+
+
+@page("at_risk")
+def at_risk(request):
+    found, threshold = queries.at_risk(after=request.GET.get("after", ""))
+    return render(request, "dashboard/at_risk.html", {
+        "page_rows": found, "threshold": threshold, "p_alive": queries.AT_RISK_P_ALIVE, "grant_form": GrantForm()})
+
+
+@page("customers")
+def customers(request):
+    search = request.GET.get("q", "")
+    return render(request, "dashboard/customers.html", {
+        "page_rows": queries.customers(after=request.GET.get("after", ""), search=search), "search": search})
+
+
+@page("customer")
+def customer(request, customer_id: int):
+    person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
+    return render(request, "dashboard/customer.html", {
+        "customer": person, **queries.customer_picture(person), "grant_form": GrantForm()})
+
+
+@page("customer")
+@action("grant_points")
+@require_POST
+def grant_points(request, customer_id: int):
+    person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        try:
+            loyalty.adjust(form.cleaned_data["program"], person, form.cleaned_data["points"],
+                           reason=form.cleaned_data["reason"], actor=request.user)
+        except PatronError as exc:
+            form.add_error(None, exc.message)
+    if request.headers.get("HX-Request"):
+        done = form.is_bound and not form.errors
+        return render(request, "dashboard/_grant.html", {
+            "customer": person, "grant_form": GrantForm() if done else form, "granted": form.cleaned_data if done else None})
+    if form.errors:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    else:
+        messages.success(request, _("%(points)s points granted.") % {"points": form.cleaned_data["points"]})
+    return HttpResponseRedirect(reverse("dashboard:customer", args=[person.pk]))
+
+
+@page("customer")
+@action("export_customer")
+@require_POST
+def export_customer(request, customer_id: int):
+    person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
+    body = json.dumps(customer_services.export_customer(person, actor=request.user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="customer-{person.pk}.json"'
+    return response
+
+
+@page("loyalty")
+def loyalty_page(request):
+    data, at = _snapshot("loyalty")
+    return render(request, "dashboard/loyalty.html", {"computed_at": at, "data": data})
+
+
+@page("journeys")
+def journeys_page(request):
+    data, at = _snapshot("journeys")
+    return render(request, "dashboard/journeys.html", {
+        "computed_at": at, "rows": charts.journey_rows(data) if data else [], "chart": charts.funnel_chart(data) if data else None})
+
+
+@page("journeys")
+@action("toggle_journey")
+@require_POST
+def toggle_journey(request, key: str):
+    try:
+        journey = journeys.disable(key) if request.POST.get("enabled") == "false" else journeys.enable(key)
+    except PatronError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, (_("%(name)s is on.") if journey.enabled else _("%(name)s is off.")) % {"name": journey.name})
+    return HttpResponseRedirect(reverse("dashboard:journeys"))
+
+
+@page("feedback")
+def feedback(request):
+    data, at = _snapshot("feedback")
+    return render(request, "dashboard/feedback.html", {
+        "computed_at": at, "data": data, "chart": charts.feedback_chart(data) if data else None})
+
+
+@page("service")
+def service(request):
+    return render(request, "dashboard/service.html", {"page_rows": queries.ticket_queue(after=request.GET.get("after", ""))})
+
+
+@page("audit")
+def audit(request):
+    after = request.GET.get("after", "")
+    events = AuditEvent.objects.order_by("-id")
+    if after.isdigit():
+        events = events.filter(id__lt=int(after))
+    return render(request, "dashboard/audit.html", {
+        "page_rows": queries._page(list(events[: queries.PAGE_SIZE + 1]), queries.PAGE_SIZE, lambda e: str(e.id))})
+
+
+@login_required
+@require_POST
+def language(request):
+    """The staff member's dashboard language, kept on their profile."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        chosen = form.cleaned_data["language"]
+        StaffProfile.objects.update_or_create(user=request.user, defaults={"language": chosen})
+        request.session["staff_language"] = chosen
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("dashboard:overview")
+    return HttpResponseRedirect(target)
+
+
+def home(request):
+    """The first page a role may open."""
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("dashboard:login"))
+    navigation = context(request)["navigation"]
+    if not navigation:
+        raise PermissionDenied("this account has no staff role")
+    return HttpResponseRedirect(navigation[0][2])

@@ -1,0 +1,173 @@
+"""The pages show what the store holds: snapshots computed by `patron score`, lists walked by keyset,
+one customer's whole picture; and staff actions land in the ledger and the audit log."""
+
+import json
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from patron import analytics
+from patron.analytics.frames import materialize
+from patron.core.models import AuditEvent
+from patron.customers.models import Customer
+from patron.dashboard import queries
+from patron.demo.shop import load, loyalty_program
+from patron.insights import snapshots, store
+from patron.insights.models import CustomerScore, Snapshot
+from patron.insights.services import refresh_scores
+from patron.loyalty import services as loyalty
+from patron.service import services as service
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the analytics read the store through their own connection
+
+
+@pytest.fixture
+def shop(db):
+    load(400, seed=5)
+    program, _awarded = loyalty_program()
+    refresh_scores()
+    return program
+
+
+def _text(html: bytes) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html.decode())))
+
+
+def test_the_overview_shows_the_kpis_of_the_snapshot_with_their_trend(shop, staff):
+    data = Snapshot.objects.get(name="overview").data
+    current = data["current"]
+    expected = analytics.kpis(materialize(store.orders()), "customer_id", "placed_at", "value", current["start"], current["end"])
+    assert current["customer_retention_rate"] == expected["customer_retention_rate"]
+    html = staff("marketer").get(reverse("dashboard:overview")).content.decode()
+    card = re.search(r'data-kpi="churn_rate">(.*?)</section>', html, re.S).group(1)
+    assert f"{current['churn_rate']} %" in card
+    change = round(current["churn_rate"] - data["previous"]["churn_rate"], 2)
+    assert str(change).lstrip("-") in card
+    assert ("trend bad" in card) == (change > 0) and ("trend good" in card) == (change < 0)
+    chart = json.loads(re.search(r'<script id="chart-activity" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert chart["data"]["labels"] == [m["month"] for m in data["monthly"]]
+    assert sum(chart["data"]["datasets"][1]["data"]) == sum(m["orders"] for m in data["monthly"])
+
+
+def test_cohorts_segments_and_the_matrix_come_from_the_same_scores(shop, staff):
+    client = staff("analyst")
+    scores = CustomerScore.objects
+    segments = _text(client.get(reverse("dashboard:segments")).content)
+    for segment in set(scores.values_list("segment", flat=True)):
+        assert f"{segment.replace('_', ' ')} {scores.filter(segment=segment).count()} " in segments
+    matrix = client.get(reverse("dashboard:matrix")).content.decode()
+    loyal_block = re.search(r'class="quadrant spurious">(.*?)</section>', matrix, re.S).group(1)
+    assert f'<p class="value">{scores.filter(quadrant="spurious").count()}</p>' in loyal_block
+    heatmap = client.get(reverse("dashboard:cohorts")).content.decode()
+    rows = Snapshot.objects.get(name="cohorts").data["rows"]
+    first = next(r for r in rows if r["month"] == 0)
+    assert first["rate"] == 1.0 and '<td class="heat-9">100.0</td>' in heatmap
+
+
+def test_keyset_pages_walk_every_customer_once(shop, staff):
+    client = staff("support")
+    seen, url = [], reverse("dashboard:customers")
+    while url:
+        html = client.get(url).content.decode()
+        seen += [int(i) for i in re.findall(r'href="/customers/(\d+)/"', html)]
+        after = re.search(r'href="\?after=([^"]+)"', html)
+        url = f"{reverse('dashboard:customers')}?after={after.group(1)}" if after else None
+    assert sorted(seen) == sorted(Customer.objects.values_list("id", flat=True))
+    assert len(seen) == len(set(seen)) > queries.PAGE_SIZE
+
+
+def test_customers_worth_saving_are_the_valuable_ones_slipping_away(shop, staff):
+    threshold = queries.clv_threshold()
+    # Twelve valuable customers slipping away, two with the same value (the keyset must split the tie).
+    for i, score in enumerate(CustomerScore.objects.order_by("customer_id")[:12]):
+        CustomerScore.objects.filter(pk=score.pk).update(clv_12m=threshold + (i // 2), p_alive=0.2)
+    page, threshold = queries.at_risk(size=10)
+    assert page.rows and threshold is not None
+    assert all(s.clv_12m >= threshold and s.p_alive < queries.AT_RISK_P_ALIVE for s in page.rows)
+    assert [s.clv_12m for s in page.rows] == sorted((s.clv_12m for s in page.rows), reverse=True)
+    everyone, after = [], ""
+    while True:
+        found, _ = queries.at_risk(after=after, size=7)
+        everyone += [s.customer_id for s in found.rows]
+        if not found.next_cursor:
+            break
+        after = found.next_cursor
+    expected = CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=queries.AT_RISK_P_ALIVE).count()
+    assert len(everyone) == len(set(everyone)) == expected
+
+
+def test_granting_goodwill_points_reaches_the_ledger_and_the_audit_log(shop, staff):
+    person = Customer.objects.order_by("id").first()
+    before = loyalty.balance(shop, person)
+    client = staff("support")
+    response = client.post(reverse("dashboard:grant_points", args=[person.pk]),
+                           {"program": shop.pk, "points": 150, "reason": "late delivery"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "150 points granted." in response.content.decode()
+    assert loyalty.balance(shop, person) == before + 150
+    event = AuditEvent.objects.get()
+    assert (event.actor_name, event.action, event.target) == ("support-user", "points.grant", f"customer:{person.external_id}")
+    assert event.detail == {"program": shop.name, "points": 150, "reason": "late delivery"}
+    assert loyalty.verify() == []
+    # A bad amount names the field and changes nothing.
+    bad = client.post(reverse("dashboard:grant_points", args=[person.pk]), {"program": shop.pk, "points": 0, "reason": "x"},
+                      HTTP_HX_REQUEST="true")
+    assert "Ensure this value is greater than or equal to 1." in bad.content.decode()
+    assert loyalty.balance(shop, person) == before + 150 and AuditEvent.objects.count() == 1
+    page = _text(staff("admin").get(reverse("dashboard:audit")).content)
+    assert f"support-user points.grant customer:{person.external_id}" in page
+
+
+def test_the_customer_page_shows_the_whole_picture(shop, staff):
+    score = CustomerScore.objects.exclude(p_alive=None).order_by("-frequency").first()
+    person = score.customer
+    ticket = service.open_ticket(subject="Broken mug", channel="email", customer=person, body="It came broken", kind="complaint")
+    html = _text(staff("support").get(reverse("dashboard:customer", args=[person.pk])).content)
+    assert person.external_id in html and person.email in html
+    assert f"Segment {score.segment}" in html
+    assert f"P(alive) {score.p_alive:.2f}" in html
+    assert f"#{ticket.pk} Broken mug" in html
+    last = person.orders.order_by("-placed_at").first()
+    assert f"order: {last.external_id}" in html
+    assert f"{loyalty.balance(shop, person)} points" in html
+
+
+def test_an_export_from_the_page_is_the_gdpr_export_and_is_audited(shop, staff):
+    person = Customer.objects.order_by("id").first()
+    response = staff("admin").post(reverse("dashboard:export_customer", args=[person.pk]))
+    body = json.loads(response.content)
+    assert body["customer"]["external_id"] == person.external_id
+    assert AuditEvent.objects.get().action == "customer.export"
+
+
+def test_pages_say_so_before_anything_is_computed(staff):
+    for name in ("overview", "cohorts", "segments", "matrix", "loyalty", "journeys", "feedback"):
+        html = staff("admin").get(reverse(f"dashboard:{name}")).content.decode()
+        assert "run patron score" in html, name
+
+
+def test_the_loyalty_snapshot_is_refreshed_by_the_daily_run(shop, staff):
+    from django.core.management import call_command
+
+    Snapshot.objects.filter(name="loyalty").delete()
+    call_command("loyalty", "daily")
+    data = snapshots.read("loyalty").data["programs"][0]
+    assert data["outstanding_points"] == sum(a.balance for a in shop.accounts.filter(kind="wallet", balance__gt=0))
+    html = _text(staff("marketer").get(reverse("dashboard:loyalty")).content)
+    assert f"Points outstanding {data['outstanding_points']}" in html
+
+
+def test_the_language_is_kept_on_the_staff_members_profile(staff, django_user_model):
+    client = staff("analyst")
+    client.post(reverse("dashboard:language"), {"language": "lt", "next": "/customers/"})
+    assert "Klientai" in client.get(reverse("dashboard:customers")).content.decode()
+    from django.test import Client
+
+    again = Client()
+    again.force_login(django_user_model.objects.get(username="analyst-user"))  # a new session, same person
+    assert "Klientai" in again.get(reverse("dashboard:customers")).content.decode()
+    assert client.post(reverse("dashboard:language"), {"language": "xx", "next": "https://evil.example/"})["Location"] == "/overview/"
+    ka = staff("admin")
+    ka.post(reverse("dashboard:language"), {"language": "ka"})
+    assert 'lang="ka"' in ka.get(reverse("dashboard:customers")).content.decode()
