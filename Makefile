@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The dashboard's gettext catalogs, compiled with Babel (no GNU gettext needed).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard src/patron/locale/*/LC_MESSAGES/django.po))
 
 .PHONY: demo test install migrate lint benchmark-import clean
 
@@ -12,15 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(CATALOGS): %.mo: %.po $(STAMP)
+	$(BIN)/python -m patron.core.catalogs compile
 
-migrate: $(STAMP)
+install: $(STAMP) $(CATALOGS)
+
+migrate: install
 	$(BIN)/patron migrate --no-input
 
 demo: migrate
 	$(BIN)/patron demo $(DEMO_ARGS)
 
-test: $(STAMP)
+test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 benchmark-import: $(STAMP)

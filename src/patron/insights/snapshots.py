@@ -9,7 +9,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from patron import analytics
 from patron.analytics.frames import AnalyticsError
