@@ -32,6 +32,13 @@ class MessageTemplateForm(forms.ModelForm):
         return cleaned
 
 
+def _email_styles(response):
+    """Email HTML needs inline styles (mail clients ignore style sheets); the sandboxed preview frames
+    inherit the page's Content-Security-Policy, so these pages allow inline styles, and nothing else."""
+    response._csp_update = {"style-src": ["'unsafe-inline'"]}
+    return response
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     """Staff edits of a message in one language; they win over the built-in text."""
@@ -42,6 +49,12 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     readonly_fields = ("rendered",)
     change_list_template = "admin/messaging/messagetemplate/change_list.html"
 
+    class Media:
+        css = {"all": ["messaging/preview.css"]}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return _email_styles(super().change_view(request, object_id, form_url, extra_context))
+
     @admin.display(description="preview")
     def preview_link(self, obj: MessageTemplate) -> str:
         return format_html('<a href="{}">every language</a>', reverse("admin:messaging_messagetemplate_preview", args=[obj.key]))
@@ -51,8 +64,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "-"
         out = preview(obj.key, obj.language)
-        return format_html('<strong>{}</strong><iframe title="preview" sandbox srcdoc="{}" style="width:100%;height:22em;'
-                           'border:1px solid #ccc"></iframe><pre>{}</pre>', out.subject, escape(str(out.html)), out.sms)
+        return format_html('<strong>{}</strong><iframe title="preview" sandbox srcdoc="{}" class="message-frame"></iframe>'
+                           '<pre>{}</pre>', out.subject, escape(str(out.html)), out.sms)
 
     def get_urls(self):
         views = [path("preview/<slug:key>/", self.admin_site.admin_view(self.preview_view),
@@ -75,8 +88,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
                               "edited": language in edited})
         context = {**self.admin_site.each_context(request), "title": f"{key}: every language", "key": key,
                    "purpose": content.purpose_of(key), "shown": shown, "opts": self.model._meta}
-        return render_page(request, "admin/messaging/messagetemplate/preview.html", context,
-                           status=200 if shown else 404)
+        return _email_styles(render_page(request, "admin/messaging/messagetemplate/preview.html", context,
+                                         status=200 if shown else 404))
 
 
 @admin.register(Message)
