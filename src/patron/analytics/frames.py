@@ -8,6 +8,8 @@ parameters; a missing or ill-typed column is an `AnalyticsError` that names it.
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,21 +37,37 @@ class StoreQuery:
         if self.url.startswith(("postgres://", "postgresql://")):
             import adbc_driver_postgresql.dbapi as driver
 
-            uri = self.url.replace("postgres://", "postgresql://", 1)
+            with driver.connect(self.url.replace("postgres://", "postgresql://", 1)) as conn, conn.cursor() as cursor:
+                cursor.execute(self.sql)
+                table = cursor.fetch_arrow_table()
         elif self.url.startswith("sqlite:///"):
-            import adbc_driver_sqlite.dbapi as driver
-
-            uri = self.url.removeprefix("sqlite:///")
-            if not os.path.exists(uri):
-                raise AnalyticsError(f"no SQLite database at {uri}")
+            path = self.url.removeprefix("sqlite:///")
+            if not os.path.exists(path):
+                raise AnalyticsError(f"no SQLite database at {path}")
+            table = _sqlite_arrow(path, self.sql)
         else:
             raise AnalyticsError(f"unsupported store URL {self.url!r} (expected sqlite:///PATH or postgresql://...)")
-        with driver.connect(uri) as conn, conn.cursor() as cursor:
-            cursor.execute(self.sql)
-            table = cursor.fetch_arrow_table()
         if self.schema is not None:
             table = pa.table([table.column(i).cast(field.type) for i, field in enumerate(self.schema)], schema=self.schema)
         return table
+
+
+def _sqlite_arrow(path: str, sql: str, batch: int = 200_000) -> pa.Table:
+    """Rows of a SQLite store as Arrow, through the application's own SQLite library.
+
+    Not through a driver that carries a copy of SQLite: POSIX locks are per process, so that copy cannot
+    see the application's connections and, closing, deletes the WAL's shared-memory file under them.
+    """
+    with closing(sqlite3.connect(path, timeout=10)) as conn:
+        conn.execute("PRAGMA query_only = ON")
+        cursor = conn.execute(sql)
+        names = [column[0] for column in cursor.description]
+        parts = []
+        while rows := cursor.fetchmany(batch):
+            parts.append(pa.table([pa.array(values) for values in zip(*rows)], names=names))
+    if not parts:
+        return pa.table([pa.array([], pa.null()) for _ in names], names=names)
+    return pa.concat_tables(parts, promote_options="permissive")
 
 
 def connect() -> duckdb.DuckDBPyConnection:
