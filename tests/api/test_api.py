@@ -72,6 +72,9 @@ def test_bad_input_is_422_naming_the_field(client):
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_input" and "placed_at" in bad.json()["details"]["fields"]
     unknown = post(client, "/api/v1/orders", ORDER)
     assert unknown.status_code == 404 and unknown.json()["code"] == "customer_not_found"
+    nul = post(client, "/api/v1/customers", {"external_id": "c1", "first_name": "On\x00a"})  # PostgreSQL cannot store NUL
+    assert nul.status_code == 422 and nul.json()["details"]["fields"] == ["first_name"]
+    assert client.get("/api/v1/customers/c%001").status_code == 422
 
 
 def test_rewards_redemptions_and_coupons(db):

@@ -14,10 +14,11 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import field_validator
 
 from patron.api import services as api_services
 from patron.commerce import services as commerce
-from patron.core.errors import PatronError
+from patron.core.errors import InvalidInput, PatronError
 from patron.customers import services as customers
 from patron.feedback import services as feedback
 from patron.feedback.models import Response as SurveyResponse
@@ -39,7 +40,31 @@ class KeyAuth(HttpBearer):
         return key
 
 
-api = NinjaAPI(title="Patron", version="1", urls_namespace="api-v1", auth=KeyAuth())
+ERROR_BODY = {
+    "type": "object", "required": ["code", "message", "details"],
+    "properties": {"code": {"type": "string", "description": "stable: unauthorised, forbidden, invalid_input, "
+                                                          "customer_not_found, insufficient_points, ..."},
+                   "message": {"type": "string"}, "details": {"type": "object"}},
+}
+ERRORS = {"400": "the request as a whole cannot be taken", "401": "no valid API key", "403": "the key lacks the scope",
+          "404": "no such customer, order, reward, coupon or ticket", "409": "a conflict with the stored state",
+          "422": "a field is invalid; details name it"}
+
+
+class PatronApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The schema, with the one error body every operation may answer with, under each error status."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_BODY
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, meaning in ERRORS.items():
+                    operation["responses"].setdefault(status, {
+                        "description": meaning, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        return schema
+
+
+api = PatronApi(title="Patron", version="1", urls_namespace="api-v1", auth=KeyAuth())
 
 
 def _error(request, status: int, code: str, message: str, details: dict | None = None):
@@ -63,7 +88,30 @@ def unauthorised(request, exc):
     return _error(request, 401, "unauthorised", "send a valid API key as Authorization: Bearer KEY")
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class In(Schema):
+    """A request body. Text with a NUL character is refused on every store (PostgreSQL cannot keep it)."""
+
+    @field_validator("*")
+    @classmethod
+    def no_nul(cls, value):
+        if _has_nul(value):
+            raise ValueError("text must not contain NUL characters")
+        return value
+
+
 def need(request, scope: str) -> None:
+    if "\x00" in request.path:
+        raise InvalidInput("the path must not contain NUL characters", field="path")
     if scope not in request.api_key.scopes:
         raise Forbidden(f"this key lacks the scope {scope}", scope=scope)
 
@@ -76,7 +124,7 @@ def answer(request, handle, status: int = 200):
 
 
 # -- customers ------------------------------------------------------------------------------------
-class CustomerIn(Schema):
+class CustomerIn(In):
     external_id: str
     email: str | None = None
     phone: str | None = None
@@ -118,14 +166,14 @@ def get_customer(request, external_id: str):
 
 
 # -- orders ---------------------------------------------------------------------------------------
-class LineIn(Schema):
+class LineIn(In):
     sku: str
     category: str = ""
     quantity: int = 1
     unit_price: Decimal
 
 
-class OrderIn(Schema):
+class OrderIn(In):
     external_id: str
     customer_external_id: str
     placed_at: dt.datetime
@@ -135,7 +183,7 @@ class OrderIn(Schema):
     lines: list[LineIn] | None = None
 
 
-class RefundIn(Schema):
+class RefundIn(In):
     amount: Decimal | None = None  # the whole remainder when left out
     external_id: str | None = None
     reason: str = ""
@@ -178,11 +226,11 @@ def loyalty_status(request, external_id: str, days: int = 30):
     return {"customer": external_id, "programs": loyalty_queries.status(customers.get_customer(external_id), days)}
 
 
-class RedemptionIn(Schema):
+class RedemptionIn(In):
     reward: int
 
 
-class CouponUseIn(Schema):
+class CouponUseIn(In):
     reference: str = ""
 
 
@@ -219,7 +267,7 @@ def use_coupon(request, code: str, payload: CouponUseIn):
 
 
 # -- tickets --------------------------------------------------------------------------------------
-class TicketIn(Schema):
+class TicketIn(In):
     subject: str
     body: str = ""
     customer_external_id: str | None = None
@@ -229,7 +277,7 @@ class TicketIn(Schema):
     external_ref: str | None = None  # the shop's id for it: sending it twice makes one ticket
 
 
-class TicketMessageIn(Schema):
+class TicketMessageIn(In):
     body: str
 
 
@@ -249,7 +297,8 @@ def ticket_out(ticket, with_messages: bool = False) -> dict:
     return out
 
 
-@api.post("/tickets", summary="Open a ticket for a customer (or an email address); priority is raised for upset and valuable customers")
+@api.post("/tickets", response={201: dict},
+          summary="Open a ticket for a customer (or an email address); priority is raised for upset and valuable customers")
 def open_ticket(request, payload: TicketIn):
     need(request, "tickets:write")
 
@@ -282,7 +331,7 @@ def ticket_message(request, ticket_id: int, payload: TicketMessageIn):
 
 
 # -- survey answers -------------------------------------------------------------------------------
-class SurveyAnswerIn(Schema):
+class SurveyAnswerIn(In):
     kind: str  # nps or csat
     score: int
     comment: str | None = None
@@ -290,7 +339,8 @@ class SurveyAnswerIn(Schema):
     answered_at: dt.datetime | None = None
 
 
-@api.post("/customers/{external_id}/survey-responses", summary="Record a customer's NPS or CSAT answer given in the shop")
+@api.post("/customers/{external_id}/survey-responses", response={201: dict},
+          summary="Record a customer's NPS or CSAT answer given in the shop")
 def survey_answer(request, external_id: str, payload: SurveyAnswerIn):
     need(request, "feedback:write")
 
