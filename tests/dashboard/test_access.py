@@ -40,11 +40,13 @@ def test_the_navigation_lists_only_the_pages_a_role_may_open(every_role):
 
 def test_every_role_may_do_exactly_its_actions(every_role, customer):
     journeys.ensure_builtin()
+    other = Customer.objects.create(external_id="c-2")
     posts = {
         "grant_points": (reverse("dashboard:grant_points", args=[customer.pk]),
                          {"program": Program.objects.get().pk, "points": 5, "reason": "sorry"}),
         "export_customer": (reverse("dashboard:export_customer", args=[customer.pk]), {}),
         "toggle_journey": (reverse("dashboard:toggle_journey", args=["welcome"]), {"enabled": "false"}),
+        "erase_customer": (reverse("dashboard:erase_customer", args=[other.pk]), {"confirm": "c-2", "reason": "asked"}),
     }
     assert set(posts) == set(roles.ACTIONS)
     for role, client in every_role.items():
@@ -54,6 +56,8 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
             assert status in expected, (role, name, status)
     grants = Movement.objects.filter(kind=Movement.Kind.ADJUST, customer=customer).count()
     assert grants == len(roles.ACTIONS["grant_points"])
+    other.refresh_from_db()
+    assert other.is_erased and AuditEvent.objects.filter(action="customer.erase").count() == 1
 
 
 def test_the_admin_site_shows_each_role_its_own_models(every_role):

@@ -172,3 +172,19 @@ def test_the_language_is_kept_on_the_staff_members_profile(staff, django_user_mo
     ka = staff("admin")
     ka.post(reverse("dashboard:language"), {"language": "ka"})
     assert 'lang="ka"' in ka.get(reverse("dashboard:customers")).content.decode()
+
+
+def test_an_admin_erases_a_customer_from_the_page_only_when_the_id_is_typed_again(shop, staff):
+    person = Customer.objects.order_by("id").first()
+    client = staff("admin")
+    url = reverse("dashboard:erase_customer", args=[person.pk])
+    slip = client.post(url, {"confirm": "someone else", "reason": "asked by email"}, follow=True)
+    assert "Not erased" in slip.content.decode()
+    person.refresh_from_db()
+    assert not person.is_erased and not AuditEvent.objects.exists()
+    done = client.post(url, {"confirm": person.external_id, "reason": "asked by email"}, follow=True)
+    person.refresh_from_db()
+    assert person.is_erased and person.email == "" and "Customer erased" in done.content.decode()
+    event = AuditEvent.objects.get()
+    assert (event.actor_name, event.action, event.target) == ("admin-user", "customer.erase", f"erasure:{person.erasure.pk}")
+    assert client.get(reverse("dashboard:customer", args=[person.pk])).status_code == 404

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
+import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +55,38 @@ class StoreQuery:
         return table
 
 
-def _sqlite_arrow(path: str, sql: str, batch: int = 200_000) -> pa.Table:
-    """Rows of a SQLite store as Arrow, through the application's own SQLite library.
+# A store past this size is read by ADBC in a child process (about four times faster than sqlite3).
+SQLITE_CHILD_READ_BYTES = 64 * 2**20
+_CHILD_READER = """
+import sys
+import adbc_driver_sqlite.dbapi as driver
+import pyarrow as pa
+path, out = sys.argv[1], sys.argv[2]
+with driver.connect(path) as conn, conn.cursor() as cursor:
+    cursor.execute(sys.stdin.read())
+    table = cursor.fetch_arrow_table()
+with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    writer.write_table(table)
+"""
 
-    Not through a driver that carries a copy of SQLite: POSIX locks are per process, so that copy cannot
-    see the application's connections and, closing, deletes the WAL's shared-memory file under them.
+
+def _sqlite_arrow(path: str, sql: str, batch: int = 200_000) -> pa.Table:
+    """Rows of a SQLite store as Arrow.
+
+    Never through a second copy of SQLite in this process: POSIX locks are per process, so a copy
+    carried by a driver (adbc-driver-sqlite has one) cannot see the application's connections and,
+    closing, deletes the WAL's shared-memory file under them. A large store is read by that driver in
+    a child process, where the locks work, and handed back as an Arrow file; a small one through
+    Python's own sqlite3.
     """
+    if os.path.getsize(path) >= SQLITE_CHILD_READ_BYTES:
+        with tempfile.TemporaryDirectory(prefix="patron-read-") as tmp:
+            out = os.path.join(tmp, "rows.arrow")
+            done = subprocess.run([sys.executable, "-c", _CHILD_READER, path, out], input=sql, capture_output=True, text=True)
+            if done.returncode:
+                raise AnalyticsError(f"reading the SQLite store failed: {done.stderr.strip().splitlines()[-1:]}")
+            with pa.OSFile(out, "rb") as source:  # read into memory: the file goes with the directory
+                return pa.ipc.open_file(source).read_all()
     with closing(sqlite3.connect(path, timeout=10)) as conn:
         conn.execute("PRAGMA query_only = ON")
         cursor = conn.execute(sql)

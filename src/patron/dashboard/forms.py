@@ -15,3 +15,10 @@ class GrantForm(forms.Form):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))
+
+
+class EraseForm(forms.Form):
+    """GDPR erasure from the customer page: the external id typed again, so it is never a slip."""
+
+    confirm = forms.CharField(label=_("Type the customer's external id to confirm"), max_length=100)
+    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -9,7 +9,7 @@ from patron.customers import queries as customer_queries
 from patron.customers.models import Customer
 from patron.insights.models import CustomerScore, ModelFit
 from patron.loyalty import queries as loyalty_queries
-from patron.loyalty.models import Membership
+from patron.loyalty.models import Membership, Program
 from patron.messaging.models import Message
 from patron.service import services as service
 from patron.service.models import PRIORITY_ORDER, Ticket
@@ -78,6 +78,10 @@ def ticket_queue(*, after: str = "", size: int = PAGE_SIZE) -> Page:
     for ticket in page.rows:
         ticket.sla = service.sla_state(ticket)
     return page
+
+
+def programs() -> list[dict]:
+    return list(Program.objects.order_by("name").values("pk", "name"))
 
 
 def customer_picture(customer: Customer) -> dict:

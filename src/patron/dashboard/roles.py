@@ -38,6 +38,7 @@ NAVIGATION = [name for name in PAGES if name != "customer"]
 ACTIONS = {
     "grant_points": frozenset({ADMIN, MARKETER, SUPPORT}),
     "export_customer": frozenset({ADMIN}),
+    "erase_customer": frozenset({ADMIN}),
     "toggle_journey": frozenset({ADMIN, MARKETER}),
 }
 

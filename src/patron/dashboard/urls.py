@@ -18,6 +18,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/<int:customer_id>/grant/", views.grant_points, name="grant_points"),
     path("customers/<int:customer_id>/export/", views.export_customer, name="export_customer"),
+    path("customers/<int:customer_id>/erase/", views.erase_customer, name="erase_customer"),
     path("loyalty/", views.loyalty_page, name="loyalty"),
     path("journeys/", views.journeys_page, name="journeys"),
     path("journeys/<slug:key>/toggle/", views.toggle_journey, name="toggle_journey"),

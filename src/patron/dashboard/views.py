@@ -19,7 +19,7 @@ from patron.core.models import AuditEvent
 from patron.customers import services as customer_services
 from patron.customers.models import Customer
 from patron.dashboard import charts, queries
-from patron.dashboard.forms import GrantForm, LanguageForm
+from patron.dashboard.forms import EraseForm, GrantForm, LanguageForm
 from patron.dashboard.models import StaffProfile
 from patron.dashboard.roles import action, context, page
 from patron.insights import snapshots
@@ -62,7 +62,8 @@ def matrix(request):
 def at_risk(request):
     found, threshold = queries.at_risk(after=request.GET.get("after", ""))
     return render(request, "dashboard/at_risk.html", {
-        "page_rows": found, "threshold": threshold, "p_alive": queries.AT_RISK_P_ALIVE, "grant_form": GrantForm()})
+        "page_rows": found, "threshold": threshold, "p_alive": queries.AT_RISK_P_ALIVE, "grant_form": GrantForm(),
+        "programs": queries.programs()})
 
 
 @page("customers")
@@ -76,7 +77,8 @@ def customers(request):
 def customer(request, customer_id: int):
     person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
     return render(request, "dashboard/customer.html", {
-        "customer": person, **queries.customer_picture(person), "grant_form": GrantForm()})
+        "customer": person, **queries.customer_picture(person), "grant_form": GrantForm(), "erase_form": EraseForm(),
+        "programs": queries.programs()})
 
 
 @page("customer")
@@ -94,7 +96,8 @@ def grant_points(request, customer_id: int):
     if request.headers.get("HX-Request"):
         done = form.is_bound and not form.errors
         return render(request, "dashboard/_grant.html", {
-            "customer": person, "grant_form": GrantForm() if done else form, "granted": form.cleaned_data if done else None})
+            "customer": person, "grant_form": GrantForm() if done else form, "granted": form.cleaned_data if done else None,
+            "programs": queries.programs()})
     if form.errors:
         for error in form.errors.values():
             messages.error(request, " ".join(error))
@@ -112,6 +115,21 @@ def export_customer(request, customer_id: int):
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="customer-{person.pk}.json"'
     return response
+
+
+@page("customer")
+@action("erase_customer")
+@require_POST
+def erase_customer(request, customer_id: int):
+    person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
+    form = EraseForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["confirm"] != person.external_id:
+        messages.error(request, _("Not erased: type the customer's external id exactly, and a reason."))
+        return HttpResponseRedirect(reverse("dashboard:customer", args=[person.pk]))
+    erasure = customer_services.erase_customer(person, requested_by=request.user.get_username(),
+                                               reason=form.cleaned_data["reason"], actor=request.user)
+    messages.success(request, _("Customer erased (erasure #%(number)s).") % {"number": erasure.pk})
+    return HttpResponseRedirect(reverse("dashboard:customers"))
 
 
 @page("loyalty")
