@@ -188,3 +188,12 @@ def test_an_admin_erases_a_customer_from_the_page_only_when_the_id_is_typed_agai
     event = AuditEvent.objects.get()
     assert (event.actor_name, event.action, event.target) == ("admin-user", "customer.erase", f"erasure:{person.erasure.pk}")
     assert client.get(reverse("dashboard:customer", args=[person.pk])).status_code == 404
+
+
+def test_a_zero_is_shown_as_a_figure_not_as_missing(staff):
+    from django.utils import timezone
+
+    month = {"month": "2026-10", "nps": 0.0, "nps_answers": 5, "csat": None, "csat_answers": 0}
+    snapshots.save("feedback", {"months": [month], "themes": {"themes": [], "nps_drop": None}}, timezone.now())
+    row = re.search(r"<tr><td>2026-10</td>(.*?)</tr>", staff("analyst").get(reverse("dashboard:feedback")).content.decode()).group(1)
+    assert row == '<td class="num">0.0</td><td class="num">5</td><td class="num">–</td><td class="num">0</td>'

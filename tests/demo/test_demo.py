@@ -53,3 +53,22 @@ def test_demo_customers_carry_points_tiers_and_rewards(capsys):
     assert services.verify() == []
     call_command("demo", "--customers", "300", "--seed", "4", "--no-serve")  # run again: nothing earned twice
     assert Movement.objects.filter(kind="earn").count() == euro_orders and services.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)  # scoring reads the committed store
+def test_demo_customers_speak_in_their_own_language_and_some_complain(capsys):
+    from patron.customers.models import Customer
+    from patron.demo.voices import COMMENTS
+    from patron.feedback.models import Response
+    from patron.service.models import Ticket
+
+    call_command("demo", "--customers", "600", "--seed", "5", "--no-serve")
+    out = capsys.readouterr().out
+    answers, tickets = Response.objects.count(), Ticket.objects.count()
+    assert f"feedback: {answers:,} survey answers, {tickets} complaints as tickets" in out
+    assert 0.2 * Customer.objects.count() < answers < 0.4 * Customer.objects.count() and 0 < tickets <= 25
+    for answer in Response.objects.exclude(comment="").select_related("customer")[:200]:
+        good, bad = COMMENTS[answer.customer.language.split("-")[0]]
+        assert answer.comment in (good if answer.score >= 7 else bad)
+    call_command("demo", "--customers", "600", "--seed", "5", "--no-serve")  # run again: nobody answers twice
+    assert (Response.objects.count(), Ticket.objects.count()) == (answers, tickets)

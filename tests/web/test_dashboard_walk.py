@@ -11,6 +11,7 @@ from patron.customers.models import Customer
 from patron.dashboard import roles
 from patron.dashboard.services import add_staff
 from patron.demo.shop import load, loyalty_program
+from patron.demo.voices import voices
 from patron.insights.models import CustomerScore
 from patron.insights.services import refresh_scores
 from patron.loyalty import services as loyalty
@@ -26,6 +27,7 @@ PASSWORD = "a long enough password"
 def shop(db):
     load(300, seed=11)
     program, _awarded = loyalty_program()
+    voices(11)
     refresh_scores()
     person = CustomerScore.objects.order_by("-frequency").first().customer
     service.open_ticket(subject="Parcel arrived late", channel="email", customer=person, body="Two weeks late", kind="complaint")
@@ -61,6 +63,8 @@ def test_an_admin_walks_every_page_grants_points_and_switches_language(shop, wat
         page.wait_for_load_state("load")
         assert page.locator("h1").inner_text().strip(), name
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        if name == "feedback":  # the demo's customers answered surveys: NPS by month is drawn
+            assert page.locator("canvas[data-chart='chart-feedback'][data-drawn='1']").count() == 1
 
     # The customer page, from the list.
     page.click("header nav a[href='/customers/']")

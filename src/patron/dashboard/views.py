@@ -26,36 +26,25 @@ from patron.insights import snapshots
 from patron.loyalty import services as loyalty
 
 
-def _snapshot(name: str) -> tuple[dict | None, object]:
-    found = snapshots.read(name)
-    return (found.data, found.computed_at) if found else (None, None)
+def _snapshot_page(name: str, shape=lambda data: {}):
+    """A page drawn from one snapshot: `shape` turns its data into the template's context."""
+    @page(name)
+    def view(request):
+        found = snapshots.read(name)
+        context = {"computed_at": found.computed_at, "data": found.data, **shape(found.data)} if found else {}
+        return render(request, f"dashboard/{name}.html", context)
+    view.__name__ = name
+    return view
 
 
-@page("overview")
-def overview(request):
-    data, at = _snapshot("overview")
-    return render(request, "dashboard/overview.html", {
-        "computed_at": at, "cards": charts.kpi_cards(data) if data else [], "period": data and data["current"],
-        "activity": charts.activity_chart(data["monthly"]) if data else None})
-
-
-@page("cohorts")
-def cohorts(request):
-    data, at = _snapshot("cohorts")
-    return render(request, "dashboard/cohorts.html", {"computed_at": at, "heatmap": charts.cohort_heatmap(data) if data else None})
-
-
-@page("segments")
-def segments(request):
-    data, at = _snapshot("segments")
-    return render(request, "dashboard/segments.html", {
-        "computed_at": at, "data": data, "chart": charts.segment_chart(data) if data else None})
-
-
-@page("matrix")
-def matrix(request):
-    data, at = _snapshot("matrix")
-    return render(request, "dashboard/matrix.html", {"computed_at": at, "matrix": charts.loyalty_matrix(data) if data else None})
+overview = _snapshot_page("overview", lambda data: {
+    "cards": charts.kpi_cards(data), "period": data["current"], "activity": charts.activity_chart(data["monthly"])})
+cohorts = _snapshot_page("cohorts", lambda data: {"heatmap": charts.cohort_heatmap(data)})
+segments = _snapshot_page("segments", lambda data: {"chart": charts.segment_chart(data)})
+matrix = _snapshot_page("matrix", lambda data: {"matrix": charts.loyalty_matrix(data)})
+loyalty_page = _snapshot_page("loyalty")
+journeys_page = _snapshot_page("journeys", lambda data: {"rows": charts.journey_rows(data), "chart": charts.funnel_chart(data)})
+feedback = _snapshot_page("feedback", lambda data: {"chart": charts.feedback_chart(data)})
 
 
 @page("at_risk")
@@ -132,19 +121,6 @@ def erase_customer(request, customer_id: int):
     return HttpResponseRedirect(reverse("dashboard:customers"))
 
 
-@page("loyalty")
-def loyalty_page(request):
-    data, at = _snapshot("loyalty")
-    return render(request, "dashboard/loyalty.html", {"computed_at": at, "data": data})
-
-
-@page("journeys")
-def journeys_page(request):
-    data, at = _snapshot("journeys")
-    return render(request, "dashboard/journeys.html", {
-        "computed_at": at, "rows": charts.journey_rows(data) if data else [], "chart": charts.funnel_chart(data) if data else None})
-
-
 @page("journeys")
 @action("toggle_journey")
 @require_POST
@@ -156,13 +132,6 @@ def toggle_journey(request, key: str):
     else:
         messages.success(request, (_("%(name)s is on.") if journey.enabled else _("%(name)s is off.")) % {"name": journey.name})
     return HttpResponseRedirect(reverse("dashboard:journeys"))
-
-
-@page("feedback")
-def feedback(request):
-    data, at = _snapshot("feedback")
-    return render(request, "dashboard/feedback.html", {
-        "computed_at": at, "data": data, "chart": charts.feedback_chart(data) if data else None})
 
 
 @page("service")

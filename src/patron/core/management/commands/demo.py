@@ -6,6 +6,7 @@ from patron.dashboard.roles import ROLES
 from patron.dashboard.services import add_staff
 from patron.insights.services import refresh_scores
 from patron.demo.shop import load, loyalty_program
+from patron.demo.voices import voices
 
 
 class Command(BaseCommand):
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             )
         program, awarded = loyalty_program()
         self.stdout.write(f"loyalty: {program.name}, points earned on {awarded:,} past orders, tiers and rewards set up")
+        said, tickets = voices(seed)
+        self.stdout.write(f"feedback: {said.imported + said.updated + said.unchanged:,} survey answers, {tickets} complaints as tickets")
         scored = refresh_scores()
         self.stdout.write(f"scores: {scored.customers:,} customers scored; the dashboard's figures computed")
         for role in ROLES:  # one login per role, to see what each reaches
