@@ -197,3 +197,17 @@ def test_a_zero_is_shown_as_a_figure_not_as_missing(staff):
     snapshots.save("feedback", {"months": [month], "themes": {"themes": [], "nps_drop": None}}, timezone.now())
     row = re.search(r"<tr><td>2026-10</td>(.*?)</tr>", staff("analyst").get(reverse("dashboard:feedback")).content.decode()).group(1)
     assert row == '<td class="num">0.0</td><td class="num">5</td><td class="num">–</td><td class="num">0</td>'
+
+
+def test_codes_from_the_store_are_named_in_the_staff_members_language(staff):
+    from django.utils import timezone
+
+    snapshots.save("segments", {"segments": [{"segment": "Can't lose them", "customers": 3, "recency_days": 200.0,
+                                              "frequency": 6.0, "monetary": 400.0}],
+                                "move_days": 30, "moves": [{"from": "Champions", "to": "At risk", "customers": 2}]}, timezone.now())
+    client = staff("analyst")
+    client.post(reverse("dashboard:language"), {"language": "lt"})
+    html = client.get(reverse("dashboard:segments")).content.decode()
+    assert "<td>Negalima prarasti</td>" in html and "<td>Čempionai</td><td>Rizikos grupėje</td>" in html
+    chart = json.loads(re.search(r'<script id="chart-segments" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert chart["data"]["labels"] == ["Negalima prarasti"]

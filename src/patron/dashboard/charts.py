@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from patron.analytics import QUADRANTS
+from patron.dashboard.labels import QUADRANT_NAMES, label
 
 # KPI: (label, unit, whether a rise is good).
 KPIS = {
@@ -19,10 +20,6 @@ KPIS = {
     "repeat_purchase_rate": (gettext_lazy("Repeat purchase rate"), "%", True),
     "average_order_value": (gettext_lazy("Average order value"), "money", True),
     "purchase_frequency": (gettext_lazy("Orders per customer"), "", True),
-}
-QUADRANT_NAMES = {
-    "loyal": gettext_lazy("Loyal"), "latent": gettext_lazy("Latent"),
-    "spurious": gettext_lazy("Regular, would switch"), "none": gettext_lazy("Not attached"),
 }
 QUADRANT_HELP = {
     "loyal": gettext_lazy("Buy often and say they love you."),
@@ -36,11 +33,11 @@ HEAT_STEPS = 10
 def kpi_cards(data: dict) -> list[dict]:
     current, previous = data["current"], data["previous"]
     cards = []
-    for key, (label, unit, rise_is_good) in KPIS.items():
+    for key, (title, unit, rise_is_good) in KPIS.items():
         now, before = current.get(key), previous.get(key)
         change = round(now - before, 2) if now is not None and before is not None else None
         cards.append({
-            "key": key, "label": label, "unit": unit, "value": now, "previous": before, "change": change,
+            "key": key, "label": title, "unit": unit, "value": now, "previous": before, "change": change,
             "trend": None if not change else ("good" if (change > 0) == rise_is_good else "bad"),
         })
     return cards
@@ -73,8 +70,9 @@ def cohort_heatmap(data: dict) -> dict:
 
 
 def segment_chart(data: dict) -> dict:
+
     return {"type": "bar", "options": {"indexAxis": "y"}, "data": {
-        "labels": [s["segment"].replace("_", " ") for s in data["segments"]],
+        "labels": [label("segment", s["segment"]) for s in data["segments"]],
         "datasets": [{"label": _("Customers"), "data": [s["customers"] for s in data["segments"]]}]}}
 
 
@@ -83,7 +81,7 @@ def loyalty_matrix(data: dict) -> dict:
     total = sum(q["customers"] for q in quadrants.values()) or 1
     cells = {q: {**quadrants[q], "name": QUADRANT_NAMES[q], "help": QUADRANT_HELP[q],
                  "share": round(100 * quadrants[q]["customers"] / total, 1)} for q in QUADRANTS}
-    segments = [{"segment": seg.replace("_", " "), **{q: counts.get(q, 0) for q in QUADRANTS}}
+    segments = [{"segment": seg, **{q: counts.get(q, 0) for q in QUADRANTS}}
                 for seg, counts in sorted(data["by_segment"].items())]
     return {"cells": cells, "segments": segments, "quadrant_names": [QUADRANT_NAMES[q] for q in QUADRANTS]}
 

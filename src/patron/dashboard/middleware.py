@@ -17,6 +17,7 @@ class StaffLanguageMiddleware:
                 language = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first() or ""
                 request.session["staff_language"] = language
             if language:
-                translation.activate(language)
                 request.LANGUAGE_CODE = language
+                with translation.override(language):  # for this request only, not for the thread's next
+                    return self.get_response(request)
         return self.get_response(request)

@@ -1,0 +1,31 @@
+"""The names of the store's codes as staff read them, in their language: RFM segments, movements,
+timeline events, message and ticket states. A code without a name here is shown as it is."""
+
+from django.utils.translation import gettext_lazy as _
+
+QUADRANT_NAMES = {
+    "loyal": _("Loyal"), "latent": _("Latent"),
+    "spurious": _("Regular, would switch"), "none": _("Not attached"),
+}
+LABELS = {
+    "segment": {
+        "Champions": _("Champions"), "Loyal": _("Loyal"), "Potential loyalists": _("Potential loyalists"),
+        "New": _("New"), "Promising": _("Promising"), "Need attention": _("Need attention"),
+        "About to sleep": _("About to sleep"), "At risk": _("At risk"), "Can't lose them": _("Can't lose them"),
+        "Hibernating": _("Hibernating"), "Lost": _("Lost"), "-": "–",
+    },
+    "quadrant": QUADRANT_NAMES,
+    "movement": {"earn": _("earned"), "adjust": _("adjusted by staff"), "redeem": _("redeemed"), "expire": _("expired"),
+                 "reverse": _("reversed (refund)")},
+    "event": {"order": _("order"), "refund": _("refund"), "consent": _("consent"), "survey_nps": _("NPS answer"),
+              "survey_csat": _("CSAT answer")},
+    "message": {"queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "failed": _("failed"),
+                "suppressed": _("suppressed")},
+    "ticket": {"new": _("new"), "open": _("open"), "waiting": _("waiting on the customer"), "resolved": _("resolved"),
+               "closed": _("closed")},
+    "priority": {"low": _("low"), "normal": _("normal"), "high": _("high"), "urgent": _("urgent")},
+}
+
+
+def label(kind: str, code) -> str:
+    return str(LABELS[kind].get(code, code)) if code is not None else "–"
