@@ -44,6 +44,8 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
     posts = {
         "grant_points": (reverse("dashboard:grant_points", args=[customer.pk]),
                          {"program": Program.objects.get().pk, "points": 5, "reason": "sorry"}),
+        "correct_points": (reverse("dashboard:correct_points", args=[customer.pk]),
+                           {"program": Program.objects.get().pk, "points": -1, "reason": "double grant"}),
         "export_customer": (reverse("dashboard:export_customer", args=[customer.pk]), {}),
         "toggle_journey": (reverse("dashboard:toggle_journey", args=["welcome"]), {"enabled": "false"}),
         "erase_customer": (reverse("dashboard:erase_customer", args=[other.pk]), {"confirm": "c-2", "reason": "asked"}),
@@ -54,8 +56,10 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
             status = client.post(url, data).status_code
             expected = {302, 200} if role in roles.ACTIONS[name] else {403}
             assert status in expected, (role, name, status)
-    grants = Movement.objects.filter(kind=Movement.Kind.ADJUST, customer=customer).count()
+    grants = Movement.objects.filter(kind=Movement.Kind.ADJUST, customer=customer, points__gt=0).count()
     assert grants == len(roles.ACTIONS["grant_points"])
+    corrections = Movement.objects.filter(kind=Movement.Kind.ADJUST, customer=customer, points__lt=0).count()
+    assert corrections == len(roles.ACTIONS["correct_points"])
     other.refresh_from_db()
     assert other.is_erased and AuditEvent.objects.filter(action="customer.erase").count() == 1
 

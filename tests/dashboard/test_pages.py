@@ -211,3 +211,20 @@ def test_codes_from_the_store_are_named_in_the_staff_members_language(staff):
     assert "<td>Negalima prarasti</td>" in html and "<td>Čempionai</td><td>Rizikos grupėje</td>" in html
     chart = json.loads(re.search(r'<script id="chart-segments" type="application/json">(.*?)</script>', html, re.S).group(1))
     assert chart["data"]["labels"] == ["Negalima prarasti"]
+
+
+def test_an_admin_corrects_a_balance_either_way_and_never_below_zero(shop, staff):
+    person = Customer.objects.order_by("id").first()
+    before = loyalty.balance(shop, person)
+    client = staff("admin")
+    url = reverse("dashboard:correct_points", args=[person.pk])
+    client.post(url, {"program": shop.pk, "points": 40, "reason": "missed order"})
+    taken = client.post(url, {"program": shop.pk, "points": -(before + 40), "reason": "double grant"}, follow=True)
+    assert "Balance corrected by" in taken.content.decode() and loyalty.balance(shop, person) == 0
+    too_much = client.post(url, {"program": shop.pk, "points": -1, "reason": "again"}, follow=True)
+    assert "the wallet holds 0 points; cannot take 1" in too_much.content.decode() and loyalty.balance(shop, person) == 0
+    zero = client.post(url, {"program": shop.pk, "points": 0, "reason": "nothing"}, follow=True)
+    assert "A correction cannot be zero." in zero.content.decode()
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", "detail__points"))
+    assert actions == [("points.grant", 40), ("points.adjust", -(before + 40))]
+    assert loyalty.verify() == []

@@ -13,6 +13,19 @@ class GrantForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=150)
 
 
+class CorrectionForm(forms.Form):
+    """An admin's correction of a balance, either way (taking points draws from the lots nearest expiry)."""
+
+    program = forms.ModelChoiceField(queryset=Program.objects.order_by("name"), label=_("Program"), empty_label=None)
+    points = forms.IntegerField(label=_("Points (negative to take)"), min_value=-1_000_000, max_value=1_000_000)
+    reason = forms.CharField(label=_("Reason"), max_length=150)
+
+    def clean_points(self):
+        if self.cleaned_data["points"] == 0:
+            raise forms.ValidationError(_("A correction cannot be zero."))
+        return self.cleaned_data["points"]
+
+
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))
 

@@ -37,6 +37,7 @@ NAVIGATION = [name for name in PAGES if name != "customer"]
 # Actions change something; the analyst has none.
 ACTIONS = {
     "grant_points": frozenset({ADMIN, MARKETER, SUPPORT}),
+    "correct_points": frozenset({ADMIN}),
     "export_customer": frozenset({ADMIN}),
     "erase_customer": frozenset({ADMIN}),
     "toggle_journey": frozenset({ADMIN, MARKETER}),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/", views.customers, name="customers"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/<int:customer_id>/grant/", views.grant_points, name="grant_points"),
+    path("customers/<int:customer_id>/correct/", views.correct_points, name="correct_points"),
     path("customers/<int:customer_id>/export/", views.export_customer, name="export_customer"),
     path("customers/<int:customer_id>/erase/", views.erase_customer, name="erase_customer"),
     path("loyalty/", views.loyalty_page, name="loyalty"),

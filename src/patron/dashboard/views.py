@@ -19,7 +19,7 @@ from patron.core.models import AuditEvent
 from patron.customers import services as customer_services
 from patron.customers.models import Customer
 from patron.dashboard import charts, queries
-from patron.dashboard.forms import EraseForm, GrantForm, LanguageForm
+from patron.dashboard.forms import CorrectionForm, EraseForm, GrantForm, LanguageForm
 from patron.dashboard.models import StaffProfile
 from patron.dashboard.roles import action, context, page
 from patron.insights import snapshots
@@ -92,6 +92,26 @@ def grant_points(request, customer_id: int):
             messages.error(request, " ".join(error))
     else:
         messages.success(request, _("%(points)s points granted.") % {"points": form.cleaned_data["points"]})
+    return HttpResponseRedirect(reverse("dashboard:customer", args=[person.pk]))
+
+
+@page("customer")
+@action("correct_points")
+@require_POST
+def correct_points(request, customer_id: int):
+    person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            loyalty.adjust(form.cleaned_data["program"], person, form.cleaned_data["points"],
+                           reason=form.cleaned_data["reason"], actor=request.user)
+        except PatronError as exc:
+            form.add_error(None, exc.message)
+    if form.errors:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    else:
+        messages.success(request, _("Balance corrected by %(points)s points.") % {"points": form.cleaned_data["points"]})
     return HttpResponseRedirect(reverse("dashboard:customer", args=[person.pk]))
 
 
