@@ -9,6 +9,7 @@ templatize() (what makemessages does) and then Babel's Python extractor.
 """
 
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -101,8 +102,6 @@ def main(argv: list[str]) -> int:
     if argv[0] == "compile":  # compiling needs no Django: it runs at install
         compile_all()
         return 0
-    import os
-
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
     django.setup()
     if argv[0] == "update":

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from patron.core.models import AuditEvent
 from patron.customers import queries as customer_queries
 from patron.customers.models import Customer
 from patron.insights.models import CustomerScore, ModelFit
@@ -78,6 +79,14 @@ def ticket_queue(*, after: str = "", size: int = PAGE_SIZE) -> Page:
     for ticket in page.rows:
         ticket.sla = service.sla_state(ticket)
     return page
+
+
+def audit_events(*, after: str = "", size: int = PAGE_SIZE) -> Page:
+    """Staff actions, newest first."""
+    events = AuditEvent.objects.order_by("-id")
+    if after.isdigit():
+        events = events.filter(id__lt=int(after))
+    return _page(list(events[: size + 1]), size, lambda e: str(e.id))
 
 
 def programs() -> list[dict]:

@@ -7,6 +7,7 @@ and tries every role against every entry, so this table is the whole truth.
 from functools import wraps
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -75,8 +76,6 @@ def page(name: str):
         @wraps(view)
         def guarded(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                from django.contrib.auth.views import redirect_to_login
-
                 return redirect_to_login(request.get_full_path())
             if not may_open(request.user, name):
                 raise PermissionDenied(f"the {role_of(request.user) or 'no'} role cannot open {name}")

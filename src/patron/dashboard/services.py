@@ -1,4 +1,4 @@
-"""Staff accounts and their roles: the one place that writes them (the CLI, the demo and the tests call it)."""
+"""Staff accounts, their roles and their own choices: the one place that writes them (the CLI, the demo, the pages and the tests call it)."""
 
 import secrets
 
@@ -7,7 +7,14 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from patron.core.errors import InvalidInput
+from patron.dashboard.models import StaffProfile
 from patron.dashboard.roles import ADMIN, ROLES, ensure_groups
+
+
+def set_language(user, language: str) -> str:
+    """The staff member's dashboard language, kept on their profile."""
+    StaffProfile.objects.update_or_create(user=user, defaults={"language": language})
+    return language
 
 
 @transaction.atomic

@@ -15,12 +15,10 @@ from django.views.decorators.http import require_POST
 
 from patron.campaigns import services as journeys
 from patron.core.errors import PatronError
-from patron.core.models import AuditEvent
 from patron.customers import services as customer_services
 from patron.customers.models import Customer
-from patron.dashboard import charts, queries
+from patron.dashboard import charts, queries, services
 from patron.dashboard.forms import CorrectionForm, EraseForm, GrantForm, LanguageForm
-from patron.dashboard.models import StaffProfile
 from patron.dashboard.roles import action, context, page
 from patron.insights import snapshots
 from patron.loyalty import services as loyalty
@@ -70,29 +68,38 @@ def customer(request, customer_id: int):
         "programs": queries.programs()})
 
 
-@page("customer")
-@action("grant_points")
-@require_POST
-def grant_points(request, customer_id: int):
-    person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
-    form = GrantForm(request.POST)
+def _adjust(request, person: Customer, form):
+    """A grant or a correction through the ledger's one service; its refusal becomes the form's error."""
     if form.is_valid():
         try:
             loyalty.adjust(form.cleaned_data["program"], person, form.cleaned_data["points"],
                            reason=form.cleaned_data["reason"], actor=request.user)
         except PatronError as exc:
             form.add_error(None, exc.message)
+    return form
+
+
+def _back_to_customer(request, person: Customer, form, done: str):
+    if form.errors:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    else:
+        messages.success(request, done % {"points": form.cleaned_data["points"]})
+    return HttpResponseRedirect(reverse("dashboard:customer", args=[person.pk]))
+
+
+@page("customer")
+@action("grant_points")
+@require_POST
+def grant_points(request, customer_id: int):
+    person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
+    form = _adjust(request, person, GrantForm(request.POST))
     if request.headers.get("HX-Request"):
         done = form.is_bound and not form.errors
         return render(request, "dashboard/_grant.html", {
             "customer": person, "grant_form": GrantForm() if done else form, "granted": form.cleaned_data if done else None,
             "programs": queries.programs()})
-    if form.errors:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-    else:
-        messages.success(request, _("%(points)s points granted.") % {"points": form.cleaned_data["points"]})
-    return HttpResponseRedirect(reverse("dashboard:customer", args=[person.pk]))
+    return _back_to_customer(request, person, form, _("%(points)s points granted."))
 
 
 @page("customer")
@@ -100,19 +107,8 @@ def grant_points(request, customer_id: int):
 @require_POST
 def correct_points(request, customer_id: int):
     person = get_object_or_404(Customer, pk=customer_id, erased_at__isnull=True)
-    form = CorrectionForm(request.POST)
-    if form.is_valid():
-        try:
-            loyalty.adjust(form.cleaned_data["program"], person, form.cleaned_data["points"],
-                           reason=form.cleaned_data["reason"], actor=request.user)
-        except PatronError as exc:
-            form.add_error(None, exc.message)
-    if form.errors:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-    else:
-        messages.success(request, _("Balance corrected by %(points)s points.") % {"points": form.cleaned_data["points"]})
-    return HttpResponseRedirect(reverse("dashboard:customer", args=[person.pk]))
+    form = _adjust(request, person, CorrectionForm(request.POST))
+    return _back_to_customer(request, person, form, _("Balance corrected by %(points)s points."))
 
 
 @page("customer")
@@ -161,12 +157,7 @@ def service(request):
 
 @page("audit")
 def audit(request):
-    after = request.GET.get("after", "")
-    events = AuditEvent.objects.order_by("-id")
-    if after.isdigit():
-        events = events.filter(id__lt=int(after))
-    return render(request, "dashboard/audit.html", {
-        "page_rows": queries._page(list(events[: queries.PAGE_SIZE + 1]), queries.PAGE_SIZE, lambda e: str(e.id))})
+    return render(request, "dashboard/audit.html", {"page_rows": queries.audit_events(after=request.GET.get("after", ""))})
 
 
 @login_required
@@ -175,9 +166,7 @@ def language(request):
     """The staff member's dashboard language, kept on their profile."""
     form = LanguageForm(request.POST)
     if form.is_valid():
-        chosen = form.cleaned_data["language"]
-        StaffProfile.objects.update_or_create(user=request.user, defaults={"language": chosen})
-        request.session["staff_language"] = chosen
+        request.session["staff_language"] = services.set_language(request.user, form.cleaned_data["language"])
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("dashboard:overview")

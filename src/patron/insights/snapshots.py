@@ -12,7 +12,13 @@ from django.db.models import Count, Q
 
 from patron import analytics
 from patron.analytics.frames import AnalyticsError
+from patron.campaigns import reports as journey_reports
+from patron.campaigns import services as journey_services
+from patron.campaigns.models import Journey
+from patron.feedback import queries as feedback_queries
 from patron.insights.models import SegmentMove, Snapshot
+from patron.loyalty.models import Coupon, Membership, Program
+from patron.loyalty.programme import liability
 
 PERIOD_DAYS = 90  # the overview compares the last 90 days with the 90 before
 COHORT_MONTHS = 12
@@ -116,9 +122,6 @@ def matrix(rfm: pd.DataFrame) -> dict:
 
 def loyalty(now: dt.datetime) -> dict:
     """Per program: the points liability and what is expiring, members per tier, the rewards most redeemed."""
-    from patron.loyalty.models import Coupon, Membership, Program
-    from patron.loyalty.programme import liability
-
     programs = []
     for program in Program.objects.order_by("name"):
         owed = liability(program, now)
@@ -137,33 +140,26 @@ def loyalty(now: dt.datetime) -> dict:
 
 def journeys(now: dt.datetime) -> dict:
     """Each journey's funnel (entered, held out, sent, converted) and its measured uplift."""
-    from patron.campaigns import reports, services
-    from patron.campaigns.models import Journey
-
-    rows = []
-    for row in services.counts():
-        journey = Journey.objects.get(key=row["key"])
-        report = reports.uplift(journey, now) if row["entered"] else None
-        rows.append({**row, "uplift": report})
-    return {"journeys": rows}
+    counted = journey_services.counts()
+    by_key = Journey.objects.in_bulk([row["key"] for row in counted], field_name="key")
+    return {"journeys": [{**row, "uplift": journey_reports.uplift(by_key[row["key"]], now) if row["entered"] else None}
+                         for row in counted]}
 
 
 def feedback(now: dt.datetime) -> dict:
     """NPS and CSAT by month over the last year, and the themes of the last 180 days."""
-    from patron.feedback import queries
-
-    table = queries.score_table("month", start=now - dt.timedelta(days=365), end=now)
-    themes = queries.comment_themes(since=now - dt.timedelta(days=180))
+    table = feedback_queries.score_table("month", start=now - dt.timedelta(days=365), end=now)
+    themes = feedback_queries.comment_themes(since=now - dt.timedelta(days=180))
     return {"months": table.reset_index().to_dict("records"), "themes": themes}
 
 
 def refresh(now: dt.datetime, purchases: pa.Table, surveys: pa.Table, rfm: pd.DataFrame) -> list[str]:
     """Every snapshot, after the scores are written; returns the names refreshed."""
-    save("overview", overview(purchases, surveys, now), now)
-    save("cohorts", cohorts(purchases, now), now)
-    save("segments", segments(rfm, now), now)
-    save("matrix", matrix(rfm), now)
-    save("loyalty", loyalty(now), now)
-    save("journeys", journeys(now), now)
-    save("feedback", feedback(now), now)
-    return ["overview", "cohorts", "segments", "matrix", "loyalty", "journeys", "feedback"]
+    computed = {
+        "overview": lambda: overview(purchases, surveys, now), "cohorts": lambda: cohorts(purchases, now),
+        "segments": lambda: segments(rfm, now), "matrix": lambda: matrix(rfm), "loyalty": lambda: loyalty(now),
+        "journeys": lambda: journeys(now), "feedback": lambda: feedback(now),
+    }
+    for name, compute in computed.items():
+        save(name, compute(), now)
+    return list(computed)
