@@ -2,13 +2,17 @@
 login throttling, CSRF, the Content-Security-Policy and the other security headers."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
 from patron.campaigns import services as journeys
+from patron.core.errors import InvalidInput
 from patron.core.models import AuditEvent
 from patron.customers.models import Customer
 from patron.dashboard import roles
+from patron.dashboard.services import add_staff
 from patron.loyalty.models import Movement, Program
 
 pytestmark = pytest.mark.django_db
@@ -112,8 +116,6 @@ def test_logins_are_throttled_per_username_and_address(settings, django_user_mod
 
 
 def test_a_successful_login_lands_on_the_first_page_of_the_role(staff, django_user_model):
-    from patron.dashboard.services import add_staff
-
     add_staff("agent", "support", password="a long enough password")
     response = Client().post(reverse("dashboard:login"), {"username": "agent", "password": "a long enough password"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("dashboard:at_risk")
@@ -144,10 +146,20 @@ def test_pages_carry_a_strict_content_security_policy_and_security_headers(staff
 
 
 def test_the_session_cookie_is_http_only_and_expires(settings, django_user_model):
-    from patron.dashboard.services import add_staff
-
     add_staff("analyst1", "analyst", password="a long enough password")
     response = Client().post(reverse("dashboard:login"), {"username": "analyst1", "password": "a long enough password"})
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE == 12 * 3600
+
+
+def test_staff_are_added_only_with_a_role_a_name_and_a_real_email(db):
+    for bad, field in ((("", "support"), "username"), (("ona", "boss"), "role")):
+        with pytest.raises(InvalidInput) as caught:
+            add_staff(*bad)
+        assert caught.value.details["field"] == field
+    with pytest.raises(CommandError, match="not an email address: 'not an email'"):
+        call_command("staff", "add", "ona", "--role", "support", "--email", "not an email")
+    assert not get_user_model().objects.filter(username="ona").exists()
+    call_command("staff", "add", "ona", "--role", "support", "--email", "Ona@Shop.LT")
+    assert get_user_model().objects.get(username="ona").email == "ona@shop.lt"

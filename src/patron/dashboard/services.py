@@ -4,6 +4,8 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from patron.core.errors import InvalidInput
@@ -26,6 +28,12 @@ def add_staff(username: str, role: str, *, email: str = "", password: str | None
     username = (username or "").strip()
     if not username:
         raise InvalidInput("a staff member needs a username", field="username")
+    email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(f"not an email address: {email!r}", field="email") from None
     if not Group.objects.filter(name=role).exists():
         ensure_groups()
     users = get_user_model()
