@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "patron.service",
     "patron.api",
     "patron.dashboard",
+    "patron.portal",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,15 @@ PATRON_QUIET_HOURS = env_quiet_hours("PATRON_QUIET_HOURS", "21-8")  # local hour
 PATRON_SMS_GATEWAY_URL = env("PATRON_SMS_GATEWAY_URL")  # SMS as JSON POSTs to this HTTP gateway
 PATRON_SMS_GATEWAY_TOKEN = env("PATRON_SMS_GATEWAY_TOKEN")
 PATRON_WEBHOOK_URL = env("PATRON_WEBHOOK_URL")  # the webhook channel: each message POSTed as JSON
+
+# The member portal: sign-in links, the shop's signed tokens, sessions and the embeddable widget.
+PATRON_PORTAL_LINK_MINUTES = env_int("PATRON_PORTAL_LINK_MINUTES", 15, minimum=1)  # a sign-in link lives this long
+PATRON_PORTAL_LINKS_PER_HOUR = env_int("PATRON_PORTAL_LINKS_PER_HOUR", 5, minimum=1)  # per email address...
+PATRON_PORTAL_LINKS_PER_HOUR_PER_CLIENT = env_int("PATRON_PORTAL_LINKS_PER_HOUR_PER_CLIENT", 20, minimum=1)  # ...and per client address
+PATRON_PORTAL_SESSION_MINUTES = env_int("PATRON_PORTAL_SESSION_MINUTES", 60, minimum=1)  # signed out after this long idle
+PATRON_PORTAL_SHOP_SECRET = env("PATRON_PORTAL_SHOP_SECRET")  # the HMAC key shared with the shop; blank: no shop sign-in
+PATRON_REFERRAL_URL = env("PATRON_REFERRAL_URL")  # the shop's sign-up page with {code}, e.g. https://shop.example/join?ref={code}
+PATRON_PORTAL_SHOP_ORIGINS = [o for o in env("PATRON_PORTAL_SHOP_ORIGINS").split(",") if o]  # sites that may embed the widget
 
 LOGGING = {
     "version": 1,

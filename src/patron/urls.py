@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("m/", include("patron.messaging.urls")),
     path("f/", include("patron.feedback.urls")),
+    path("portal/", include("patron.portal.urls")),
     path("", include("patron.dashboard.urls")),
 ]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import field_validator
@@ -22,7 +23,7 @@ from patron.core.errors import InvalidInput, PatronError
 from patron.customers import services as customers
 from patron.feedback import services as feedback
 from patron.feedback.models import Response as SurveyResponse
-from patron.loyalty import earning, queries as loyalty_queries, services as loyalty
+from patron.loyalty import earning, programme, queries as loyalty_queries, services as loyalty
 from patron.service import services as desk
 from patron.service.models import TicketEvent
 
@@ -136,6 +137,7 @@ class CustomerIn(In):
     birth_date: dt.date | None = None
     email_consent: bool | None = None
     sms_consent: bool | None = None
+    referral_code: str | None = Field(None, description="the code of the friend who referred this new customer")
 
 
 def customer_out(customer) -> dict:
@@ -152,8 +154,11 @@ def upsert_customer(request, payload: CustomerIn):
     need(request, "customers:write")
 
     def handle():
-        fields = {k: v for k, v in payload.dict().items() if k != "external_id" and v is not None}
-        customer, created = customers.upsert_customer(payload.external_id, **fields)
+        fields = {k: v for k, v in payload.dict().items() if k not in ("external_id", "referral_code") and v is not None}
+        with transaction.atomic():  # a refused referral leaves the customer as it was
+            customer, created = customers.upsert_customer(payload.external_id, **fields)
+            if payload.referral_code:
+                programme.refer_by_code(customer, payload.referral_code)
         return {"created": created, "customer": customer_out(customer)}
 
     return answer(request, handle)

@@ -110,3 +110,13 @@ class InvalidLink(PatronError):
 
     code = "invalid_link"
     status = 400
+
+
+class PlanNotFound(NotFound):
+    code = "plan_not_found"
+
+
+class MembershipConflict(Conflict):
+    """Joining a plan one already belongs to, cancelling what is not running, and the like."""
+
+    code = "membership_conflict"

@@ -1,7 +1,10 @@
 from django.contrib import admin
 
 from patron.core.admin_tools import ReadOnlyAdmin as ReadOnly
-from patron.loyalty.models import Account, Coupon, EarningRule, Entry, Lot, Membership, Movement, Program, Reward, Tier, TierEvent
+from patron.loyalty.models import (
+    Account, Coupon, EarningRule, Entry, Lot, Membership, MembershipPeriod, Movement, PaidMembership, PaidPlan, Program, Reward, Tier,
+    TierEvent,
+)
 
 
 @admin.register(Program)
@@ -57,8 +60,8 @@ class EarningRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Reward)
 class RewardAdmin(admin.ModelAdmin):
-    list_display = ("name", "program", "kind", "cost", "stock", "active", "valid_from", "valid_until")
-    list_filter = ("program", "kind", "active")
+    list_display = ("name", "program", "kind", "cost", "stock", "min_tier", "members_only", "active", "valid_from", "valid_until")
+    list_filter = ("program", "kind", "active", "members_only")
 
 
 @admin.register(Coupon)
@@ -86,3 +89,30 @@ class TierEventAdmin(ReadOnly):
     list_display = ("at", "customer", "program", "kind", "from_tier", "to_tier", "qualifying")
     list_filter = ("program", "kind")
     list_select_related = ("customer", "program", "from_tier", "to_tier")
+
+
+@admin.register(PaidPlan)
+class PaidPlanAdmin(admin.ModelAdmin):
+    list_display = ("name", "program", "fee", "period_months", "earn_multiplier", "free_delivery", "save_offer_percent", "active")
+    list_filter = ("program", "active")
+
+
+class PeriodInline(admin.TabularInline):
+    model = MembershipPeriod
+    extra = 0
+    can_delete = False
+    readonly_fields = ("number", "starts_at", "ends_at", "fee", "reminded_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaidMembership)
+class PaidMembershipAdmin(ReadOnly):
+    """Members join, cancel and resume in the portal (loyalty/paid.py); the daily run renews them."""
+
+    list_display = ("customer", "plan", "status", "joined_at", "period_end", "cancelled_at", "ended_at")
+    list_filter = ("plan", "status")
+    search_fields = ("=customer__external_id",)
+    list_select_related = ("customer", "plan")
+    inlines = [PeriodInline]

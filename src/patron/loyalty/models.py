@@ -240,6 +240,7 @@ class Reward(models.Model):
     cost = models.PositiveIntegerField(help_text="points")
     stock = models.PositiveIntegerField(null=True, blank=True, help_text="blank: unlimited")
     min_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, help_text="exclusive to this tier and above")
+    members_only = models.BooleanField(default=False, help_text="only for members of a paid plan of the program")
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
@@ -310,3 +311,76 @@ class ExpiryNotice(models.Model):
     points = models.PositiveBigIntegerField()
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField()
+
+
+class PaidPlan(models.Model):
+    """A paid membership (like Amazon Prime): a fee per period, perks while it runs. The shop collects the
+    fee; Patron keeps who is a member, each period they paid for, and the perks."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="paid_plans")
+    name = models.CharField(max_length=100, unique=True)
+    fee = models.DecimalField(max_digits=10, decimal_places=2, help_text="per period, in the program's currency")
+    period_months = models.PositiveSmallIntegerField(default=12, help_text="1 for monthly, 12 for yearly")
+    earn_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1, help_text="members' order points are multiplied by this")
+    free_delivery = models.BooleanField(default=False, help_text="the shop reads this perk from the API")
+    save_offer_percent = models.PositiveSmallIntegerField(
+        default=0, help_text="offered to a member who cancels: this much off their next period (0: no offer)")
+    reminder_days = models.PositiveSmallIntegerField(default=7, help_text="remind members this many days before a renewal")
+    active = models.BooleanField(default=True, help_text="open to new members")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(fee__gte=0), name="plan_fee_not_negative"),
+                       models.CheckConstraint(condition=Q(period_months__gte=1, period_months__lte=36), name="plan_period_months"),
+                       models.CheckConstraint(condition=Q(earn_multiplier__gt=0), name="plan_multiplier_positive"),
+                       models.CheckConstraint(condition=Q(save_offer_percent__lte=100), name="plan_save_offer_percent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaidMembership(models.Model):
+    """One customer's membership of a plan, from joining to its end; rejoining later is a new membership."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active (renews)"
+        CANCELLING = "cancelling", "Cancelled (perks until the period ends)"
+        ENDED = "ended", "Ended"
+
+    plan = models.ForeignKey(PaidPlan, on_delete=models.PROTECT, related_name="memberships")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="paid_memberships")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    joined_at = models.DateTimeField()
+    period_end = models.DateTimeField(help_text="the current period ends (and the next begins) here")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    save_offer_taken_at = models.DateTimeField(null=True, blank=True)
+    next_discount_percent = models.PositiveSmallIntegerField(default=0, help_text="off the next period's fee (a save offer)")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "customer"], condition=~Q(status="ended"),
+                                               name="one_running_membership_per_plan")]
+        indexes = [models.Index(fields=["status", "period_end"], name="paid_membership_due"),
+                   models.Index(fields=["plan", "joined_at"], name="paid_membership_cohort")]
+
+    @property
+    def running(self) -> bool:
+        return self.status != self.Status.ENDED
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.customer_id} ({self.status})"
+
+
+class MembershipPeriod(models.Model):
+    """A period paid for: number 1 is the joining, each later one a renewal (what the sBG model counts)."""
+
+    membership = models.ForeignKey(PaidMembership, on_delete=models.CASCADE, related_name="periods")
+    number = models.PositiveIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    fee = models.DecimalField(max_digits=10, decimal_places=2)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the renewal reminder at this period's end
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "number"], name="one_period_per_number")]
+        ordering = ["membership", "number"]

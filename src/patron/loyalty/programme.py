@@ -35,6 +35,14 @@ def referral_code(program: Program, customer: Customer) -> str:
     raise RuntimeError("could not draw a free referral code")
 
 
+def refer_by_code(friend: Customer, code: str, *, at: dt.datetime | None = None) -> Referral:
+    """`refer` in whichever program the code belongs to (codes are unique across programs)."""
+    owner = ReferralCode.objects.select_related("program").filter(code=(code or "").strip().upper()).first()
+    if owner is None:
+        raise InvalidInput(f"no referral code {code!r}", field="referral_code")
+    return refer(owner.program, friend, owner.code, at=at)
+
+
 @transaction.atomic
 def refer(program: Program, friend: Customer, code: str, *, at: dt.datetime | None = None) -> Referral:
     """Record that `friend` came with `code`; refused for oneself, twice, in a loop, or for an existing customer."""

@@ -224,3 +224,24 @@ def deliver_due(now: dt.datetime | None = None, batch: int = 200, limit: int | N
     finally:
         mail.close()
     return total
+
+
+def deliver_now(message: Message) -> Delivered:
+    """Send one transactional message at once (a sign-in link: someone is waiting for it). It is claimed
+    like any other, so a worker never sends it too; if the server is down it stays queued for the worker."""
+    now = timezone.now()
+    outcome = Delivered()
+    message = Message.objects.select_related("customer").get(pk=message.pk)
+    reason = _suppression(message, message.customer)
+    if reason:
+        if Message.objects.filter(pk=message.pk, status=S.QUEUED).update(status=S.SUPPRESSED, reason=reason, claimed_at=now):
+            outcome.suppressed, outcome.reasons[reason] = 1, 1
+        return outcome
+    if not Message.objects.filter(pk=message.pk, status=S.QUEUED).update(
+            status=S.SENDING, claimed_at=now, lease_until=now + LEASE, claimed_by=worker_name()):
+        return outcome  # a worker took it first
+    mail = Mail()
+    try:
+        return send_claimed([message], mail)
+    finally:
+        mail.close()

@@ -96,10 +96,10 @@ def localize(values: dict, locale: Locale) -> dict:
     for name, value in values.items():
         if name in ("points",) and isinstance(value, int):
             out[name] = format_decimal(value, locale=locale)
-        elif name in ("expires_on", "valid_until") and value:
+        elif name in ("expires_on", "valid_until", "renews_on") and value:
             out[name] = format_date(dt.date.fromisoformat(str(value)[:10]), format=DATE_PATTERNS.get(locale.language, "long"),
                                     locale=locale)
-        elif name == "order_total" and isinstance(value, dict):
+        elif name in ("order_total", "fee") and isinstance(value, dict):
             out[name] = format_currency(Decimal(value["amount"]), value["currency"], locale=locale)
         elif name == "discount" and isinstance(value, dict):
             out[name] = _discount(value, locale)
@@ -181,7 +181,9 @@ def _survey(message: Message, customer: Customer, language: str) -> dict | None:
 
 SAMPLE = {"tier": "Gold", "points": 1500, "expires_on": "2026-07-10", "coupon": "ABCD-EFGH-JKLM-NPQR",
           "discount": {"kind": "percent", "value": "15"}, "valid_until": "2026-07-10", "idea": "Gift wrapping",
-          "order_total": {"amount": "1234.50", "currency": "EUR"}, "offers": ["Green tea", "Honey"]}
+          "order_total": {"amount": "1234.50", "currency": "EUR"}, "offers": ["Green tea", "Honey"],
+          "plan": "Plus", "renews_on": "2026-07-10", "fee": {"amount": "49.00", "currency": "EUR"},
+          "sign_in_url": "https://shop.example/portal/in/sample", "minutes": 15}
 
 
 def preview(key: str, language: str, edits=None) -> Rendered | None:

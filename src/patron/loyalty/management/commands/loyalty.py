@@ -4,12 +4,13 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from patron.insights import snapshots
-from patron.loyalty import programme, services, tiers
+from patron.loyalty import paid, programme, services, tiers
+from patron.portal import auth as portal_auth
 from patron.loyalty.models import Program
 
 
 class Command(BaseCommand):
-    help = "The daily loyalty run: expire lots, evaluate tiers, give birthday bonuses, note points expiring soon, report the liability."
+    help = "The daily loyalty run: expire lots, renew paid memberships, evaluate tiers, give birthday bonuses, note points expiring soon, report the liability."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -18,6 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, as_json, **options):
         report = {"expired_lots": services.expire_lots(), "programs": {}}
+        renewals = paid.renew_due()
+        report["memberships"] = {**renewals, "reminders": paid.remind_renewals()}
+        report["portal_records_purged"] = portal_auth.purge()
         today = timezone.now().date()
         for program in Program.objects.order_by("name"):
             run = tiers.evaluate(program)
@@ -34,6 +38,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report, indent=2))
             return
         self.stdout.write(f"expired {report['expired_lots']:,} lots")
+        runs = report["memberships"]
+        self.stdout.write(f"paid memberships: {runs['renewed']:,} renewed, {runs['ended']:,} ended, {runs['reminders']:,} renewal reminders")
         for name, run in report["programs"].items():
             self.stdout.write(f"{name}: {run['upgrades']} upgrades, {run['downgrades']} downgrades, {run['warnings']} downgrade warnings, "
                               f"{run['birthday_bonuses']} birthday bonuses, {run['expiry_notices']} expiry reminders; "

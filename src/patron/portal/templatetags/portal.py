@@ -1,0 +1,47 @@
+"""Numbers, money and dates on portal pages as the customer's language writes them (Babel)."""
+
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from django import template
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+MOVEMENTS = {"earn": _("Earned"), "adjust": _("Adjusted"), "redeem": _("Spent on a reward"), "expire": _("Expired"),
+             "reverse": _("Taken back (refund)")}
+MEMBERSHIP = {"active": _("Active, renews"), "cancelling": _("Cancelled, benefits until the period ends"), "ended": _("Ended")}
+SURVEYS = {"nps": _("How likely are you to recommend us?"), "csat": _("How satisfied are you with us?")}
+IDEAS = {"open": _("Received"), "planned": _("Planned"), "implemented": _("Done"), "declined": _("Not planned")}
+
+
+def _locale() -> str:
+    return translation.get_language() or "en"
+
+
+@register.filter
+def number(value) -> str:
+    return format_decimal(value or 0, locale=_locale())
+
+
+@register.filter
+def money(value, currency: str) -> str:
+    return format_currency(Decimal(value or 0), currency, locale=_locale())
+
+
+@register.filter
+def percent(value) -> str:
+    return format_percent(Decimal(value or 0) / 100, locale=_locale())
+
+
+@register.filter
+def day(value) -> str:
+    return format_date(value, format="medium", locale=_locale()) if value else ""
+
+
+@register.filter
+def named(code, kind: str) -> str:
+    table = {"movement": MOVEMENTS, "membership": MEMBERSHIP, "survey": SURVEYS, "idea": IDEAS}[kind]
+    return str(table.get(code, code))
