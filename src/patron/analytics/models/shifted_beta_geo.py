@@ -33,6 +33,26 @@ class ShiftedBetaGeometric(Model):
         columns["lost"] = 1 - columns["survivors"]
         return self._fit(columns, weights, initial_params)
 
+    def fit_cohorts(self, cohorts, initial_params: dict | None = None) -> ShiftedBetaGeometric:
+        """One fit to several cohorts observed for different numbers of periods (each a list like `fit`'s,
+        in members, not percentages): the later cohorts count for the periods they have lived."""
+        periods, survivors, weights = [], [], []
+        for active in cohorts:
+            alive = np.asarray(active, dtype=float)
+            if alive.ndim != 1 or len(alive) < 2 or alive[0] <= 0:
+                continue
+            if np.any(alive < 0) or np.any(np.diff(alive) > 0):
+                raise AnalyticsError("the number active can only stay or fall from one period to the next")
+            n = len(alive) - 1
+            periods += [*range(1, n + 1), n]
+            survivors += [0.0] * n + [1.0]
+            weights += [*(-np.diff(alive)), alive[-1]]
+        if not periods:
+            raise AnalyticsError("sBG needs a cohort with members at its start and at least one period observed")
+        columns = {"period": np.array(periods, dtype=float), "survivors": np.array(survivors)}
+        columns["lost"] = 1 - columns["survivors"]
+        return self._fit(columns, np.array(weights, dtype=float), initial_params)
+
     def _log_likelihood(self, params, data):
         alpha, beta = params
         t, survived = data["period"], data["survivors"]
