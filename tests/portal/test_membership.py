@@ -1,5 +1,4 @@
 import datetime as dt
-import re
 from decimal import Decimal
 
 import numpy as np

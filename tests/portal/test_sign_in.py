@@ -8,7 +8,7 @@ from django.utils import timezone
 from patron.messaging.models import Message
 from patron.portal import auth
 from patron.portal.models import SignInToken
-from tests.portal.conftest import LINK
+from tests.conftest import PORTAL_LINK as LINK
 
 
 def ask(client: Client, email: str):

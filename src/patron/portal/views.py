@@ -51,7 +51,8 @@ def _page(request: HttpRequest, template: str, context: dict | None = None, stat
             "portal_language": language, **(context or {})}, status=status)
     response["Content-Language"] = language
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # sign-in tokens in URLs never leak to other sites
+    # Referrer-Policy stays same-origin (the site's): a sign-in token in a URL never reaches another site,
+    # and the browser still sends this site's Origin with the page's forms (no-referrer would send "null").
     return response
 
 
