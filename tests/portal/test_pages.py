@@ -40,7 +40,9 @@ def test_rewards_are_split_into_affordable_out_of_reach_and_locked(shop, signed_
     now, soon, locked = page.partition("Almost there")[0], "", page.partition("For higher tiers and members")[2]
     assert "Free coffee" in now and "10 EUR voucher" in now  # 5,000 points
     assert "Tasting evening" in locked and "from Gold" in locked and "mug" in locked and "for paid members" in locked
-    page = text(signed_in(shop["ieva"]).get("/portal/rewards/"))
+    client = signed_in(shop["ieva"])
+    client.post("/portal/language/", {"language": "en"})
+    page = text(client.get("/portal/rewards/"))
     soon = page.partition("Almost there")[2].partition("For higher tiers")[0]
     assert "10 EUR voucher" in soon and "180 points to go" in soon
     assert "Free coffee" in page.partition("Almost there")[0]

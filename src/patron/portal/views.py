@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,8 +28,9 @@ from patron.portal import auth, queries, services
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 SESSION_LANGUAGE = "portal_language"
 NAVIGATION = [  # (url name, label)
-    ("home", "Points"), ("rewards", "Rewards"), ("wallet", "Coupons"), ("history", "History"),
-    ("refer", "Invite friends"), ("membership", "Membership"), ("surveys", "Your say"), ("preferences", "Settings"),
+    ("home", gettext_lazy("Points")), ("rewards", gettext_lazy("Rewards")), ("wallet", gettext_lazy("Coupons")),
+    ("history", gettext_lazy("History")), ("refer", gettext_lazy("Invite friends")), ("membership", gettext_lazy("Membership")),
+    ("surveys", gettext_lazy("Your say")), ("preferences", gettext_lazy("Settings")),
 ]
 
 
@@ -45,7 +46,7 @@ def _language(request: HttpRequest, customer=None) -> str:
 def _page(request: HttpRequest, template: str, context: dict | None = None, status: int = 200, customer=None) -> HttpResponse:
     language = _language(request, customer)
     with translation.override(language):
-        nav = [(name, _(label), reverse(f"portal:{name}")) for name, label in NAVIGATION] if customer else []
+        nav = [(name, str(label), reverse(f"portal:{name}")) for name, label in NAVIGATION] if customer else []
         response = render(request, f"portal/{template}.html", {
             "customer": customer, "shop": settings.PATRON_SHOP_NAME, "navigation": nav, "languages": settings.LANGUAGES,
             "portal_language": language, **(context or {})}, status=status)
