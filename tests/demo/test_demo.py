@@ -41,7 +41,7 @@ def test_demo_builds_a_shop_in_five_languages(capsys):
 @pytest.mark.django_db
 def test_demo_customers_carry_points_tiers_and_rewards(capsys):
     from patron.loyalty import services
-    from patron.loyalty.models import Account, Membership, Movement, Reward
+    from patron.loyalty.models import Account, Membership, MembershipPeriod, Movement, PaidMembership, Reward
 
     call_command("demo", "--customers", "300", "--seed", "4", "--no-serve")
     assert "loyalty: Patron Rewards" in capsys.readouterr().out
@@ -49,10 +49,14 @@ def test_demo_customers_carry_points_tiers_and_rewards(capsys):
     assert Movement.objects.filter(kind="earn").count() == euro_orders > 0
     assert Account.objects.filter(kind="wallet", balance__gt=0).count() > 50
     assert Movement.objects.filter(kind="expire").exists()  # two years of history: the oldest points expired
-    assert Membership.objects.exclude(tier=None).exists() and Reward.objects.count() == 5
+    assert Membership.objects.exclude(tier=None).exists() and Reward.objects.count() == 6
     assert services.verify() == []
+    members = PaidMembership.objects.count()
+    assert members > 5 and MembershipPeriod.objects.filter(number__gt=1).exists()
+    assert all(m.periods.count() >= 1 and m.periods.order_by("-number")[0].ends_at == m.period_end for m in PaidMembership.objects.all())
     call_command("demo", "--customers", "300", "--seed", "4", "--no-serve")  # run again: nothing earned twice
     assert Movement.objects.filter(kind="earn").count() == euro_orders and services.verify() == []
+    assert PaidMembership.objects.count() == members
 
 
 @pytest.mark.django_db(transaction=True)  # scoring reads the committed store

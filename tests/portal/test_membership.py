@@ -143,3 +143,15 @@ def test_the_report_names_a_missing_plan(shop):
 
     with pytest.raises(CommandError, match="no plan named 'Gold'"):
         call_command("membership", "report", "--plan", "Gold")
+
+
+def test_the_shop_reads_the_perks_and_the_export_holds_the_periods(shop):
+    from patron.customers.queries import export_customer
+    from patron.loyalty.queries import status
+
+    paid.join(shop["ieva"], shop["plan"])
+    [stars] = status(shop["ieva"])
+    assert stars["memberships"][0]["plan"] == "Stars Plus" and stars["memberships"][0]["free_delivery"] is True
+    assert status(shop["jonas"])[0]["memberships"] == []
+    [exported] = export_customer(shop["ieva"])["paid_memberships"]
+    assert exported["status"] == "active" and exported["periods"][0]["fee"] == Decimal("49.00")

@@ -71,4 +71,9 @@ def export_customer(customer: Customer) -> dict:
         "survey_responses": list(
             customer.survey_responses.order_by("answered_at").values("kind", "score", "comment", "language", "source", "answered_at")
         ),
+        "paid_memberships": [
+            {"plan": m.plan.name, "status": m.status, "joined_at": m.joined_at, "cancelled_at": m.cancelled_at, "ended_at": m.ended_at,
+             "periods": list(m.periods.order_by("number").values("number", "starts_at", "ends_at", "fee"))}
+            for m in customer.paid_memberships.select_related("plan").order_by("joined_at")
+        ],
     }

@@ -131,3 +131,41 @@ def loyalty_program(today: dt.date | None = None):
     services.expire_lots(now=now)
     tiers.evaluate(program, now)
     return program, awarded
+
+
+def paid_members(program, seed: int, today: dt.date | None = None, share: float = 0.04) -> tuple[int, int]:
+    """A monthly paid plan with members who joined over the last 18 months and renewed as an sBG process
+    would have them (each with their own churn probability from Beta(2, 8)). Returns (members, renewals);
+    a second run adds nothing."""
+    from patron.customers.models import Customer
+    from patron.loyalty import paid
+    from patron.loyalty.models import MembershipPeriod, PaidMembership, PaidPlan, Reward
+
+    now = dt.datetime.combine(today or dt.date.today(), dt.time(0), tzinfo=dt.UTC)
+    plan, _ = PaidPlan.objects.get_or_create(name="Patron Plus", defaults={
+        "program": program, "fee": Decimal("4.99"), "period_months": 1, "earn_multiplier": Decimal("2"), "free_delivery": True,
+        "save_offer_percent": 30})
+    Reward.objects.get_or_create(program=program, name="Members' gift box", defaults={"kind": "gift", "cost": 250, "members_only": True})
+    if PaidMembership.objects.filter(plan=plan).exists():
+        return PaidMembership.objects.filter(plan=plan).count(), MembershipPeriod.objects.filter(membership__plan=plan, number__gt=1).count()
+    rng = np.random.default_rng(seed + 11)
+    ids = np.array(Customer.objects.filter(erased_at__isnull=True, orders__isnull=False).distinct().order_by("pk").values_list("pk", flat=True))
+    chosen = rng.choice(ids, size=min(len(ids), max(1, int(len(ids) * share))), replace=False) if len(ids) else []
+    memberships, periods = [], []
+    for customer_id in chosen:
+        joined = now - dt.timedelta(days=int(rng.integers(1, 548)), hours=int(rng.integers(0, 24)))
+        theta = rng.beta(2, 8)
+        paid_for = 1
+        while rng.random() > theta and paid.period_end(joined, plan, paid_for) <= now:
+            paid_for += 1
+        end = paid.period_end(joined, plan, paid_for)
+        # Those who left are over; a few of those still paying have cancelled and wait for their period's end.
+        status = "ended" if end <= now else ("cancelling" if rng.random() < 0.08 else "active")
+        membership = PaidMembership(plan=plan, customer_id=int(customer_id), status=status, joined_at=joined, period_end=end,
+                                    ended_at=end if status == "ended" else None, cancelled_at=end - dt.timedelta(days=3) if status != "active" else None)
+        memberships.append(membership)
+        periods.append([(n, paid.period_end(joined, plan, n - 1), paid.period_end(joined, plan, n)) for n in range(1, paid_for + 1)])
+    PaidMembership.objects.bulk_create(memberships, batch_size=2000)
+    MembershipPeriod.objects.bulk_create([MembershipPeriod(membership=m, number=n, starts_at=s, ends_at=e, fee=plan.fee)
+                                          for m, rows in zip(memberships, periods) for n, s, e in rows], batch_size=5000)
+    return len(memberships), sum(len(rows) - 1 for rows in periods)

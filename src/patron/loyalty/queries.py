@@ -8,6 +8,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from patron.customers.models import Customer
+from patron.loyalty import paid
 from patron.loyalty.models import Account, Lot, Movement, Program, Reward
 
 
@@ -26,6 +27,10 @@ def status(customer: Customer, days: int = 30, recent: int = 10) -> list[dict]:
             "expiring": [{"points": lot.remaining, "expires_at": lot.expires_at.isoformat()} for lot in expiring],
             "recent": [{"kind": m.kind, "points": m.points, "reason": m.reason, "reference": m.reference,
                         "at": m.created_at.isoformat()} for m in movements.order_by("-created_at", "-id")[:recent]],
+            # The paid plans running for the customer: the shop reads the perks (free delivery) here.
+            "memberships": [{"plan": m.plan.name, "status": m.status, "period_end": m.period_end.isoformat(),
+                             "earn_multiplier": str(m.plan.earn_multiplier), "free_delivery": m.plan.free_delivery}
+                            for m in paid.running(customer, program)],
         })
     return out
 

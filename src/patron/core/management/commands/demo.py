@@ -5,7 +5,7 @@ from patron.core.cli import patron_errors
 from patron.dashboard.roles import ROLES
 from patron.dashboard.services import add_staff
 from patron.insights.services import refresh_scores
-from patron.demo.shop import load, loyalty_program
+from patron.demo.shop import load, loyalty_program, paid_members
 from patron.demo.voices import voices
 
 
@@ -33,6 +33,8 @@ class Command(BaseCommand):
             )
         program, awarded = loyalty_program()
         self.stdout.write(f"loyalty: {program.name}, points earned on {awarded:,} past orders, tiers and rewards set up")
+        members, renewals = paid_members(program, seed)
+        self.stdout.write(f"membership: {members:,} members of Patron Plus with {renewals:,} renewals (patron membership report)")
         said, tickets = voices(seed)
         self.stdout.write(f"feedback: {said.imported + said.updated + said.unchanged:,} survey answers, {tickets} complaints as tickets")
         scored = refresh_scores()
@@ -40,5 +42,6 @@ class Command(BaseCommand):
         for role in ROLES:  # one login per role, to see what each reaches
             user, password = add_staff(role, role, email=f"{role}@localhost")
             self.stdout.write(f"{role} login: {user.get_username()} / {password}")
+        self.stdout.write("member portal: /portal/ (a customer's sign-in link is printed here when no SMTP server is set)")
         if not no_serve:
             call_command("serve", port=port)
