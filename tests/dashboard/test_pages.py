@@ -159,6 +159,23 @@ def test_the_loyalty_snapshot_is_refreshed_by_the_daily_run(shop, staff):
     assert f"Points outstanding {data['outstanding_points']}" in html
 
 
+def test_the_loyalty_page_shows_paid_members_renewals_by_cohort_and_the_forecast(shop, staff):
+    from django.core.management import call_command
+
+    from patron.demo.shop import paid_members
+    from patron.loyalty.models import PaidMembership
+
+    members, renewals = paid_members(shop, seed=5, share=0.5)
+    assert members > 50 and renewals > 0
+    call_command("loyalty", "daily")
+    [plan] = snapshots.read("loyalty").data["programs"][0]["plans"]
+    assert plan["plan"] == "Patron Plus" and plan["running"] == PaidMembership.objects.filter(status="active").count()
+    assert all(c["shares"][0] == 100 for c in plan["cohorts"]) and plan["retention"]
+    html = _text(staff("analyst").get(reverse("dashboard:loyalty")).content)
+    assert "Paid membership: Patron Plus" in html and f"{plan['running']} members renewing" in html
+    assert "Forecast renewal rate (sBG)" in html and plan["cohorts"][-1]["month"] in html
+
+
 def test_the_language_is_kept_on_the_staff_members_profile(staff, django_user_model):
     client = staff("analyst")
     client.post(reverse("dashboard:language"), {"language": "lt", "next": "/customers/"})

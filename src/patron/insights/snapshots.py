@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from django.db.models import Count, Q
 
 from patron import analytics
+from patron.analytics import membership as membership_analytics
 from patron.analytics.frames import AnalyticsError
 from patron.campaigns import reports as journey_reports
 from patron.campaigns import services as journey_services
@@ -134,8 +135,22 @@ def loyalty(now: dt.datetime) -> dict:
             "value": str(owed.value), "expiring": owed.expiring,
             "tiers": [{"tier": t["tier__name"] or "-", "members": t["n"]} for t in tiers],
             "rewards": [{"reward": r["reward__name"], "cost": r["reward__cost"], "issued": r["issued"], "used": r["used"]} for r in rewards],
+            "plans": [_plan(plan, now) for plan in program.paid_plans.order_by("name")],
         })
     return {"programs": programs}
+
+
+def _plan(plan, now: dt.datetime) -> dict:
+    """A paid plan's members, its last twelve join cohorts (share still paying after 0, 1, 2... renewals)
+    and the sBG forecast of renewal."""
+    report = membership_analytics.report(plan, now, horizon=6).to_dict()
+    cancelling = plan.memberships.filter(status="cancelling").count()
+    width = max((len(c["active"]) for c in report["cohorts"][-12:]), default=0)
+    cohorts = [{"month": c["month"], "members": c["members"],
+                "shares": [round(100 * a / c["members"]) for a in c["active"]] + [None] * (width - len(c["active"]))}
+               for c in report["cohorts"][-12:]]
+    return {**report, "cohorts": cohorts, "cancelling": cancelling, "width": list(range(width)),
+            "retention": [round(100 * r, 1) for r in report["retention"]]}
 
 
 def journeys(now: dt.datetime) -> dict:
