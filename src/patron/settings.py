@@ -256,6 +256,11 @@ PATRON_QUIET_HOURS = env_quiet_hours("PATRON_QUIET_HOURS", "21-8")  # local hour
 PATRON_SMS_GATEWAY_URL = env("PATRON_SMS_GATEWAY_URL")  # SMS as JSON POSTs to this HTTP gateway
 PATRON_SMS_GATEWAY_TOKEN = env("PATRON_SMS_GATEWAY_TOKEN")
 PATRON_WEBHOOK_URL = env("PATRON_WEBHOOK_URL")  # the webhook channel: each message POSTed as JSON
+# The form of address per language where the shop wants other than the culture's default (formal):
+# e.g. "et=informal,lv=informal".
+PATRON_ADDRESS_FORMS = env("PATRON_ADDRESS_FORMS")
+# Marketing waits out the public holidays of the customer's country (greetings made for the day excepted).
+PATRON_HOLIDAY_PAUSE = env_bool("PATRON_HOLIDAY_PAUSE", True)
 
 # The member portal: sign-in links, the shop's signed tokens, sessions and the embeddable widget.
 PATRON_PORTAL_LINK_MINUTES = env_int("PATRON_PORTAL_LINK_MINUTES", 15, minimum=1)  # a sign-in link lives this long
