@@ -59,4 +59,11 @@ BUILTIN = [
      "trigger_config": {"weekdays": [4], "hour": 9},
      "description": "Thursdays from 09:00 UTC to everyone (or a segment); write the 'newsletter' template first.",
      "steps": [("send", {"template": "newsletter"})]},
+    {"key": "name_day", "name": "Name-day greeting", "trigger": Trigger.NAME_DAY,
+     "description": "On the customer's name day (Latvian, Lithuanian and Estonian calendars): a greeting, the name in the vocative.",
+     "steps": [("send", {"template": "name_day"})]},
+    {"key": "holiday_greeting", "name": "Holiday greeting", "trigger": Trigger.PUBLIC_HOLIDAY,
+     "trigger_config": {"holidays": ["New Year's Day", "Christmas Day", "Midsummer Day", "Day of Dew and Saint John"]},
+     "description": "On the great holidays of the customer's own country (New Year, Christmas, Midsummer): a greeting.",
+     "steps": [("send", {"template": "holiday_greeting"})]},
 ]

@@ -24,6 +24,8 @@ class Trigger(models.TextChoices):
     SEGMENT_ENTERED = "segment_entered", "Entered a segment"
     SEGMENT_LEFT = "segment_left", "Left a segment"
     BIRTHDAY = "birthday", "Birthday"
+    NAME_DAY = "name_day", "Name day (lv, lt, et calendars)"
+    PUBLIC_HOLIDAY = "public_holiday", "A public holiday of the customer's country"
     ANNIVERSARY = "anniversary", "Anniversary of the first order"
     SCHEDULE = "schedule", "A schedule (newsletter)"
 

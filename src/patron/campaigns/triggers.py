@@ -10,6 +10,8 @@ import datetime as dt
 
 from patron.campaigns.models import Journey, Trigger
 from patron.core import sql
+from patron.culture import calendars, namedays
+from patron.customers.models import Customer
 from patron.core.errors import JourneyNotReady
 from patron.segments.rules import base_from, compile_rules
 from patron.segments.services import get_segment
@@ -94,6 +96,10 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
         return (f"SELECT c.id AS customer_id, 'anniversary:{today.year}' AS trigger_key, {context} AS context "
                 f"FROM customers_customer c WHERE c.erased_at IS NULL AND {sql.month_day('c.created_at')} IN ({on_the_day}) "
                 f"AND {joined} < %s", [today.year, *days, today.year])
+    if kind == Trigger.NAME_DAY:
+        return _name_day(now.date())
+    if kind == Trigger.PUBLIC_HOLIDAY:
+        return _holiday(now.date(), config)
     if kind == Trigger.SCHEDULE:
         occasion = scheduled_occasion(config, now)
         if occasion is None:
@@ -103,7 +109,56 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
     raise JourneyNotReady(f"journey {journey.key}: unknown trigger {kind!r}")
 
 
-DATED = {Trigger.BIRTHDAY, Trigger.ANNIVERSARY, Trigger.SCHEDULE, Trigger.LAPSED}
+DATED = {Trigger.BIRTHDAY, Trigger.ANNIVERSARY, Trigger.SCHEDULE, Trigger.LAPSED, Trigger.NAME_DAY, Trigger.PUBLIC_HOLIDAY}
+
+# Whose name-day calendar applies: the customer's language, or where they left it blank, their country's.
+CALENDAR_COUNTRIES = {"lv": "LV", "lt": "LT", "et": "EE"}
+NOTHING = "SELECT c.id AS customer_id, '' AS trigger_key, {empty} AS context FROM customers_customer c WHERE 1 = 0"
+
+
+def _name_day(today: dt.date) -> tuple[str, list]:
+    """Customers whose first name is celebrated today in their language's calendar ("Janis" is Jānis)."""
+    parts, params = [], []
+    language = sql.primary_language("c.language")
+    for code in namedays.LANGUAGES:
+        names = namedays.names_on(code, today)
+        if not names:
+            continue
+        written = sorted(set().union(*(namedays.spellings(n) for n in names)))
+        parts.append(f"(({language} = %s OR (c.language = '' AND c.country = %s)) AND c.first_name IN ({', '.join(['%s'] * len(written))}))")
+        params += [code, CALENDAR_COUNTRIES[code], *written]
+    if not parts:
+        return NOTHING.format(empty=sql.empty_json()), []
+    return (f"SELECT c.id AS customer_id, 'nameday:{today.isoformat()}' AS trigger_key, {sql.empty_json()} AS context "
+            f"FROM customers_customer c WHERE c.erased_at IS NULL AND ({' OR '.join(parts)})", params)
+
+
+def _holiday(today: dt.date, config: dict) -> tuple[str, list]:
+    """Customers whose country celebrates a public holiday today (trigger_config.holidays: the English
+    names to greet on; blank: every holiday that is not just a day off). The holiday is named in the
+    country's language for its speakers, in English for the others."""
+    only = config.get("holidays") or None
+    if only is not None and not (isinstance(only, list) and all(isinstance(n, str) for n in only)):
+        raise JourneyNotReady('trigger_config.holidays: a list of holiday names in English, e.g. ["Christmas Day"]')
+    countries = (Customer.objects.filter(erased_at__isnull=True).exclude(country="").values_list("country", flat=True)
+                 .distinct().order_by())
+    cases, params, chosen = [], [], []
+    language = sql.primary_language("c.language")
+    for country in sorted(set(countries)):
+        english = calendars.celebration(country, today, "en_US", only)
+        if english is None:
+            continue
+        local_language = calendars.local_language(country)
+        local = calendars.celebration(country, today, local_language, only) or english
+        cases.append(f"WHEN c.country = %s AND {language} = %s THEN %s WHEN c.country = %s THEN %s")
+        params += [country, local_language.split("_")[0].lower(), local, country, english]
+        chosen.append(country)
+    if not chosen:
+        return NOTHING.format(empty=sql.empty_json()), []
+    context = sql.json_object([("holiday", f"CASE {' '.join(cases)} END")])
+    return (f"SELECT c.id AS customer_id, 'holiday:{today.isoformat()}' AS trigger_key, {context} AS context "
+            f"FROM customers_customer c WHERE c.erased_at IS NULL AND c.country IN ({', '.join(['%s'] * len(chosen))})",
+            params + chosen)
 
 
 def scheduled_occasion(config: dict, now: dt.datetime) -> str | None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.template import engines
 
+from patron.culture.grammar import address_form
+
 CONTENT = Path(__file__).parent / "content"
 LANGUAGES = ("en", "lt", "lv", "et", "ka")
 
@@ -38,6 +40,11 @@ def purpose_of(key: str) -> str:
     return builtin(key).get("purpose", "marketing")
 
 
+def made_for_holidays(key: str) -> bool:
+    """A greeting meant for the day itself (a holiday, a name day): not held back by the holiday pause."""
+    return bool(builtin(key).get("holiday_ok"))
+
+
 def primary(language: str) -> str:
     return (language or "").split("-")[0].split("_")[0].lower()
 
@@ -58,6 +65,9 @@ def choose(key: str, language: str, edits: dict[tuple[str, str], Text] | None = 
             return found
         table = builtin(key).get(lang)
         if table:
+            # A text may have an informal version ([lt.informal]) for shops that address customers so.
+            if address_form(lang) == "informal" and isinstance(table.get("informal"), dict):
+                table = {**table, **table["informal"]}
             return Text(key, lang, table.get("subject", ""), table["text"], table.get("sms", ""))
     return None
 

@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from patron.core import sql
-from patron.messaging import render
+from patron.culture import calendars
+from patron.messaging import content, render
 from patron.messaging.channels import Mail, Permanent, Temporary, send_sms, send_webhook
 from patron.messaging.models import ChannelKind, Message, Purpose
 
@@ -71,6 +72,18 @@ def quiet_until(local: dt.datetime, hours: tuple[int, int] | None) -> dt.datetim
     return wake.astimezone(dt.timezone.utc).astimezone(local.tzinfo)
 
 
+def holiday_until(local: dt.datetime, country: str, hours: tuple[int, int] | None) -> dt.datetime | None:
+    """When `local` falls on a public holiday of the customer's country: the morning of the next working
+    day (when the quiet hours end, else 08:00), in the same zone; None on other days."""
+    day = local.date()
+    if not calendars.day_off(country, day):
+        return None
+    while calendars.day_off(country, day):
+        day += dt.timedelta(days=1)
+    wake = dt.datetime.combine(day, dt.time(hours[1] if hours else 8), tzinfo=local.tzinfo)
+    return wake.astimezone(dt.timezone.utc).astimezone(local.tzinfo)
+
+
 def release_dead_claims() -> int:
     """Messages claimed by a worker of this host that no longer runs go back to the queue."""
     host = socket.gethostname()
@@ -110,7 +123,10 @@ def claim(now: dt.datetime, batch: int = 200) -> tuple[list[Message], Delivered]
             customer = message.customer
             reason = _suppression(message, customer)
             if reason is None and message.purpose == Purpose.MARKETING:
-                wake = quiet_until(now.astimezone(render.customer_zone(customer)), hours)
+                local = now.astimezone(render.customer_zone(customer))
+                wake = quiet_until(local, hours)
+                if wake is None and settings.PATRON_HOLIDAY_PAUSE and not content.made_for_holidays(message.template):
+                    wake = holiday_until(local, customer.country, hours)
                 if wake is not None:
                     defer[message.pk] = wake.astimezone(dt.timezone.utc)
                     continue

@@ -20,6 +20,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.html import urlize
 from django.utils.safestring import mark_safe
 
+from patron.culture.grammar import address_form, vocative
 from patron.customers.models import Customer
 from patron.feedback import tokens as survey_tokens
 from patron.feedback.models import CSAT_SCALE, NPS_SCALE
@@ -140,7 +141,10 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
     if text is None:
         return None
     locale = _locale(text.language)
-    context = {"shop": settings.PATRON_SHOP_NAME, "first_name": customer.first_name}
+    context = {"shop": settings.PATRON_SHOP_NAME, "first_name": customer.first_name,
+               # The name as a greeting addresses it (Jonai, Jāni), and the form of address the text should take.
+               "first_name_vocative": vocative(customer.first_name, text.language),
+               "formal": address_form(text.language) == "formal"}
     context.update(localize(message.context or {}, locale))
     survey = _survey(message, customer, text.language)
     if survey:
@@ -183,7 +187,7 @@ SAMPLE = {"tier": "Gold", "points": 1500, "expires_on": "2026-07-10", "coupon": 
           "discount": {"kind": "percent", "value": "15"}, "valid_until": "2026-07-10", "idea": "Gift wrapping",
           "order_total": {"amount": "1234.50", "currency": "EUR"}, "offers": ["Green tea", "Honey"],
           "plan": "Plus", "renews_on": "2026-07-10", "fee": {"amount": "49.00", "currency": "EUR"},
-          "sign_in_url": "https://shop.example/portal/in/sample", "minutes": 15}
+          "sign_in_url": "https://shop.example/portal/in/sample", "minutes": 15, "holiday": "Midsummer Day"}
 
 
 def preview(key: str, language: str, edits=None) -> Rendered | None:

@@ -1,7 +1,8 @@
 """Business hours: the clock an SLA runs on.
 
 A calendar is the team's time zone, opening hours per ISO weekday (1 Monday .. 7 Sunday, each a
-list of [open, close] local times) and holidays (dates the team is closed). Times are computed in
+list of [open, close] local times) and holidays (dates the team is closed, and the public holidays of
+its country). Times are computed in
 local wall-clock time and converted back to UTC, so a day on which clocks change is still open
 09:00-17:00 local time.
 """
@@ -13,6 +14,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from patron.core.errors import InvalidInput
+from patron.culture import calendars
 
 MAX_DAYS = 3660  # a due date further than ten years out means the calendar is (nearly) never open
 
@@ -30,9 +32,10 @@ class BusinessCalendar:
     timezone: str = "UTC"
     hours: dict[int, tuple[tuple[dt.time, dt.time], ...]] = field(default_factory=dict)
     holidays: frozenset[dt.date] = frozenset()
+    country: str = ""  # its public holidays are closed too (the `holidays` package)
 
     @classmethod
-    def from_config(cls, timezone: str, hours: dict, holidays=()) -> "BusinessCalendar":
+    def from_config(cls, timezone: str, hours: dict, holidays=(), country: str = "") -> "BusinessCalendar":
         """From stored JSON: {"1": [["09:00", "17:00"]], ...} (or "1": ["09:00", "17:00"]) and ISO dates."""
         try:
             zoneinfo.ZoneInfo(timezone)
@@ -59,7 +62,11 @@ class BusinessCalendar:
                 days.add(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
             except ValueError:
                 raise InvalidInput(f"holidays: {value!r} is not a date YYYY-MM-DD", field="holidays") from None
-        return cls(timezone, parsed, frozenset(days))
+        country = (country or "").strip().upper()
+        if country and not calendars.supported(country):
+            raise InvalidInput(f"holiday_country: no public holidays known for {country!r} (an ISO 3166 code such as LV)",
+                               field="holiday_country")
+        return cls(timezone, parsed, frozenset(days), country)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -67,7 +74,7 @@ class BusinessCalendar:
 
     def windows(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """The open spans of a local day as aware UTC datetimes (none on holidays and closed days)."""
-        if day in self.holidays:
+        if day in self.holidays or (self.country and calendars.day_off(self.country, day)):
             return []
         out = []
         for start, end in self.hours.get(day.isoweekday(), ()):

@@ -27,6 +27,8 @@ class SlaPolicy(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", help_text="the team's IANA time zone, e.g. Europe/Riga")
     hours = models.JSONField(default=default_hours, help_text='open hours per ISO weekday: {"1": [["09:00", "17:00"]], ...}')
     holidays = models.JSONField(default=list, blank=True, help_text='dates the team is closed: ["2026-06-24", ...]')
+    holiday_country = models.CharField(max_length=2, blank=True,
+                                       help_text="ISO 3166 code: the team is also closed on this country's public holidays, e.g. LV")
     first_response_minutes = models.JSONField(default=default_first_response, help_text="business minutes per priority")
     resolution_minutes = models.JSONField(default=default_resolution, help_text="business minutes per priority")
     escalate_at = models.DecimalField(max_digits=3, decimal_places=2, default=0.8,

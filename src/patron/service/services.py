@@ -34,7 +34,7 @@ def get_ticket(ticket_id) -> Ticket:
 
 
 def calendar_of(policy: SlaPolicy) -> BusinessCalendar:
-    return BusinessCalendar.from_config(policy.timezone, policy.hours, policy.holidays)
+    return BusinessCalendar.from_config(policy.timezone, policy.hours, policy.holidays, policy.holiday_country)
 
 
 def check_policy(policy: SlaPolicy) -> None:
