@@ -4,8 +4,8 @@
         [--seconds 20] [--clients 8]
 
 Creates a fresh database `patron_api_bench` on that server, migrates it, makes a program, 1,000
-customers and an API key, and serves the app as it would be deployed (`patron serve`, waitress,
-8 threads, DEBUG off). The load generator keeps --clients keep-alive connections busy posting new
+customers and an API key, and serves the app as it would be deployed (`patron serve`: waitress with
+8 threads, or with --processes N gunicorn with N processes of --threads threads; DEBUG off). The load generator keeps --clients keep-alive connections busy posting new
 orders (each earns points: an order, a movement, a lot, a double entry and two balance updates)
 for --seconds, then pgbench runs the equivalent SQL transaction with the same number of clients.
 Both share the machine's 2 cores with the server, as they would on a small host.
@@ -103,6 +103,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--processes", type=int, default=1, help="`patron serve --processes` (1: waitress; more: gunicorn)")
+    parser.add_argument("--threads", type=int, default=8, help="`patron serve --threads`, per process")
     args = parser.parse_args()
     url = urlparse(args.database_url)
     bench_url = url._replace(path="/patron_api_bench").geturl()
@@ -115,8 +117,8 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items()} | {"DATABASE_URL": bench_url, "PATRON_HOME": home, "PATRON_DEBUG": "false",
                                                   "PATRON_ALLOWED_HOSTS": "127.0.0.1,localhost"}
     key = setup(env)
-    server = subprocess.Popen([sys.executable, "-m", "patron.cli", "serve", "--port", str(args.port), "--threads", "8"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    server = subprocess.Popen([sys.executable, "-m", "patron.cli", "serve", "--port", str(args.port), "--threads", str(args.threads),
+                               "--processes", str(args.processes)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         for _ in range(100):
             try:
@@ -131,7 +133,7 @@ def main() -> None:
         server.wait()
     latencies.sort()
     report = {
-        "clients": args.clients, "seconds": args.seconds, "requests": done, "errors": errors,
+        "clients": args.clients, "seconds": args.seconds, "processes": args.processes, "threads": args.threads, "requests": done, "errors": errors,
         "api_rate_per_s": round(done / args.seconds, 1),
         "api_p50_ms": round(1000 * statistics.median(latencies), 1),
         "api_p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1),

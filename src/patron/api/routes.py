@@ -201,11 +201,13 @@ def upsert_order(request, payload: OrderIn):
     def handle():
         customer = customers.get_customer(payload.customer_external_id)
         lines = [line.dict() for line in payload.lines] if payload.lines is not None else None
-        order, created = commerce.record_order(customer, payload.external_id, placed_at=payload.placed_at, total=payload.total,
-                                               currency=payload.currency, status=payload.status, lines=lines)
+        with transaction.atomic():  # the order and its points: one commit, all or nothing
+            order, created = commerce.record_order(customer, payload.external_id, placed_at=payload.placed_at, total=payload.total,
+                                                   currency=payload.currency, status=payload.status, lines=lines)
+            points = earning.award_order_everywhere(order)
         return {"created": created, "order": {"external_id": order.external_id, "total": str(order.total),
                                                "currency": order.currency, "status": order.status},
-                "points_earned": earning.award_order_everywhere(order)}
+                "points_earned": points}
 
     return answer(request, handle)
 
