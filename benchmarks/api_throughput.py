@@ -133,7 +133,8 @@ def main() -> None:
         server.wait()
     latencies.sort()
     report = {
-        "clients": args.clients, "seconds": args.seconds, "processes": args.processes, "threads": args.threads, "requests": done, "errors": errors,
+        "clients": args.clients, "seconds": args.seconds, "processes": args.processes, "threads": args.threads,
+        "requests": done, "errors": errors,
         "api_rate_per_s": round(done / args.seconds, 1),
         "api_p50_ms": round(1000 * statistics.median(latencies), 1),
         "api_p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1),

@@ -70,14 +70,17 @@ def score_order(program: Program, order: Order) -> Score:
     if tier is not None and tier.multiplier != 1:
         base *= tier.multiplier
         notes.append(f"{tier.name} x{tier.multiplier}")
-    plan = member_plan(program, order.customer_id, order.placed_at)
+    # Programs read by award_order_everywhere know whether they have paid plans: no query when not.
+    plan = member_plan(program, order.customer_id, order.placed_at) if getattr(program, "has_paid_plans", True) else None
     if plan is not None and plan.earn_multiplier != 1:
         base *= plan.earn_multiplier
         notes.append(f"{plan.name} x{plan.earn_multiplier}")
     points = int(base.to_integral_value(rounding=ROUND_FLOOR))
-    first = not Order.objects.filter(customer=order.customer, placed_at__lt=order.placed_at, status=Order.Status.COMPLETED).exists()
-    for rule in rules:
-        if rule.kind == EarningRule.Kind.FIRST_PURCHASE_BONUS and first:
+    bonuses = [r for r in rules if r.kind == EarningRule.Kind.FIRST_PURCHASE_BONUS]
+    first = bool(bonuses) and not Order.objects.filter(customer=order.customer, placed_at__lt=order.placed_at,
+                                                       status=Order.Status.COMPLETED).exists()
+    for rule in bonuses:
+        if first:
             points += rule.bonus_points
             notes.append(f"first purchase +{rule.bonus_points}")
     return Score(points, base, notes)
@@ -178,7 +181,9 @@ def revise_rule(rule: EarningRule, changes: dict, *, at=None) -> EarningRule:
 
 def award_order_everywhere(order: Order) -> int:
     """Award the order in every program of its currency; the points earned in all of them."""
-    return sum(m.points for m in (award_order(p, order) for p in Program.objects.filter(currency=order.currency)) if m is not None)
+    programs = Program.objects.filter(currency=order.currency).annotate(
+        has_paid_plans=Exists(PaidPlan.objects.filter(program=OuterRef("pk"))))
+    return sum(m.points for m in (award_order(p, order) for p in programs) if m is not None)
 
 
 def reverse_refunds_everywhere(order: Order) -> int:

@@ -70,8 +70,8 @@ def refer(program: Program, friend: Customer, code: str, *, at: dt.datetime | No
 
 def reward_referral(program: Program, order: Order) -> Referral | None:
     """On the friend's first completed order, once: the referrer's and the friend's bonuses."""
-    if order.status != Order.Status.COMPLETED:
-        return None
+    if order.status != Order.Status.COMPLETED or not (program.referrer_bonus or program.friend_bonus):
+        return None  # (a program without referral bonuses has nothing to give: no query)
     referral = Referral.objects.filter(program=program, friend=order.customer, rewarded_at__isnull=True).first()
     if referral is None:
         return None

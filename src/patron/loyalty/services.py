@@ -67,7 +67,7 @@ def _check_points(points) -> int:
     return points
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction it adds no savepoint: an error undoes the caller's too
 def earn(program: Program, customer: Customer, points: int, *, kind: str = Movement.Kind.EARN, reason: str = "",
          reference: str = "", at: dt.datetime | None = None) -> Movement:
     """Credit `points` to the customer as a new lot (expiring after the program's expiry_days)."""
