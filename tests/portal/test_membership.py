@@ -6,7 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from patron.analytics import membership as analytics
 from patron.commerce.services import record_order
 from patron.core.errors import MembershipConflict
 from patron.customers.services import upsert_customer
@@ -124,12 +123,12 @@ def test_renewals_per_cohort_feed_the_sbg_forecast(shop, capsys):
                 break
             MembershipPeriod.objects.create(membership=membership, number=n, starts_at=paid.period_end(joined, plan, n - 1),
                                             ends_at=paid.period_end(joined, plan, n), fee=plan.fee)
-    found = analytics.cohorts(plan, now)
+    found = paid.renewal_report(plan, now).cohorts
     assert [c.month for c in found] == [f"2025-{m:02d}" for m in range(1, 11)]
     assert all(c.members == 150 and c.active[0] == 150 for c in found)
     assert all(a >= b for c in found for a, b in zip(c.active, c.active[1:]))
     assert len(found[0].active) > len(found[-1].active)  # older cohorts are observed for longer
-    report = analytics.report(plan, now)
+    report = paid.renewal_report(plan, now)
     assert report.alpha == pytest.approx(3, rel=0.35) and report.beta == pytest.approx(9, rel=0.35)
     assert report.retention[0] == pytest.approx(9 / 12, abs=0.04)  # r(1) = beta / (alpha + beta)
     assert all(a < b for a, b in zip(report.retention, report.retention[1:]))  # retention rises: leavers go first

@@ -4,6 +4,7 @@ A cohort is the members who joined in one calendar month. Its curve counts, for 
 members who paid for at least k + 1 periods (joined, then renewed k times), as far as every member of
 the cohort has had the time: a cohort is observed through k renewals once its last joiner's k-th
 renewal date has passed. The sBG model is fitted to all cohorts at once and projects the curve.
+Plain data in, plain data out: `loyalty.paid.renewal_report` reads the store.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Max
-from django.utils import timezone
 
 from patron.analytics.frames import AnalyticsError
 from patron.analytics.models import ShiftedBetaGeometric
-from patron.loyalty.models import PaidMembership, PaidPlan
 
 
 @dataclass
@@ -48,31 +46,30 @@ class RenewalReport:
                 "next_renewals": self.next_renewals}
 
 
-def cohorts(plan: PaidPlan, now: dt.datetime | None = None) -> list[Cohort]:
-    now = now or timezone.now()
-    rows = (PaidMembership.objects.filter(plan=plan, joined_at__lte=now).annotate(paid=Max("periods__number"))
-            .values_list("joined_at", "paid"))
+def cohorts(joins, period_months: int, now: dt.datetime) -> list[Cohort]:
+    """`joins`: (joined_at, periods paid) of each membership of one plan (periods paid: 1 for a member
+    who never renewed). Cohorts by the calendar month of joining, oldest first."""
     by_month: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
-    for joined, paid in rows:
-        by_month[f"{joined:%Y-%m}"].append((joined, paid or 1))
+    for joined, paid in joins:
+        if joined <= now:
+            by_month[f"{joined:%Y-%m}"].append((joined, paid or 1))
     out = []
     for month in sorted(by_month):
         members = by_month[month]
         last = max(j for j, _ in members)
         observed = 0
-        while last + relativedelta(months=plan.period_months * (observed + 1)) <= now:
+        while last + relativedelta(months=period_months * (observed + 1)) <= now:
             observed += 1
         out.append(Cohort(month, len(members), [sum(1 for _, paid in members if paid >= k + 1) for k in range(observed + 1)]))
     return out
 
 
-def report(plan: PaidPlan, now: dt.datetime | None = None, horizon: int = 12) -> RenewalReport:
-    now = now or timezone.now()
-    found = cohorts(plan, now)
-    out = RenewalReport(plan.name, plan.period_months, found)
-    running = list(PaidMembership.objects.filter(plan=plan, status=PaidMembership.Status.ACTIVE)
-                   .annotate(paid=Max("periods__number")).values_list("paid", flat=True))
-    out.running = len(running)
+def report(plan: str, period_months: int, joins, running_paid, now: dt.datetime, horizon: int = 12) -> RenewalReport:
+    """The cohorts of `joins` (see `cohorts`) and the sBG fit to them; `running_paid`: the periods paid by
+    each member renewing now (for the renewals expected next)."""
+    found = cohorts(joins, period_months, now)
+    running_paid = list(running_paid)
+    out = RenewalReport(plan, period_months, found, running=len(running_paid))
     try:
         model = ShiftedBetaGeometric().fit_cohorts([c.active for c in found])
     except AnalyticsError as exc:
@@ -82,5 +79,5 @@ def report(plan: PaidPlan, now: dt.datetime | None = None, horizon: int = 12) ->
     out.retention = [round(float(v), 4) for v in model.retention(range(1, horizon + 1))]
     out.survival = [round(float(v), 4) for v in model.survival(range(1, horizon + 1))]
     # A member who has paid n periods renews next with r(n) (the n-th renewal).
-    out.next_renewals = round(float(sum(model.retention(paid or 1) for paid in running)), 1)
+    out.next_renewals = round(float(sum(model.retention(paid or 1) for paid in running_paid)), 1)
     return out

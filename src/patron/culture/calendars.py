@@ -21,7 +21,8 @@ def _year(country: str, year: int, language: str | None) -> dict[dt.date, str]:
     return dict(found.items())
 
 
-def supported(country: str) -> bool:
+@functools.lru_cache(maxsize=512)
+def supported(country: str) -> bool:  # cached: the worker asks for every marketing message it sends
     return bool((country or "").strip()) and country.upper() in holidays.list_supported_countries()
 
 
@@ -50,6 +51,7 @@ def celebration(country: str, day: dt.date, language: str | None = None, only: l
     return local or english
 
 
+@functools.cache
 def local_language(country: str) -> str:
     """The language the package names a country's holidays in by default (e.g. LV -> lv)."""
     if not supported(country):

@@ -11,13 +11,13 @@ import pyarrow.compute as pc
 from django.db.models import Count, Q
 
 from patron import analytics
-from patron.analytics import membership as membership_analytics
 from patron.analytics.frames import AnalyticsError
 from patron.campaigns import reports as journey_reports
 from patron.campaigns import services as journey_services
 from patron.campaigns.models import Journey
 from patron.feedback import queries as feedback_queries
 from patron.insights.models import SegmentMove, Snapshot
+from patron.loyalty import paid
 from patron.loyalty.models import Coupon, Membership, Program
 from patron.loyalty.programme import liability
 
@@ -143,7 +143,7 @@ def loyalty(now: dt.datetime) -> dict:
 def _plan(plan, now: dt.datetime) -> dict:
     """A paid plan's members, its last twelve join cohorts (share still paying after 0, 1, 2... renewals)
     and the sBG forecast of renewal."""
-    report = membership_analytics.report(plan, now, horizon=6).to_dict()
+    report = paid.renewal_report(plan, now, horizon=6).to_dict()
     cancelling = plan.memberships.filter(status="cancelling").count()
     width = max((len(c["active"]) for c in report["cohorts"][-12:]), default=0)
     cohorts = [{"month": c["month"], "members": c["members"],

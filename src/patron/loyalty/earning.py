@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from patron.commerce.models import Order
 from patron.core.errors import Conflict
-from patron.loyalty import services
+from patron.loyalty import paid, services
 from patron.loyalty.models import Account, EarningRule, Entry, Lot, Movement, PaidPlan, Program
 from patron.loyalty.programme import reward_referral
 from patron.loyalty.tiers import current_tier
@@ -34,13 +34,6 @@ class Score:
 
 def rules_in_force(program: Program, at) -> list[EarningRule]:
     return list(program.rules.filter(Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))))
-
-
-def member_plan(program: Program, customer_id: int, at: dt.datetime) -> PaidPlan | None:
-    """The paid plan the customer was a member of when `at` happened (the richest multiplier if several)."""
-    # One filter() call: the three conditions must hold for the same membership.
-    return (PaidPlan.objects.filter(Q(memberships__customer_id=customer_id, memberships__joined_at__lte=at)
-                                    & (Q(memberships__ended_at__isnull=True) | Q(memberships__ended_at__gt=at)), program=program).order_by("-earn_multiplier").first())
 
 
 def score_order(program: Program, order: Order) -> Score:
@@ -71,7 +64,7 @@ def score_order(program: Program, order: Order) -> Score:
         base *= tier.multiplier
         notes.append(f"{tier.name} x{tier.multiplier}")
     # Programs read by award_order_everywhere know whether they have paid plans: no query when not.
-    plan = member_plan(program, order.customer_id, order.placed_at) if getattr(program, "has_paid_plans", True) else None
+    plan = paid.member_plan(program, order.customer_id, order.placed_at) if getattr(program, "has_paid_plans", True) else None
     if plan is not None and plan.earn_multiplier != 1:
         base *= plan.earn_multiplier
         notes.append(f"{plan.name} x{plan.earn_multiplier}")

@@ -363,10 +363,6 @@ class PaidMembership(models.Model):
         indexes = [models.Index(fields=["status", "period_end"], name="paid_membership_due"),
                    models.Index(fields=["plan", "joined_at"], name="paid_membership_cohort")]
 
-    @property
-    def running(self) -> bool:
-        return self.status != self.Status.ENDED
-
     def __str__(self) -> str:
         return f"{self.plan}: {self.customer_id} ({self.status})"
 

@@ -13,9 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from patron.analytics import membership as membership_analytics
 from patron.core.errors import MembershipConflict, PlanNotFound
 from patron.customers.models import Customer
 from patron.customers.services import record_interaction
@@ -43,10 +44,17 @@ def running(customer: Customer, program: Program | None = None):
     return found.filter(plan__program=program) if program is not None else found
 
 
+def member_plan(program: Program, customer_id: int, at: dt.datetime) -> PaidPlan | None:
+    """The plan whose perks the customer had in the program at `at` (the richest multiplier if several)."""
+    # One filter() call: the three conditions must hold for the same membership.
+    return (PaidPlan.objects.filter(Q(memberships__customer_id=customer_id, memberships__joined_at__lte=at)
+                                    & (Q(memberships__ended_at__isnull=True) | Q(memberships__ended_at__gt=at)), program=program)
+            .order_by("-earn_multiplier").first())
+
+
 def perks(program: Program, customer: Customer) -> PaidPlan | None:
-    """The plan whose perks the customer enjoys in the program now (the richest multiplier if several)."""
-    plans = [m.plan for m in running(customer, program)]
-    return max(plans, key=lambda p: p.earn_multiplier) if plans else None
+    """The plan whose perks the customer enjoys in the program now."""
+    return member_plan(program, customer.pk, timezone.now())
 
 
 def _fee(plan: PaidPlan, discount_percent: int) -> Decimal:
@@ -186,3 +194,13 @@ def open_plans(customer: Customer):
     """Plans the customer may join now (open, and not already running for them)."""
     mine = PaidMembership.objects.filter(customer=customer, status__in=RUNNING).values("plan")
     return PaidPlan.objects.select_related("program").filter(active=True).exclude(pk__in=mine).order_by("fee", "name")
+
+
+def renewal_report(plan: PaidPlan, now: dt.datetime | None = None, horizon: int = 12):
+    """The plan's renewals per join cohort and the sBG forecast (analytics.membership) from the store."""
+    now = now or timezone.now()
+    joins = (PaidMembership.objects.filter(plan=plan, joined_at__lte=now).annotate(paid=Max("periods__number"))
+             .values_list("joined_at", "paid"))
+    renewing = (PaidMembership.objects.filter(plan=plan, status=PaidMembership.Status.ACTIVE)
+                .annotate(paid=Max("periods__number")).values_list("paid", flat=True))
+    return membership_analytics.report(plan.name, plan.period_months, list(joins), list(renewing), now, horizon)

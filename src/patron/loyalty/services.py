@@ -21,7 +21,8 @@ from patron.core.errors import (
     CouponExpired, CouponNotFound, CouponUsed, InsufficientPoints, InvalidInput, RewardNotAvailable, RewardNotFound, RewardOutOfStock,
 )
 from patron.customers.models import Customer
-from patron.loyalty.models import Account, Coupon, Entry, Lot, Movement, PaidMembership, Program, Reward
+from patron.loyalty import paid
+from patron.loyalty.models import Account, Coupon, Entry, Lot, Movement, Program, Reward
 from patron.loyalty.tiers import current_tier
 
 
@@ -270,8 +271,7 @@ def redeem_reward(customer: Customer, reward: Reward, *, at: dt.datetime | None 
         tier = current_tier(reward.program, customer)
         if tier is None or tier.rank < reward.min_tier.rank:
             raise RewardNotAvailable(f"{reward.name} is for {reward.min_tier.name} members and above")
-    if reward.members_only and not PaidMembership.objects.filter(
-            customer=customer, plan__program=reward.program, status__in=[PaidMembership.Status.ACTIVE, PaidMembership.Status.CANCELLING]).exists():
+    if reward.members_only and paid.perks(reward.program, customer) is None:
         raise RewardNotAvailable(f"{reward.name} is for paid members")
     if reward.stock is not None:
         # A conditional update, not a read then a write: two redemptions of the last one cannot both pass.

@@ -32,18 +32,17 @@ class TierRun:
 def qualifying_values(program: Program, now: dt.datetime, customer: Customer | None = None) -> dict[int, Decimal]:
     """Each customer's qualifying value over the window ending at `now` (only `customer`'s, if given)."""
     since = now - dt.timedelta(days=program.tier_window_days)
-    only = {"customer": customer} if customer is not None else {}
     if program.tier_basis == Program.TierBasis.POINTS:
-        rows = (Movement.objects.filter(program=program, kind=Movement.Kind.EARN, created_at__gt=since, created_at__lte=now, **only)
-                .values("customer").annotate(v=Sum("points")).values_list("customer", "v"))
-        return {c: Decimal(v) for c, v in rows}
-    spent = dict(Order.objects.filter(status=Order.Status.COMPLETED, currency=program.currency, placed_at__gt=since, placed_at__lte=now,
-                                      **only)
-                 .values("customer").annotate(v=Sum("total")).values_list("customer", "v"))
-    back = (Refund.objects.filter(order__currency=program.currency, order__placed_at__gt=since, order__placed_at__lte=now,
-                                  **{f"order__{k}": v for k, v in only.items()})
-            .values("order__customer").annotate(v=Sum("amount")).values_list("order__customer", "v"))
-    for customer_id, amount in back:
+        earned = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, created_at__gt=since, created_at__lte=now)
+        if customer is not None:
+            earned = earned.filter(customer=customer)
+        return {c: Decimal(v) for c, v in earned.values("customer").annotate(v=Sum("points")).values_list("customer", "v")}
+    orders = Order.objects.filter(status=Order.Status.COMPLETED, currency=program.currency, placed_at__gt=since, placed_at__lte=now)
+    refunds = Refund.objects.filter(order__currency=program.currency, order__placed_at__gt=since, order__placed_at__lte=now)
+    if customer is not None:
+        orders, refunds = orders.filter(customer=customer), refunds.filter(order__customer=customer)
+    spent = dict(orders.values("customer").annotate(v=Sum("total")).values_list("customer", "v"))
+    for customer_id, amount in refunds.values("order__customer").annotate(v=Sum("amount")).values_list("order__customer", "v"):
         spent[customer_id] = spent.get(customer_id, Decimal(0)) - amount
     return spent
 

@@ -67,9 +67,12 @@ def quiet_until(local: dt.datetime, hours: tuple[int, int] | None) -> dt.datetim
     if not inside:
         return None
     day = local.date() if h < end else local.date() + dt.timedelta(days=1)
-    wake = dt.datetime.combine(day, dt.time(end), tzinfo=local.tzinfo)
-    # The wall-clock hour may not exist (a DST jump): normalising through UTC lands just after it.
-    return wake.astimezone(dt.timezone.utc).astimezone(local.tzinfo)
+    return _local_hour(day, end, local.tzinfo)
+
+
+def _local_hour(day: dt.date, hour: int, zone) -> dt.datetime:
+    """`hour`:00 on `day` in `zone`; where that wall-clock hour does not exist (a DST jump), just after it."""
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=zone).astimezone(dt.timezone.utc).astimezone(zone)
 
 
 def holiday_until(local: dt.datetime, country: str, hours: tuple[int, int] | None) -> dt.datetime | None:
@@ -80,8 +83,7 @@ def holiday_until(local: dt.datetime, country: str, hours: tuple[int, int] | Non
         return None
     while calendars.day_off(country, day):
         day += dt.timedelta(days=1)
-    wake = dt.datetime.combine(day, dt.time(hours[1] if hours else 8), tzinfo=local.tzinfo)
-    return wake.astimezone(dt.timezone.utc).astimezone(local.tzinfo)
+    return _local_hour(day, hours[1] if hours else 8, local.tzinfo)
 
 
 def release_dead_claims() -> int:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from patron.core.errors import InvalidInput, InvalidLink, PatronError
 from patron.customers.models import Customer
 from patron.messaging import services as messaging
+from patron.messaging.delivery import deliver_now
 from patron.portal.models import SignInRequest, SignInToken
 
 SESSION_CUSTOMER = "portal_customer"
@@ -84,9 +85,7 @@ def request_link(email: str, client: str, *, now: dt.datetime | None = None) -> 
                                    expires_at=now + dt.timedelta(minutes=minutes))
         url = settings.PATRON_BASE_URL + reverse("portal:link", args=[token])
         message = messaging.queue(customer, "portal_sign_in", context={"sign_in_url": url, "minutes": minutes})
-    from patron.messaging.delivery import deliver_now  # the customer is waiting for it: not the next worker round
-
-    deliver_now(message)
+    deliver_now(message)  # the customer is waiting for it: not the next worker round
     return customer
 
 

@@ -80,8 +80,8 @@ def standing(customer: Customer, now: dt.datetime | None = None) -> list[Standin
     return out
 
 
-def reward_for(customer: Customer, reward_id) -> Reward | None:
-    """A reward the customer may look at (any active one: the catalogue is public), or None."""
+def reward_for(reward_id) -> Reward | None:
+    """A reward of the catalogue open now (the catalogue is public: no customer needed), or None."""
     try:
         return available_rewards().select_related("min_tier").filter(pk=int(reward_id)).first()
     except (TypeError, ValueError):

@@ -1,5 +1,5 @@
-"""What a signed-in customer changes from the portal: redemptions (once per confirmation), their
-language and their consent."""
+"""Redemptions from the portal, once per confirmation. (A customer's language and consent change through
+customers.services.upsert_customer, like every other source's.)"""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patron.core.errors import InvalidInput
-from patron.customers.models import Channel, ConsentEvent, Customer
-from patron.customers.services import record_consent
+from patron.customers.models import Customer
 from patron.loyalty import services as loyalty
 from patron.loyalty.models import Coupon, Reward
 from patron.portal.models import PortalRedemption
@@ -34,15 +33,3 @@ def redeem(customer: Customer, reward: Reward, key: str) -> tuple[Coupon, bool]:
         done = PortalRedemption.objects.select_related("coupon__reward").get(customer=customer, key=key)
         return done.coupon, False
     return coupon, True
-
-
-def set_language(customer: Customer, language: str) -> None:
-    Customer.objects.filter(pk=customer.pk).update(language=language)
-    customer.language = language
-
-
-@transaction.atomic
-def set_consent(customer: Customer, choices: dict[str, bool]) -> None:
-    for channel, granted in choices.items():
-        if channel in Channel.values:
-            record_consent(customer, channel, bool(granted), source=ConsentEvent.Source.PORTAL)

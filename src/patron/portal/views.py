@@ -20,10 +20,12 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patron.core.errors import InvalidInput, InvalidLink, PatronError
-from patron.customers.models import Channel
+from patron.customers.models import Channel, ConsentEvent
+from patron.customers.services import upsert_customer
 from patron.loyalty import paid
 from patron.loyalty.models import PaidMembership
 from patron.portal import auth, queries, services
+from patron.portal.templatetags.portal import day
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 SESSION_LANGUAGE = "portal_language"
@@ -64,7 +66,6 @@ def member(view):
         customer = auth.signed_in(request)
         if customer is None:
             return redirect(reverse("portal:sign_in"))
-        request.customer = customer
         with translation.override(_language(request, customer)):
             return view(request, customer, *args, **kwargs)
     return wrapped
@@ -120,20 +121,20 @@ def shop(request: HttpRequest) -> HttpResponse:
 def sign_out(request: HttpRequest) -> HttpResponse:
     language = _language(request, auth.signed_in(request))
     auth.sign_out(request)
-    request.session[SESSION_LANGUAGE] = language
-    with translation.override(language):
-        return _page(request, "signed_out")
+    request.session[SESSION_LANGUAGE] = language  # the signed-out page (and the next sign-in) keep it
+    return _page(request, "signed_out")
 
 
 @require_POST
 def language(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("language", "")
     if chosen not in LANGUAGES:
-        return _page(request, "sign_in", {"error": "unknown language"}, status=422)
+        with translation.override(_language(request)):
+            return _page(request, "sign_in", {"error": _("Choose one of the languages in the list.")}, status=422)
     request.session[SESSION_LANGUAGE] = chosen
     customer = auth.signed_in(request)
-    if customer is not None:
-        services.set_language(customer, chosen)
+    if customer is not None:  # their messages follow the language they chose
+        upsert_customer(customer.external_id, language=chosen)
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/portal/") and "//" not in back else reverse("portal:home"))
 
@@ -154,7 +155,7 @@ def rewards(request: HttpRequest, customer) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member
 def redeem(request: HttpRequest, customer, reward_id: int) -> HttpResponse:
-    reward = queries.reward_for(customer, reward_id)
+    reward = queries.reward_for(reward_id)
     if reward is None:
         return _page(request, "not_found", status=404, customer=customer)
     standing = next(s for s in queries.standing(customer) if s.program.pk == reward.program_id)
@@ -205,7 +206,8 @@ def refer(request: HttpRequest, customer) -> HttpResponse:
 @member
 def preferences(request: HttpRequest, customer) -> HttpResponse:
     if request.method == "POST":
-        services.set_consent(customer, {ch: request.POST.get(ch) == "on" for ch in Channel.values})
+        upsert_customer(customer.external_id, consent_source=ConsentEvent.Source.PORTAL,
+                        **{f"{ch}_consent": request.POST.get(ch) == "on" for ch in Channel.values})
         messages.success(request, _("Your preferences are saved."))
         return redirect(reverse("portal:preferences"))
     channels = [(ch, customer.consent_for(ch) is True) for ch in Channel.values]
@@ -226,7 +228,7 @@ def membership(request: HttpRequest, customer) -> HttpResponse:
     running = list(paid.running(customer))
     return _page(request, "membership", {
         "running": [(m, paid.save_offer(m)) for m in running], "plans": list(paid.open_plans(customer)),
-        "past": [m for m in paid.history(customer) if not m.running][:10], "current": "membership"}, customer=customer)
+        "past": list(paid.history(customer).filter(status=PaidMembership.Status.ENDED)[:10]), "current": "membership"}, customer=customer)
 
 
 def _mine(customer, membership_id) -> PaidMembership | None:
@@ -256,7 +258,7 @@ def membership_action(request: HttpRequest, customer, action: str) -> HttpRespon
                                  customer=customer)
                 paid.cancel(mine, reason=request.POST.get("reason", ""))
                 messages.success(request, _("Your membership is cancelled. Its benefits last until %(date)s.")
-                                 % {"date": _date(mine.period_end)})
+                                 % {"date": day(mine.period_end)})
             elif action == "stay":
                 paid.take_save_offer(mine)
                 messages.success(request, _("Thank you for staying! Your next period is %(percent)s%% off.")
@@ -269,12 +271,6 @@ def membership_action(request: HttpRequest, customer, action: str) -> HttpRespon
     except PatronError:
         messages.error(request, _("This did not work. Please try again."))
     return redirect(reverse("portal:membership"))
-
-
-def _date(value) -> str:
-    from django.utils.formats import date_format
-
-    return date_format(value, "DATE_FORMAT")
 
 
 # -- the shop's widget ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from patron.analytics import membership
+from patron.loyalty import paid
 from patron.loyalty.models import PaidPlan
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no plan named {plan!r}; plans: {', '.join(PaidPlan.objects.values_list('name', flat=True)) or 'none'}")
         if horizon < 1:
             raise CommandError("--horizon must be 1 or more")
-        reports = [membership.report(p, horizon=horizon) for p in plans]
+        reports = [paid.renewal_report(p, horizon=horizon) for p in plans]
         if as_json:
             self.stdout.write(json.dumps([r.to_dict() for r in reports], indent=2))
             return
