@@ -100,3 +100,24 @@ def test_rewards_redemptions_and_coupons(db):
     assert twice.status_code == 409 and twice.json()["code"] == "coupon_used"
     assert post(client, "/api/v1/coupons/NOPE/use", {}).json()["code"] == "coupon_not_found"
     assert post(client, "/api/v1/customers/c1/redemptions", {"reward": 999}).json()["code"] == "reward_not_found"
+
+
+def test_a_new_customer_names_the_friend_who_referred_them(client):
+    from patron.customers.models import Customer
+    from patron.loyalty.models import Referral
+    from patron.loyalty.programme import referral_code
+
+    Program.objects.filter(name="Stars").update(referrer_bonus=200, friend_bonus=100)
+    post(client, "/api/v1/customers", {"external_id": "c1"})
+    code = referral_code(Program.objects.get(), Customer.objects.get(external_id="c1"))
+    made = post(client, "/api/v1/customers", {"external_id": "c2", "referral_code": code.lower()})
+    assert made.status_code == 200 and Referral.objects.get().friend.external_id == "c2"
+    unknown = post(client, "/api/v1/customers", {"external_id": "c3", "referral_code": "NOPE1234"})
+    assert unknown.status_code == 422 and unknown.json()["details"]["field"] == "referral_code"
+    assert client.get("/api/v1/customers/c3").status_code == 404  # refused whole: nothing half-made
+    itself = post(client, "/api/v1/customers", {"external_id": "c1", "referral_code": code})
+    assert itself.status_code == 409 and itself.json()["code"] == "referral_refused"
+    order = post(client, "/api/v1/orders", {**ORDER, "external_id": "o2", "customer_external_id": "c2"})
+    assert order.json()["points_earned"] == 45
+    balance = client.get("/api/v1/customers/c2/loyalty").json()["programs"][0]["balance"]
+    assert balance == 145  # and 100 for coming with a friend, on that first order
