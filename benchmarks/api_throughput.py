@@ -5,16 +5,22 @@
 
 Creates a fresh database `patron_api_bench` on that server, migrates it, makes a program, 1,000
 customers and an API key, and serves the app as it would be deployed (`patron serve`: waitress with
-8 threads, or with --processes N gunicorn with N processes of --threads threads; DEBUG off). The load generator keeps --clients keep-alive connections busy posting new
-orders (each earns points: an order, a movement, a lot, a double entry and two balance updates)
-for --seconds, then pgbench runs the equivalent SQL transaction with the same number of clients.
-Both share the machine's 2 cores with the server, as they would on a small host.
+8 threads, or with --processes N gunicorn with N processes of --threads threads; DEBUG off). The load
+generator keeps --clients keep-alive connections busy posting new orders (each earns points: an
+order, a movement, a lot, a double entry and the wallet's balance) for --seconds, then pgbench runs
+the equivalent SQL transaction with the same number of clients. Both share the machine's 2 cores with
+the server, as they would on a small host.
+
+The load generator is wrk (`apt install wrk`; C, like pgbench, so it takes little of the cores the
+server needs) with benchmarks/api_orders.lua; without wrk, or with --python-load, a Python one with
+a thread per client.
 """
 
 import argparse
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,7 +44,6 @@ INSERT INTO loyalty_lot (wallet_id, movement_id, points, remaining, earned_at, e
 INSERT INTO loyalty_entry (movement_id, debit_id, credit_id, points, lot_id)
   SELECT currval('loyalty_movement_id_seq'), (SELECT id FROM loyalty_account WHERE kind = 'liability'), a.id, 45, currval('loyalty_lot_id_seq')
   FROM loyalty_account a JOIN customers_customer c ON c.id = a.customer_id WHERE c.external_id = 'c' || :c;
-UPDATE loyalty_account SET balance = balance - 45 WHERE kind = 'liability';
 UPDATE loyalty_account SET balance = balance + 45 WHERE customer_id = (SELECT id FROM customers_customer WHERE external_id = 'c' || :c);
 COMMIT;
 """
@@ -97,6 +102,13 @@ def load(port: int, key: str, clients: int, seconds: float) -> tuple[int, list[f
     return len(latencies), latencies, errors[0]
 
 
+def load_wrk(port: int, key: str, clients: int, seconds: float, run: str) -> dict:
+    script = Path(__file__).with_name("api_orders.lua")
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{int(seconds)}s", "--timeout", "30s", "-s", str(script),
+                          f"http://127.0.0.1:{port}", "--", key, run], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="a PostgreSQL server (its postgres database); a fresh database is made on it")
@@ -105,6 +117,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--processes", type=int, default=1, help="`patron serve --processes` (1: waitress; more: gunicorn)")
     parser.add_argument("--threads", type=int, default=8, help="`patron serve --threads`, per process")
+    parser.add_argument("--python-load", action="store_true", help="the Python load generator even where wrk is installed")
     args = parser.parse_args()
     url = urlparse(args.database_url)
     bench_url = url._replace(path="/patron_api_bench").geturl()
@@ -126,19 +139,22 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        load(args.port, key, args.clients, 2)  # warm-up
-        done, latencies, errors = load(args.port, key, args.clients, args.seconds)
+        report = {"clients": args.clients, "seconds": args.seconds, "processes": args.processes, "threads": args.threads}
+        if shutil.which("wrk") and not args.python_load:
+            load_wrk(args.port, key, args.clients, 3, "warm")
+            got = load_wrk(args.port, key, args.clients, args.seconds, "run")
+            report |= {"load": "wrk", "requests": got["requests"], "errors": got["non2xx"] + got["socket_errors"],
+                       "api_rate_per_s": round(got["requests"] / got["duration_s"], 1), "api_p50_ms": got["p50_ms"], "api_p99_ms": got["p99_ms"]}
+        else:
+            load(args.port, key, args.clients, 2)  # warm-up
+            done, latencies, errors = load(args.port, key, args.clients, args.seconds)
+            latencies.sort()
+            report |= {"load": "python", "requests": done, "errors": errors, "api_rate_per_s": round(done / args.seconds, 1),
+                       "api_p50_ms": round(1000 * statistics.median(latencies), 1),
+                       "api_p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1)}
     finally:
         server.terminate()
         server.wait()
-    latencies.sort()
-    report = {
-        "clients": args.clients, "seconds": args.seconds, "processes": args.processes, "threads": args.threads,
-        "requests": done, "errors": errors,
-        "api_rate_per_s": round(done / args.seconds, 1),
-        "api_p50_ms": round(1000 * statistics.median(latencies), 1),
-        "api_p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1),
-    }
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(PGBENCH_SCRIPT)
     out = subprocess.run([str(bindir / "pgbench"), *pg, "-n", "-c", str(args.clients), "-j", "2", "-T", str(int(args.seconds)),

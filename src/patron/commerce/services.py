@@ -4,10 +4,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from patron.core import sql
 from patron.core.errors import CustomerErased, InvalidInput, OrderNotFound, RefundExceedsOrder
 from patron.core.money import is_currency, parse_amount
 from patron.commerce.models import Category, Order, OrderLine, Product, Refund
@@ -33,7 +34,6 @@ def product_for_sku(sku: str, *, category: str = "", name: str = "") -> Product:
     return product
 
 
-@transaction.atomic
 def record_order(
     customer: Customer,
     external_id: str,
@@ -44,7 +44,10 @@ def record_order(
     status: str = Order.Status.COMPLETED,
     lines: list[dict] | None = None,
 ) -> tuple[Order, bool]:
-    """Create or update an order by external id; `lines` (sku, category, quantity, unit_price) replace its lines."""
+    """Create or update an order by external id; `lines` (sku, category, quantity, unit_price) replace its lines.
+
+    Everything is checked before anything is written; the writes are one transaction, and inside a
+    caller's they add no savepoint."""
     if customer.is_erased:
         raise CustomerErased("orders cannot be recorded for an erased customer")
     external_id = (external_id or "").strip()
@@ -57,24 +60,36 @@ def record_order(
         raise InvalidInput(f"unknown status {status!r} (expected {', '.join(Order.Status.values)})", field="status")
     if timezone.is_naive(placed_at):
         raise InvalidInput("placed_at needs a time zone", field="placed_at")
-    order, created = Order.objects.update_or_create(
-        external_id=external_id,
-        defaults={"customer": customer, "placed_at": placed_at, "total": parse_amount(total, currency),
-                  "currency": currency, "status": status},
-    )
-    if lines is not None:
-        order.lines.all().delete()
-        for line in lines:
-            quantity = int(line.get("quantity", 1))
-            if quantity <= 0:
-                raise InvalidInput(f"quantity {quantity} must be positive", field="quantity")
-            OrderLine.objects.create(
-                order=order,
-                product=product_for_sku(line.get("sku", ""), category=line.get("category", "")),
-                quantity=quantity,
-                unit_price=parse_amount(line.get("unit_price", 0), currency),
-            )
+    fields = {"placed_at": placed_at, "total": parse_amount(total, currency), "currency": currency, "status": status}
+    checked = None if lines is None else [_checked_line(line, currency) for line in lines]
+    with transaction.atomic(savepoint=False):
+        # A new order is one INSERT (most are new); one already there is updated under its row lock.
+        new_id = sql.insert(Order, {"external_id": external_id, "customer_id": customer.pk, **fields}, unless_exists=("external_id",))
+        fields["customer"] = customer
+        if new_id is not None:
+            order, created = Order(pk=new_id, external_id=external_id, **fields), True
+            order._state.adding, order._state.db = False, connection.alias
+        else:
+            order, created = Order.objects.update_or_create(external_id=external_id, defaults=fields)
+        if checked is not None:
+            order.lines.all().delete()
+            for sku, category, quantity, unit_price in checked:
+                OrderLine.objects.create(order=order, product=product_for_sku(sku, category=category), quantity=quantity,
+                                         unit_price=unit_price)
     return order, created
+
+
+def _checked_line(line: dict, currency: str) -> tuple[str, str, int, Decimal]:
+    try:
+        quantity = int(line.get("quantity", 1))
+    except (TypeError, ValueError):
+        raise InvalidInput(f"quantity {line.get('quantity')!r} is not a whole number", field="quantity") from None
+    if quantity <= 0:
+        raise InvalidInput(f"quantity {quantity} must be positive", field="quantity")
+    sku = (line.get("sku") or "").strip()
+    if not sku:
+        raise InvalidInput("a product needs a sku", field="sku")
+    return sku, line.get("category") or "", quantity, parse_amount(line.get("unit_price", 0), currency)
 
 
 def refunded_amount(order: Order) -> Decimal:

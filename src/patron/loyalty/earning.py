@@ -17,10 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from patron.commerce.models import Order
+from patron.commerce.models import Order, OrderLine
 from patron.core.errors import Conflict
 from patron.loyalty import paid, services
-from patron.loyalty.models import Account, EarningRule, Entry, Lot, Movement, PaidPlan, Program
+from patron.loyalty.models import Account, EarningRule, Entry, Lot, Movement, PaidPlan, Program, Tier
 from patron.loyalty.programme import reward_referral
 from patron.loyalty.tiers import current_tier
 
@@ -36,10 +36,12 @@ def rules_in_force(program: Program, at) -> list[EarningRule]:
     return list(program.rules.filter(Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))))
 
 
-def score_order(program: Program, order: Order) -> Score:
+def score_order(program: Program, order: Order, lines: list[OrderLine] | None = None) -> Score:
+    """`lines`: the order's lines (with product and category) when the caller has them; read otherwise."""
     if order.currency != program.currency:
         return Score(0, Decimal(0), [f"order in {order.currency}, program in {program.currency}"])
-    rules = rules_in_force(program, order.placed_at)
+    # Programs read by award_order_everywhere say whether they have rules, tiers and paid plans: no query when not.
+    rules = rules_in_force(program, order.placed_at) if getattr(program, "has_rules", True) else []
     by_category = {r.target: r.multiplier for r in rules if r.kind == EarningRule.Kind.CATEGORY_MULTIPLIER}
     by_product = {r.target: r.multiplier for r in rules if r.kind == EarningRule.Kind.PRODUCT_MULTIPLIER}
     window = Decimal(1)
@@ -50,7 +52,8 @@ def score_order(program: Program, order: Order) -> Score:
             window *= rule.multiplier
             notes.append(f"bonus window x{rule.multiplier}")
     rate = Decimal(program.points_per_unit)
-    lines = list(order.lines.select_related("product__category"))
+    if lines is None:
+        lines = list(order.lines.select_related("product__category"))
     if lines:
         base = Decimal(0)
         for line in lines:
@@ -59,11 +62,10 @@ def score_order(program: Program, order: Order) -> Score:
     else:
         base = order.total * rate
     base *= window
-    tier = current_tier(program, order.customer)
+    tier = current_tier(program, order.customer) if getattr(program, "has_tiers", True) else None
     if tier is not None and tier.multiplier != 1:
         base *= tier.multiplier
         notes.append(f"{tier.name} x{tier.multiplier}")
-    # Programs read by award_order_everywhere know whether they have paid plans: no query when not.
     plan = paid.member_plan(program, order.customer_id, order.placed_at) if getattr(program, "has_paid_plans", True) else None
     if plan is not None and plan.earn_multiplier != 1:
         base *= plan.earn_multiplier
@@ -79,13 +81,16 @@ def score_order(program: Program, order: Order) -> Score:
     return Score(points, base, notes)
 
 
-def award_order(program: Program, order: Order) -> Movement | None:
-    """Earn the order's points once (a retry returns the first award); None when it earns nothing."""
-    existing = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=order.external_id).first()
+def award_order(program: Program, order: Order, *, created: bool = False, lines: list[OrderLine] | None = None) -> Movement | None:
+    """Earn the order's points once (a retry returns the first award); None when it earns nothing.
+
+    `created`: the order was made by the caller's transaction, so it cannot have earned yet (no lookup;
+    the unique earning per order still guards it). `lines` as for score_order."""
+    existing = None if created else Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=order.external_id).first()
     if existing or order.status != Order.Status.COMPLETED:
         return existing
     reward_referral(program, order)  # a referred friend's first order rewards both of them, once
-    score = score_order(program, order)
+    score = score_order(program, order, lines)
     if score.points <= 0:
         return None
     try:
@@ -149,7 +154,7 @@ def award_history(program: Program, batch: int = 20_000) -> int:
             per_wallet: dict[int, int] = {}
             for lot in lots:
                 per_wallet[lot.wallet_id] = per_wallet.get(lot.wallet_id, 0) + lot.points
-            services.add_to_balances({**per_wallet, liability.pk: -sum(per_wallet.values())})
+            services.add_to_wallet_balances(per_wallet)
         done += len(rows)
 
 
@@ -172,11 +177,12 @@ def revise_rule(rule: EarningRule, changes: dict, *, at=None) -> EarningRule:
     return EarningRule.objects.create(**{k: v for k, v in fields.items() if k != "program"}, program=old.program)
 
 
-def award_order_everywhere(order: Order) -> int:
-    """Award the order in every program of its currency; the points earned in all of them."""
-    programs = Program.objects.filter(currency=order.currency).annotate(
-        has_paid_plans=Exists(PaidPlan.objects.filter(program=OuterRef("pk"))))
-    return sum(m.points for m in (award_order(p, order) for p in programs) if m is not None)
+def award_order_everywhere(order: Order, *, created: bool = False, lines: list[OrderLine] | None = None) -> int:
+    """Award the order in every program of its currency; the points earned in all of them (arguments as for award_order)."""
+    has = {name: Exists(model.objects.filter(program=OuterRef("pk")))
+           for name, model in (("has_paid_plans", PaidPlan), ("has_rules", EarningRule), ("has_tiers", Tier))}
+    programs = Program.objects.filter(currency=order.currency).annotate(**has)
+    return sum(m.points for m in (award_order(p, order, created=created, lines=lines) for p in programs) if m is not None)
 
 
 def reverse_refunds_everywhere(order: Order) -> int:

@@ -146,7 +146,11 @@ class Account(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="accounts")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="loyalty_accounts")
-    balance = models.BigIntegerField(default=0)  # credits - debits, cached; `patron ledger verify` recomputes it
+    # A wallet's credits - debits, cached in the transaction that posts its entries; `patron ledger verify`
+    # recomputes it. System accounts cache nothing (always 0; services.system_balance sums their entries):
+    # every order in a program posts to its liability, and a cached balance there would be one row that
+    # all of them lock until they commit.
+    balance = models.BigIntegerField(default=0)
     owed = models.BigIntegerField(default=0)  # clawback policy: points still to come off the next earnings
 
     class Meta:
@@ -156,6 +160,7 @@ class Account(models.Model):
             models.CheckConstraint(condition=Q(kind="wallet", customer__isnull=False) | (~Q(kind="wallet") & Q(customer__isnull=True)),
                                    name="wallets_belong_to_customers"),
             models.CheckConstraint(condition=Q(owed__gte=0), name="owed_not_negative"),
+            models.CheckConstraint(condition=Q(kind="wallet") | Q(balance=0), name="system_accounts_cache_no_balance"),
         ]
 
     def __str__(self) -> str:
