@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patron.api.models import ApiKey, IdempotentRequest
+from patron.core import sql
 from patron.core.errors import Conflict, InvalidInput
 
 
@@ -41,7 +42,7 @@ def check_key(key: str) -> ApiKey | None:
     parts = (key or "").split("_")
     if len(parts) < 3 or parts[0] != "pat":
         return None
-    found = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
+    found = sql.first(ApiKey, "id", "key_hash", "scopes", "last_used_at", prefix=parts[1], revoked_at=None)  # on every request: lean
     if found is None or not hmac.compare_digest(found.key_hash, _digest(key)):
         return None
     now = timezone.now()

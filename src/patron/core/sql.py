@@ -78,6 +78,36 @@ def _insert_statement(model, names: tuple[str, ...], unless_exists: tuple[str, .
     return statement + f" RETURNING {model._meta.pk.column}", fields
 
 
+@lru_cache(maxsize=None)
+def _select_statement(model, names: tuple[str, ...], where: tuple[tuple[str, bool], ...]):
+    fields = tuple(model._meta.get_field(name) for name in names) if names else tuple(model._meta.concrete_fields)
+    columns = [field.get_col(model._meta.db_table) for field in fields]
+    converters = [(i, [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)], col)
+                  for i, (field, col) in enumerate(zip(fields, columns))]
+    tests = [(model._meta.get_field(name), is_null) for name, is_null in where]
+    conditions = " AND ".join(f"{field.column} IS NULL" if is_null else f"{field.column} = %s" for field, is_null in tests)
+    statement = f"SELECT {', '.join(field.column for field in fields)} FROM {model._meta.db_table} WHERE {conditions} LIMIT 1"
+    return statement, tuple(field.attname for field in fields), [(i, convs, col) for i, convs, col in converters if convs], tests
+
+
+def first(model, *names: str, **equal):
+    """The first row whose fields equal `equal` (None: IS NULL) as a model instance holding `names`
+    (all fields when none are named), or None: one statement, without building a query, for the
+    lookups every request makes."""
+    statement, attnames, converters, tests = _select_statement(model, names, tuple((name, value is None) for name, value in equal.items()))
+    params = [field.get_db_prep_value(value, connection) for (field, is_null), value in zip(tests, equal.values()) if not is_null]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, convs, col in converters:
+        for convert in convs:
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
 def insert(model, values: dict, *, unless_exists: tuple[str, ...] = ()) -> int | None:
     """INSERT one row (field name or attname -> value, prepared by each field as the ORM would) and
     return its id, in one statement and without building a query: for the few writes every request

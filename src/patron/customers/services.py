@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from patron.core import audit
+from patron.core import audit, sql
 from patron.core.errors import CustomerErased, CustomerNotFound, InvalidInput
 from patron.customers import queries, validation
 from patron.customers.models import Channel, ConsentEvent, Customer, Erasure, Interaction
@@ -26,10 +26,10 @@ _NORMALIZERS = {
 
 
 def get_customer(external_id: str) -> Customer:
-    try:
-        return Customer.objects.get(external_id=external_id)
-    except Customer.DoesNotExist:
-        raise CustomerNotFound(f"no customer with external id {external_id!r}") from None
+    found = sql.first(Customer, external_id=external_id)  # on most API requests: a lean lookup
+    if found is None:
+        raise CustomerNotFound(f"no customer with external id {external_id!r}")
+    return found
 
 
 def _clean_profile(fields: dict) -> dict:
