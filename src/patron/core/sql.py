@@ -67,6 +67,76 @@ def date_text(column: str) -> str:
     return f"date({column})"
 
 
+# -- lean statements for the few reads and writes every API request makes -----------------------
+# Building a query with the ORM costs several times what the store takes to run it; these write the
+# SQL once per shape (cached) and prepare and convert values as the fields would.
+
+_PLAIN = (int, str, bool, type(None))  # values that need no preparing (not bool subclasses of int: same)
+
+
+class _Reader:
+    """The columns of a model's fields and how to turn a row of them into an instance."""
+
+    def __init__(self, model, names: tuple[str, ...]):
+        fields = tuple(model._meta.get_field(name) for name in names) if names else tuple(model._meta.concrete_fields)
+        self.model, self.attnames = model, tuple(field.attname for field in fields)
+        self.columns = ", ".join(f"{model._meta.db_table}.{field.column}" for field in fields)
+        self.converters = []
+        for i, field in enumerate(fields):
+            col = field.get_col(model._meta.db_table)
+            if convs := [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]:
+                self.converters.append((i, convs, col))
+
+    def instance(self, row):
+        values = list(row[:len(self.attnames)])
+        for i, convs, col in self.converters:
+            for convert in convs:
+                values[i] = convert(values[i], col, connection)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
+@lru_cache(maxsize=None)
+def _first_statement(model, names: tuple[str, ...], where: tuple[tuple[str, bool], ...]):
+    reader = _Reader(model, names)
+    tests = tuple((model._meta.get_field(name), is_null) for name, is_null in where)
+    conditions = " AND ".join(f"{field.column} IS NULL" if is_null else f"{field.column} = %s" for field, is_null in tests)
+    return f"SELECT {reader.columns} FROM {model._meta.db_table} WHERE {conditions} LIMIT 1", reader, tests
+
+
+def first(model, *names: str, **equal):
+    """The first row whose fields equal `equal` (None: IS NULL) as a model instance holding `names`
+    (all fields when none are named), or None."""
+    statement, reader, tests = _first_statement(model, names, tuple((name, value is None) for name, value in equal.items()))
+    params = [value if type(value) in _PLAIN else field.get_db_prep_value(value, connection)
+              for (field, is_null), value in zip(tests, equal.values()) if not is_null]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return None if row is None else reader.instance(row)
+
+
+@lru_cache(maxsize=None)
+def _select_statement(model, where: str, extra: tuple[tuple[str, str], ...], order_by: str):
+    reader = _Reader(model, ())
+    columns = ", ".join([reader.columns, *(f"{expression} AS {name}" for name, expression in extra)])
+    return f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} ORDER BY {order_by or model._meta.pk.column}", reader
+
+
+def select(model, where: str, params: list, *, extra: tuple[tuple[str, str], ...] = (), order_by: str = "") -> list:
+    """Instances of `model` (every field) whose rows meet a written WHERE (columns named by the
+    table), each with `extra` (name, SQL expression) pairs as attributes."""
+    statement, reader = _select_statement(model, where, extra, order_by)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        item = reader.instance(row)
+        for (name, _), value in zip(extra, row[len(reader.attnames):]):
+            setattr(item, name, value)
+        found.append(item)
+    return found
+
 
 @lru_cache(maxsize=None)
 def _insert_statement(model, names: tuple[str, ...], unless_exists: tuple[str, ...]) -> tuple[str, tuple]:
@@ -78,44 +148,18 @@ def _insert_statement(model, names: tuple[str, ...], unless_exists: tuple[str, .
     return statement + f" RETURNING {model._meta.pk.column}", fields
 
 
-@lru_cache(maxsize=None)
-def _select_statement(model, names: tuple[str, ...], where: tuple[tuple[str, bool], ...]):
-    fields = tuple(model._meta.get_field(name) for name in names) if names else tuple(model._meta.concrete_fields)
-    columns = [field.get_col(model._meta.db_table) for field in fields]
-    converters = [(i, [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)], col)
-                  for i, (field, col) in enumerate(zip(fields, columns))]
-    tests = [(model._meta.get_field(name), is_null) for name, is_null in where]
-    conditions = " AND ".join(f"{field.column} IS NULL" if is_null else f"{field.column} = %s" for field, is_null in tests)
-    statement = f"SELECT {', '.join(field.column for field in fields)} FROM {model._meta.db_table} WHERE {conditions} LIMIT 1"
-    return statement, tuple(field.attname for field in fields), [(i, convs, col) for i, convs, col in converters if convs], tests
-
-
-def first(model, *names: str, **equal):
-    """The first row whose fields equal `equal` (None: IS NULL) as a model instance holding `names`
-    (all fields when none are named), or None: one statement, without building a query, for the
-    lookups every request makes."""
-    statement, attnames, converters, tests = _select_statement(model, names, tuple((name, value is None) for name, value in equal.items()))
-    params = [field.get_db_prep_value(value, connection) for (field, is_null), value in zip(tests, equal.values()) if not is_null]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for i, convs, col in converters:
-        for convert in convs:
-            values[i] = convert(values[i], col, connection)
-    return model.from_db(connection.alias, attnames, values)
-
-
-def insert(model, values: dict, *, unless_exists: tuple[str, ...] = ()) -> int | None:
-    """INSERT one row (field name or attname -> value, prepared by each field as the ORM would) and
-    return its id, in one statement and without building a query: for the few writes every request
-    makes. With `unless_exists` (the columns of a unique constraint) a row already there is left
-    alone and the answer is None. The same text runs on PostgreSQL and SQLite (3.35+)."""
+def insert(model, values: dict, *, unless_exists: tuple[str, ...] = (), cursor=None) -> int | None:
+    """INSERT one row (field name or attname -> value) and return its id. With `unless_exists` (the
+    columns of a unique constraint) a row already there is left alone and the answer is None. The
+    same text runs on PostgreSQL and SQLite (3.35+). `cursor`: one the caller has open."""
     statement, fields = _insert_statement(model, tuple(values), unless_exists)
-    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values())]
-    with connection.cursor() as cursor:
+    params = [value if type(value) in _PLAIN else field.get_db_prep_save(value, connection)
+              for field, value in zip(fields, values.values())]
+    if cursor is None:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+    else:
         cursor.execute(statement, params)
         row = cursor.fetchone()
     return row[0] if row else None

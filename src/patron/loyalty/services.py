@@ -98,9 +98,9 @@ def earn(program: Program, customer: Customer, points: int, *, kind: str = Movem
             row = cursor.fetchone()
         wallet_id, owed = row
         movement_id = sql.insert(Movement, {"program_id": program.pk, "kind": kind, "customer_id": customer.pk, "points": points,
-                                            "reason": reason, "reference": reference, "created_at": at})
+                                            "reason": reason, "reference": reference, "created_at": at}, cursor=cursor)
         lot_id = sql.insert(Lot, {"wallet_id": wallet_id, "movement_id": movement_id, "points": points, "remaining": points,
-                                  "earned_at": at, "expires_at": expires})
+                                  "earned_at": at, "expires_at": expires}, cursor=cursor)
         cursor.execute(_INSERT_ENTRY_FROM_LIABILITY, [movement_id, wallet_id, points, lot_id, program.pk])
         if cursor.rowcount != 1:  # the program's first earning: its liability account is made now
             liability = system_account(program, Account.Kind.LIABILITY)
