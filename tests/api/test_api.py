@@ -1,13 +1,17 @@
 import io
 import json
+import threading
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from patron.api.models import ApiKey
 from patron.api.services import create_key
 from patron.commerce.models import Order
+from patron.customers.models import Customer
+from patron.loyalty import services as loyalty_services
 from patron.loyalty.models import Movement, Program
 
 
@@ -121,3 +125,39 @@ def test_a_new_customer_names_the_friend_who_referred_them(client):
     assert order.json()["points_earned"] == 45
     balance = client.get("/api/v1/customers/c2/loyalty").json()["programs"][0]["balance"]
     assert balance == 145  # and 100 for coming with a friend, on that first order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_posted_at_the_same_moment_earn_once_each():
+    """The same order from 8 clients at once is one order and one earning; 20 different orders of one
+    customer at once all earn, and the books stay balanced (the wallet's UPDATE is its lock)."""
+    stars = Program.objects.create(name="Stars", currency="EUR", points_per_unit=1)
+    _, key = create_key("shop", ["customers:write", "orders:write"])
+    assert post(Client(headers={"Authorization": f"Bearer {key}"}), "/api/v1/customers", {"external_id": "c1"}).status_code in (200, 201)
+    statuses: list[int] = []
+
+    def post_at_once(bodies):
+        start = threading.Barrier(len(bodies))
+
+        def send(body):
+            try:
+                start.wait()
+                statuses.append(post(Client(headers={"Authorization": f"Bearer {key}"}), "/api/v1/orders", body).status_code)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    base = {"customer_external_id": "c1", "placed_at": "2025-06-01T10:00:00Z", "total": "10.00", "currency": "EUR"}
+    post_at_once([{**base, "external_id": "same"}] * 8)
+    post_at_once([{**base, "external_id": f"o{i}", "total": f"{i}.00"} for i in range(1, 21)])
+    assert statuses == [200] * 28
+    assert Order.objects.filter(external_id="same").count() == 1
+    assert Movement.objects.filter(program=stars, kind="earn", reference="same").count() == 1
+    assert Movement.objects.filter(program=stars, kind="earn").count() == 21
+    assert loyalty_services.balance(stars, Customer.objects.get(external_id="c1")) == 10 + sum(range(1, 21))
+    assert loyalty_services.verify() == []
