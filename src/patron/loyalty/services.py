@@ -81,28 +81,23 @@ def earn(program: Program, customer: Customer, points: int, *, kind: str = Movem
          reference: str = "", at: dt.datetime | None = None) -> Movement:
     """Credit `points` to the customer as a new lot (expiring after the program's expiry_days).
 
-    Every order comes this way, so it is four statements written out rather than built by the ORM:
-    the wallet's UPDATE takes its row lock (as SELECT ... FOR UPDATE would) and credits it at once,
-    then the movement, its lot and the entry from the program's liability. A second earning with the
-    same reference fails on the movement (IntegrityError), with nothing else written.
+    Every order comes this way, so the SQL is written out rather than built by the ORM: an UPDATE
+    that locks the wallet's row (as SELECT ... FOR UPDATE would) and credits it at once, then the
+    movement, its lot and the entry from the program's liability; on PostgreSQL all four are one
+    statement. A second earning with the same reference fails on the movement (IntegrityError),
+    with nothing else written.
     """
     points = _check_points(points)
     at = at or timezone.now()
-    expires = at + dt.timedelta(days=program.expiry_days) if program.expiry_days else None
-    credit = [points, program.pk, customer.pk]
+    values = {"points": points, "program": program.pk, "customer": customer.pk, "kind": kind, "reason": reason,
+              "reference": reference, "at": at, "expires": at + dt.timedelta(days=program.expiry_days) if program.expiry_days else None}
+    write = _earn_in_one_statement if connection.vendor == "postgresql" else _earn_step_by_step
     with connection.cursor() as cursor:
-        cursor.execute(_CREDIT_WALLET, credit)
-        if (row := cursor.fetchone()) is None:
+        if (written := write(cursor, values)) is None:
             wallet(program, customer)  # a first earning: the wallet is made empty, then credited
-            cursor.execute(_CREDIT_WALLET, credit)
-            row = cursor.fetchone()
-        wallet_id, owed = row
-        movement_id = sql.insert(Movement, {"program_id": program.pk, "kind": kind, "customer_id": customer.pk, "points": points,
-                                            "reason": reason, "reference": reference, "created_at": at}, cursor=cursor)
-        lot_id = sql.insert(Lot, {"wallet_id": wallet_id, "movement_id": movement_id, "points": points, "remaining": points,
-                                  "earned_at": at, "expires_at": expires}, cursor=cursor)
-        cursor.execute(_INSERT_ENTRY_FROM_LIABILITY, [movement_id, wallet_id, points, lot_id, program.pk])
-        if cursor.rowcount != 1:  # the program's first earning: its liability account is made now
+            written = write(cursor, values)
+        wallet_id, owed, movement_id, lot_id, posted = written
+        if not posted:  # the program's first earning: its liability account is made now
             liability = system_account(program, Account.Kind.LIABILITY)
             Entry.objects.create(movement_id=movement_id, debit=liability, credit_id=wallet_id, points=points, lot_id=lot_id)
     movement = Movement(pk=movement_id, program=program, kind=kind, customer=customer, points=points, reason=reason,
@@ -119,10 +114,45 @@ def earn(program: Program, customer: Customer, points: int, *, kind: str = Movem
     return movement
 
 
-_CREDIT_WALLET = (f"UPDATE {Account._meta.db_table} SET balance = balance + %s "
-                  f"WHERE program_id = %s AND customer_id = %s AND kind = '{Account.Kind.WALLET}' RETURNING id, owed")
+_WALLET, _LIABILITY = Account.Kind.WALLET.value, Account.Kind.LIABILITY.value
+_CREDIT_WALLET = (f"UPDATE {Account._meta.db_table} SET balance = balance + %(points)s "
+                  f"WHERE program_id = %(program)s AND customer_id = %(customer)s AND kind = '{_WALLET}' RETURNING id, owed")
 _INSERT_ENTRY_FROM_LIABILITY = (f"INSERT INTO {Entry._meta.db_table} (movement_id, debit_id, credit_id, points, lot_id) "
-                                f"SELECT %s, id, %s, %s, %s FROM {Account._meta.db_table} WHERE program_id = %s AND kind = '{Account.Kind.LIABILITY}'")
+                                f"SELECT %s, id, %s, %s, %s FROM {Account._meta.db_table} WHERE program_id = %s AND kind = '{_LIABILITY}'")
+
+
+def _earn_step_by_step(cursor, v: dict) -> tuple | None:
+    """The earning's four statements one by one (SQLite, whose WITH cannot write): the wallet's id and
+    what it owed, the movement's and the lot's ids, whether the liability took the entry; None
+    without a wallet."""
+    cursor.execute(_CREDIT_WALLET, v)
+    if (row := cursor.fetchone()) is None:
+        return None
+    wallet_id, owed = row
+    movement_id = sql.insert(Movement, {"program_id": v["program"], "kind": v["kind"], "customer_id": v["customer"],
+                                        "points": v["points"], "reason": v["reason"], "reference": v["reference"],
+                                        "created_at": v["at"]}, cursor=cursor)
+    lot_id = sql.insert(Lot, {"wallet_id": wallet_id, "movement_id": movement_id, "points": v["points"], "remaining": v["points"],
+                              "earned_at": v["at"], "expires_at": v["expires"]}, cursor=cursor)
+    cursor.execute(_INSERT_ENTRY_FROM_LIABILITY, [movement_id, wallet_id, v["points"], lot_id, v["program"]])
+    return wallet_id, owed, movement_id, lot_id, cursor.rowcount == 1
+
+
+_EARN = f"""WITH w AS ({_CREDIT_WALLET}),
+m AS (INSERT INTO {Movement._meta.db_table} (program_id, kind, customer_id, points, reason, reference, created_at)
+      SELECT %(program)s, %(kind)s, %(customer)s, %(points)s, %(reason)s, %(reference)s, %(at)s FROM w RETURNING id),
+l AS (INSERT INTO {Lot._meta.db_table} (wallet_id, movement_id, points, remaining, earned_at, expires_at)
+      SELECT w.id, m.id, %(points)s, %(points)s, %(at)s, %(expires)s FROM w, m RETURNING id, wallet_id, movement_id),
+e AS (INSERT INTO {Entry._meta.db_table} (movement_id, debit_id, credit_id, points, lot_id)
+      SELECT l.movement_id, a.id, l.wallet_id, %(points)s, l.id FROM l, {Account._meta.db_table} a
+      WHERE a.program_id = %(program)s AND a.kind = '{_LIABILITY}' RETURNING id)
+SELECT w.id, w.owed, m.id, l.id, (SELECT COUNT(*) FROM e) = 1 FROM w, m, l"""
+
+
+def _earn_in_one_statement(cursor, v: dict) -> tuple | None:
+    """The same four writes as one statement on PostgreSQL: one round trip, one plan."""
+    cursor.execute(_EARN, v)
+    return cursor.fetchone()
 
 
 def _draw(movement: Movement, account: Account, to: Account, points: int, *, newest_first: bool = False) -> int:
