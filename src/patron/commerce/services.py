@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -65,12 +65,10 @@ def record_order(
     with transaction.atomic(savepoint=False):
         # A new order is one INSERT (most are new); one already there is updated under its row lock.
         new_id = sql.insert(Order, {"external_id": external_id, "customer_id": customer.pk, **fields}, unless_exists=("external_id",))
-        fields["customer"] = customer
         if new_id is not None:
-            order, created = Order(pk=new_id, external_id=external_id, **fields), True
-            order._state.adding, order._state.db = False, connection.alias
+            order, created = sql.written(Order, {"customer": customer}, id=new_id, external_id=external_id, customer_id=customer.pk, **fields), True
         else:
-            order, created = Order.objects.update_or_create(external_id=external_id, defaults=fields)
+            order, created = Order.objects.update_or_create(external_id=external_id, defaults=fields | {"customer": customer})
         if checked is not None:
             order.lines.all().delete()
             for sku, category, quantity, unit_price in checked:

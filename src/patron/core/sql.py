@@ -96,6 +96,21 @@ class _Reader:
 
 
 @lru_cache(maxsize=None)
+def _attnames(model) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def written(model, related: dict | None = None, **values):
+    """The instance of a row just written by hand (every field's attname given), as if read back: no
+    query. `related`: objects already at hand for its foreign keys (name -> instance)."""
+    names = _attnames(model)
+    item = model.from_db(connection.alias, names, [values[name] for name in names])
+    for name, other in (related or {}).items():
+        model._meta.get_field(name).set_cached_value(item, other)
+    return item
+
+
+@lru_cache(maxsize=None)
 def _first_statement(model, names: tuple[str, ...], where: tuple[tuple[str, bool], ...]):
     reader = _Reader(model, names)
     tests = tuple((model._meta.get_field(name), is_null) for name, is_null in where)

@@ -100,9 +100,8 @@ def earn(program: Program, customer: Customer, points: int, *, kind: str = Movem
         if not posted:  # the program's first earning: its liability account is made now
             liability = system_account(program, Account.Kind.LIABILITY)
             Entry.objects.create(movement_id=movement_id, debit=liability, credit_id=wallet_id, points=points, lot_id=lot_id)
-    movement = Movement(pk=movement_id, program=program, kind=kind, customer=customer, points=points, reason=reason,
-                        reference=reference, created_at=at)
-    movement._state.adding, movement._state.db = False, connection.alias
+    movement = sql.written(Movement, {"program": program, "customer": customer}, id=movement_id, program_id=program.pk, kind=kind,
+                           customer_id=customer.pk, points=points, reason=reason, reference=reference, created_at=at)
     if owed:  # clawback policy: refunded points already spent come off these earnings first
         take = min(owed, points)
         clawback = Movement.objects.create(program=program, kind=Movement.Kind.REVERSE, customer=customer, points=-take,
