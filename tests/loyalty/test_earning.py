@@ -125,3 +125,12 @@ def test_the_admin_refuses_rules_and_rewards_that_cannot_work(stars, django_user
     page = client.post("/admin/loyalty/reward/add/", reward)
     assert b"at most 100" in page.content
     assert client.post("/admin/loyalty/reward/add/", {**reward, "value": "50"}).status_code == 302
+
+
+def test_the_admin_shows_a_system_account_balance_from_its_entries(stars, django_user_model, client):
+    jonas = upsert_customer("c7")[0]
+    services.earn(stars, jonas, 120, at=MONDAY)
+    client.force_login(django_user_model.objects.create_superuser("boss", "b@shop.lt", "a long enough password"))
+    page = client.get("/admin/loyalty/account/?kind__exact=liability").content.decode()
+    assert "-120" in page and services.system_balance(stars, "liability") == -120
+    assert "120" in client.get("/admin/loyalty/account/?kind__exact=wallet").content.decode()

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from patron.core.admin_tools import ReadOnlyAdmin as ReadOnly
+from patron.loyalty import services
 from patron.loyalty.models import (
     Account, Coupon, EarningRule, Entry, Lot, Membership, MembershipPeriod, Movement, PaidMembership, PaidPlan, Program, Reward, Tier,
     TierEvent,
@@ -14,11 +15,18 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnly):
-    list_display = ("program", "kind", "customer", "balance", "owed")
+    list_display = ("program", "kind", "customer", "points", "owed")
     list_filter = ("program", "kind")
     raw_id_fields = ("customer",)
     list_select_related = ("program", "customer")
     search_fields = ("=customer__external_id",)
+
+    @admin.display(description="balance")
+    def points(self, account: Account) -> int:
+        """A wallet's cached balance; a system account's, summed from its entries (it caches none)."""
+        if account.kind == Account.Kind.WALLET:
+            return account.balance
+        return services.system_balance(account.program, account.kind)
 
 
 @admin.register(Movement)
