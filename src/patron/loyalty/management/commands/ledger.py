@@ -16,4 +16,4 @@ class Command(BaseCommand):
             for problem in problems:
                 self.stderr.write(str(problem))
             raise CommandError(f"the ledger does not balance: {len(problems)} difference(s)", returncode=1)
-        self.stdout.write("the ledger balances: every account and lot matches its entries")
+        self.stdout.write("the ledger balances: every wallet and lot matches its entries, and all accounts total zero")
