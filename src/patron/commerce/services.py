@@ -22,10 +22,15 @@ def get_order(external_id: str) -> Order:
         raise OrderNotFound(f"no order with external id {external_id!r}") from None
 
 
-def product_for_sku(sku: str, *, category: str = "", name: str = "") -> Product:
+def _clean_sku(sku) -> str:
     sku = (sku or "").strip()
     if not sku:
         raise InvalidInput("a product needs a sku", field="sku")
+    return sku
+
+
+def product_for_sku(sku: str, *, category: str = "", name: str = "") -> Product:
+    sku = _clean_sku(sku)
     cat = Category.objects.get_or_create(name=category.strip())[0] if category and category.strip() else None
     product, created = Product.objects.get_or_create(sku=sku, defaults={"category": cat, "name": name})
     if not created and cat and product.category_id is None:
@@ -84,10 +89,7 @@ def _checked_line(line: dict, currency: str) -> tuple[str, str, int, Decimal]:
         raise InvalidInput(f"quantity {line.get('quantity')!r} is not a whole number", field="quantity") from None
     if quantity <= 0:
         raise InvalidInput(f"quantity {quantity} must be positive", field="quantity")
-    sku = (line.get("sku") or "").strip()
-    if not sku:
-        raise InvalidInput("a product needs a sku", field="sku")
-    return sku, line.get("category") or "", quantity, parse_amount(line.get("unit_price", 0), currency)
+    return _clean_sku(line.get("sku")), line.get("category") or "", quantity, parse_amount(line.get("unit_price", 0), currency)
 
 
 def refunded_amount(order: Order) -> Decimal:

@@ -1,6 +1,7 @@
-"""The few SQL expressions that differ between SQLite and PostgreSQL, in one place; and a lean
-INSERT for the hottest writes."""
+"""The few SQL expressions that differ between SQLite and PostgreSQL, in one place; and lean
+statements for the reads and writes every API request makes."""
 
+from contextlib import nullcontext
 from functools import lru_cache
 
 from django.db import connection
@@ -71,11 +72,17 @@ def date_text(column: str) -> str:
 # Building a query with the ORM costs several times what the store takes to run it; these write the
 # SQL once per shape (cached) and prepare and convert values as the fields would.
 
-_PLAIN = (int, str, bool, type(None))  # values that need no preparing (not bool subclasses of int: same)
+_PLAIN = (int, str, bool, type(None))  # exactly these types go to the driver as they are; others the field prepares
+
+
+@lru_cache(maxsize=None)
+def _reader(model, names: tuple[str, ...] = ()) -> "_Reader":
+    return _Reader(model, names)
 
 
 class _Reader:
-    """The columns of a model's fields and how to turn a row of them into an instance."""
+    """The columns of a model's fields (all of them when none are named) and how to turn a row of
+    them into an instance."""
 
     def __init__(self, model, names: tuple[str, ...]):
         fields = tuple(model._meta.get_field(name) for name in names) if names else tuple(model._meta.concrete_fields)
@@ -95,15 +102,10 @@ class _Reader:
         return self.model.from_db(connection.alias, self.attnames, values)
 
 
-@lru_cache(maxsize=None)
-def _attnames(model) -> tuple[str, ...]:
-    return tuple(field.attname for field in model._meta.concrete_fields)
-
-
 def written(model, related: dict | None = None, **values):
     """The instance of a row just written by hand (every field's attname given), as if read back: no
     query. `related`: objects already at hand for its foreign keys (name -> instance)."""
-    names = _attnames(model)
+    names = _reader(model).attnames
     item = model.from_db(connection.alias, names, [values[name] for name in names])
     for name, other in (related or {}).items():
         model._meta.get_field(name).set_cached_value(item, other)
@@ -112,7 +114,7 @@ def written(model, related: dict | None = None, **values):
 
 @lru_cache(maxsize=None)
 def _first_statement(model, names: tuple[str, ...], where: tuple[tuple[str, bool], ...]):
-    reader = _Reader(model, names)
+    reader = _reader(model, names)
     tests = tuple((model._meta.get_field(name), is_null) for name, is_null in where)
     conditions = " AND ".join(f"{field.column} IS NULL" if is_null else f"{field.column} = %s" for field, is_null in tests)
     return f"SELECT {reader.columns} FROM {model._meta.db_table} WHERE {conditions} LIMIT 1", reader, tests
@@ -132,7 +134,7 @@ def first(model, *names: str, **equal):
 
 @lru_cache(maxsize=None)
 def _select_statement(model, where: str, extra: tuple[tuple[str, str], ...], order_by: str):
-    reader = _Reader(model, ())
+    reader = _reader(model)
     columns = ", ".join([reader.columns, *(f"{expression} AS {name}" for name, expression in extra)])
     return f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} ORDER BY {order_by or model._meta.pk.column}", reader
 
@@ -170,11 +172,7 @@ def insert(model, values: dict, *, unless_exists: tuple[str, ...] = (), cursor=N
     statement, fields = _insert_statement(model, tuple(values), unless_exists)
     params = [value if type(value) in _PLAIN else field.get_db_prep_save(value, connection)
               for field, value in zip(fields, values.values())]
-    if cursor is None:
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-            row = cursor.fetchone()
-    else:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
+    with connection.cursor() if cursor is None else nullcontext(cursor) as open_cursor:
+        open_cursor.execute(statement, params)
+        row = open_cursor.fetchone()
     return row[0] if row else None

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import json
 import unicodedata
+from calendar import isleap
 from importlib.resources import files
 from pathlib import Path
 
@@ -48,13 +49,9 @@ def spellings(name: str) -> set[str]:
 
 def names_on(language: str, day: dt.date) -> list[str]:
     names = list(calendar(language).get(day.strftime("%m-%d"), []))
-    if day.month == 2 and day.day == 28 and not _leap(day.year):
+    if day.month == 2 and day.day == 28 and not isleap(day.year):
         names += calendar(language).get("02-29", [])  # 29 February's names: the 28th in other years
     return names
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ full one would.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
@@ -94,12 +95,13 @@ def award_order(program: Program, order: Order, *, created: bool = False, lines:
     score = score_order(program, order, lines)
     if score.points <= 0:
         return None
-    reason = "; ".join(["order", *score.bonuses])
+    earn = functools.partial(services.earn, program, order.customer, score.points, reason="; ".join(["order", *score.bonuses]),
+                             reference=order.external_id, at=order.placed_at)
     if created:  # no other transaction can award an order not yet committed: no savepoint needed
-        return services.earn(program, order.customer, score.points, reason=reason, reference=order.external_id, at=order.placed_at)
+        return earn()
     try:
         with transaction.atomic():
-            return services.earn(program, order.customer, score.points, reason=reason, reference=order.external_id, at=order.placed_at)
+            return earn()
     except IntegrityError:  # awarded at the same moment by another transaction
         return Movement.objects.get(program=program, kind=Movement.Kind.EARN, reference=order.external_id)
 

@@ -57,10 +57,10 @@ def balance(program: Program, customer: Customer) -> int:
 
 
 def system_balance(program: Program, kind: str) -> int:
-    """A system account's balance, from its entries: only wallets keep a cached balance (see Account.balance)."""
-    account = system_account(program, kind)
-    credits = Entry.objects.filter(credit=account).aggregate(s=Sum("points"))["s"] or 0
-    return credits - (Entry.objects.filter(debit=account).aggregate(s=Sum("points"))["s"] or 0)
+    """A system account's balance, from its entries: only wallets keep a cached balance (see Account.balance).
+    0 for an account not made yet; reading makes nothing."""
+    credits = Entry.objects.filter(credit__program=program, credit__kind=kind).aggregate(s=Sum("points"))["s"] or 0
+    return credits - (Entry.objects.filter(debit__program=program, debit__kind=kind).aggregate(s=Sum("points"))["s"] or 0)
 
 
 def _post(movement: Movement, debit: Account, credit: Account, points: int, lot: Lot | None = None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template import engines
 
-from patron.culture.grammar import address_form
+from patron.culture.grammar import address_form, primary
 
 CONTENT = Path(__file__).parent / "content"
 LANGUAGES = ("en", "lt", "lv", "et", "ka")
@@ -43,10 +43,6 @@ def purpose_of(key: str) -> str:
 def made_for_holidays(key: str) -> bool:
     """A greeting meant for the day itself (a holiday, a name day): not held back by the holiday pause."""
     return bool(builtin(key).get("holiday_ok"))
-
-
-def primary(language: str) -> str:
-    return (language or "").split("-")[0].split("_")[0].lower()
 
 
 def choose(key: str, language: str, edits: dict[tuple[str, str], Text] | None = None) -> Text | None:
