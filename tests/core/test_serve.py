@@ -31,8 +31,13 @@ def test_serve_answers_with_one_or_more_processes(tmp_path, processes):
             except OSError:
                 time.sleep(0.1)
         assert answers == {(200, "application/json")}
-        if processes > 1:  # the arbiter and its workers
-            children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        if processes > 1:  # the arbiter forks its workers one by one: the first may answer before the last is born
+            children = []
+            for _ in range(100):
+                children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+                if len(children) >= processes:
+                    break
+                time.sleep(0.1)
             assert len(children) == processes
     finally:
         os.killpg(server.pid, signal.SIGTERM)
