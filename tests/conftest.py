@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import timezone
 
 from patron.customers.services import upsert_customer
@@ -17,6 +19,19 @@ from patron.imports import kinds
 from patron.imports.runner import run_import
 from patron.loyalty import services as loyalty
 from patron.loyalty.models import PaidPlan, Program, Reward, Tier
+from patron.wsgi import ApiMiddleware
+
+
+class ApiClientHandler(ApiMiddleware, ClientHandler):
+    pass
+
+
+class ApiClient(Client):
+    """A test client whose requests pass through the API's middleware, as patron.wsgi routes /api/ when served."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.handler = ApiClientHandler(self.handler.enforce_csrf_checks)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 
 from patron.api.models import ApiKey
 from patron.api.services import create_key
@@ -13,13 +12,14 @@ from patron.commerce.models import Order
 from patron.customers.models import Customer
 from patron.loyalty import services as loyalty_services
 from patron.loyalty.models import Movement, Program
+from tests.conftest import ApiClient
 
 
 @pytest.fixture
 def client(db):
     Program.objects.create(name="Stars", currency="EUR", points_per_unit=1)
     _, key = create_key("shop", ["customers:read", "customers:write", "orders:write", "loyalty:read"])
-    return Client(headers={"Authorization": f"Bearer {key}"})
+    return ApiClient(headers={"Authorization": f"Bearer {key}"})
 
 
 def post(client, path, body, **headers):
@@ -31,10 +31,10 @@ ORDER = {"external_id": "o1", "customer_external_id": "c1", "placed_at": "2025-0
 
 
 def test_keys_and_scopes_guard_every_route(db):
-    assert Client().get("/api/v1/customers/c1").json()["code"] == "unauthorised"
-    assert Client(headers={"Authorization": "Bearer pat_nope_nope"}).get("/api/v1/customers/c1").status_code == 401
+    assert ApiClient().get("/api/v1/customers/c1").json()["code"] == "unauthorised"
+    assert ApiClient(headers={"Authorization": "Bearer pat_nope_nope"}).get("/api/v1/customers/c1").status_code == 401
     _, reader = create_key("reader", ["customers:read"])
-    denied = post(Client(headers={"Authorization": f"Bearer {reader}"}), "/api/v1/customers", {"external_id": "c1"})
+    denied = post(ApiClient(headers={"Authorization": f"Bearer {reader}"}), "/api/v1/customers", {"external_id": "c1"})
     assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
     out, err = io.StringIO(), io.StringIO()
     call_command("apikey", "create", "--name", "pos", "--scopes", "orders:write", stdout=out, stderr=err)
@@ -90,7 +90,7 @@ def test_rewards_redemptions_and_coupons(db):
     services.earn(stars, upsert_customer("c1")[0], 250)
     reward = Reward.objects.create(program=stars, name="Tote bag", kind="gift", cost=100, stock=10)
     _, key = create_key("shop", ["loyalty:read", "loyalty:write"])
-    client = Client(headers={"Authorization": f"Bearer {key}"})
+    client = ApiClient(headers={"Authorization": f"Bearer {key}"})
     assert [r["name"] for r in client.get("/api/v1/rewards").json()] == ["Tote bag"]
     made = post(client, "/api/v1/customers/c1/redemptions", {"reward": reward.pk}, **{"Idempotency-Key": "r1"})
     again = post(client, "/api/v1/customers/c1/redemptions", {"reward": reward.pk}, **{"Idempotency-Key": "r1"})
@@ -133,7 +133,7 @@ def test_orders_posted_at_the_same_moment_earn_once_each():
     customer at once all earn, and the books stay balanced (the wallet's UPDATE is its lock)."""
     stars = Program.objects.create(name="Stars", currency="EUR", points_per_unit=1)
     _, key = create_key("shop", ["customers:write", "orders:write"])
-    assert post(Client(headers={"Authorization": f"Bearer {key}"}), "/api/v1/customers", {"external_id": "c1"}).status_code in (200, 201)
+    assert post(ApiClient(headers={"Authorization": f"Bearer {key}"}), "/api/v1/customers", {"external_id": "c1"}).status_code in (200, 201)
     statuses: list[int] = []
 
     def post_at_once(bodies):
@@ -142,7 +142,7 @@ def test_orders_posted_at_the_same_moment_earn_once_each():
         def send(body):
             try:
                 start.wait()
-                statuses.append(post(Client(headers={"Authorization": f"Bearer {key}"}), "/api/v1/orders", body).status_code)
+                statuses.append(post(ApiClient(headers={"Authorization": f"Bearer {key}"}), "/api/v1/orders", body).status_code)
             finally:
                 connection.close()
 

@@ -7,7 +7,6 @@ from email.message import EmailMessage
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from patron.api.services import create_key
 from patron.campaigns import services as journeys
@@ -21,6 +20,7 @@ from patron.loyalty.services import balance, verify
 from patron.messaging.models import Message
 from patron.service import inbound, services
 from patron.service.models import SlaPolicy, Ticket, TicketEvent
+from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
 MONDAY = dt.datetime(2026, 6, 22, 9, 0, tzinfo=dt.UTC)  # 12:00 in Riga; 23 and 24 June are holidays there
@@ -43,7 +43,7 @@ def test_api_ticket_raised_for_a_detractor_with_due_dates_in_business_hours(poli
     anna = person("anna")
     feedback.record_answer(anna, "nps", 2, ref="l:1", source="link")
     _, key = create_key("shop", ["tickets:write", "tickets:read"])
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client = ApiClient(HTTP_AUTHORIZATION=f"Bearer {key}")
     body = {"subject": "Broken kettle", "body": "It broke on the first day", "customer_external_id": "anna",
             "kind": "complaint", "external_ref": "shop-77"}
     created = client.post("/api/v1/tickets", json.dumps(body), content_type="application/json")

@@ -65,7 +65,8 @@ class PatronApi(NinjaAPI):
         return schema
 
 
-api = PatronApi(title="Patron", version="1", urls_namespace="api-v1", auth=KeyAuth())
+# No docs page: django-ninja's loads Swagger UI from a third-party CDN at run time. The schema is at openapi.json.
+api = PatronApi(title="Patron", version="1", urls_namespace="api-v1", auth=KeyAuth(), docs_url=None)
 
 
 def _error(request, status: int, code: str, message: str, details: dict | None = None):
