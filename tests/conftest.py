@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.client import ClientHandler
 from django.utils import timezone
 
+from patron.core import memo
 from patron.customers.services import upsert_customer
 from patron.imports import kinds
 from patron.imports.runner import run_import
@@ -32,6 +33,21 @@ class ApiClient(Client):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.handler = ApiClientHandler(self.handler.enforce_csrf_checks)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def memo_listener(django_db_setup):
+    """The memos' listening connection holds the test database: it closes before the database is dropped."""
+    yield
+    memo.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_memos():
+    """A rolled-back test writes no notice: no memo outlives its test."""
+    memo.clear()
+    yield
+    memo.clear()
 
 
 @pytest.fixture

@@ -161,3 +161,19 @@ def test_orders_posted_at_the_same_moment_earn_once_each():
     assert Movement.objects.filter(program=stars, kind="earn").count() == 21
     assert loyalty_services.balance(stars, Customer.objects.get(external_id="c1")) == 10 + sum(range(1, 21))
     assert loyalty_services.verify() == []
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/customers", {"external_id": "x" * 101}, "external_id"),
+    ("/api/v1/orders", ORDER | {"external_id": "x" * 101}, "external_id"),
+    ("/api/v1/orders", ORDER | {"lines": [{"sku": "x" * 65, "unit_price": "1"}]}, "lines.0.sku"),
+    ("/api/v1/orders", ORDER | {"lines": [{"sku": "B1", "category": "x" * 101, "unit_price": "1"}]}, "lines.0.category"),
+    ("/api/v1/orders/o1/refunds", {"amount": "1", "external_id": "x" * 101}, "external_id"),
+    ("/api/v1/orders/o1/refunds", {"amount": "1", "reason": "x" * 201}, "reason"),
+    ("/api/v1/coupons/ANY/use", {"reference": "x" * 101}, "reference"),
+])
+def test_text_longer_than_its_column_is_422_naming_the_field(client, path, body, field):
+    # PostgreSQL refuses a value longer than its column; the API answers before it gets there.
+    refused = post(client, path, body)
+    assert refused.status_code == 422 and refused.json()["details"]["fields"] == [field]
+    assert not Order.objects.exists() and not Customer.objects.exists()

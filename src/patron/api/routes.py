@@ -19,13 +19,16 @@ from pydantic import field_validator
 
 from patron.api import services as api_services
 from patron.commerce import services as commerce
+from patron.commerce.models import Category, Order, Product, Refund
 from patron.core.errors import InvalidInput, PatronError
 from patron.customers import services as customers
+from patron.customers.models import Customer
 from patron.feedback import services as feedback
 from patron.feedback.models import Response as SurveyResponse
 from patron.loyalty import earning, programme, queries as loyalty_queries, services as loyalty
+from patron.loyalty.models import Coupon
 from patron.service import services as desk
-from patron.service.models import TicketEvent
+from patron.service.models import Ticket, TicketEvent
 
 
 class Forbidden(PatronError):
@@ -111,6 +114,11 @@ class In(Schema):
         return value
 
 
+def fits(model, name: str, default=...):
+    """A text no longer than the column that keeps it: a longer one is 422 naming the field, not a store error."""
+    return Field(default, max_length=model._meta.get_field(name).max_length)
+
+
 def need(request, scope: str) -> None:
     if "\x00" in request.path:
         raise InvalidInput("the path must not contain NUL characters", field="path")
@@ -127,7 +135,7 @@ def answer(request, handle, status: int = 200):
 
 # -- customers ------------------------------------------------------------------------------------
 class CustomerIn(In):
-    external_id: str
+    external_id: str = fits(Customer, "external_id")
     email: str | None = None
     phone: str | None = None
     first_name: str | None = None
@@ -173,14 +181,14 @@ def get_customer(request, external_id: str):
 
 # -- orders ---------------------------------------------------------------------------------------
 class LineIn(In):
-    sku: str
-    category: str = ""
+    sku: str = fits(Product, "sku")
+    category: str = fits(Category, "name", "")
     quantity: int = 1
     unit_price: Decimal
 
 
 class OrderIn(In):
-    external_id: str
+    external_id: str = fits(Order, "external_id")
     customer_external_id: str
     placed_at: dt.datetime
     total: Decimal
@@ -191,8 +199,8 @@ class OrderIn(In):
 
 class RefundIn(In):
     amount: Decimal | None = None  # the whole remainder when left out
-    external_id: str | None = None
-    reason: str = ""
+    external_id: str | None = fits(Refund, "external_id", None)
+    reason: str = fits(Refund, "reason", "")
 
 
 @api.post("/orders", summary="Create or update an order by external_id; answers with the points earned")
@@ -240,7 +248,7 @@ class RedemptionIn(In):
 
 
 class CouponUseIn(In):
-    reference: str = ""
+    reference: str = fits(Coupon, "used_reference", "")
 
 
 @api.get("/rewards", summary="The rewards that can be redeemed now")
@@ -280,7 +288,7 @@ class TicketIn(In):
     subject: str
     body: str = ""
     customer_external_id: str | None = None
-    email: str | None = None  # who wrote, when the shop does not know the customer
+    email: str | None = fits(Ticket, "requester_email", None)  # who wrote, when the shop does not know the customer
     kind: str | None = None  # question, complaint, request, suggestion
     priority: str | None = None  # low, normal, high, urgent (raised for detractors, high CLV, at risk)
     external_ref: str | None = None  # the shop's id for it: sending it twice makes one ticket

@@ -42,7 +42,7 @@ def check_key(key: str) -> ApiKey | None:
     parts = (key or "").split("_")
     if len(parts) < 3 or parts[0] != "pat":
         return None
-    found = sql.first(ApiKey, "id", "key_hash", "scopes", "last_used_at", prefix=parts[1], revoked_at=None)  # on every request: lean
+    found = sql.first(ApiKey, "id", "key_hash", "scopes", "last_used_at", prefix=parts[1], revoked_at=None, memo=True)  # every request
     if found is None or not hmac.compare_digest(found.key_hash, _digest(key)):
         return None
     now = timezone.now()

@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from django.db import connection
 
+from patron.core import memo as memos
+
 
 def timestamp(value):
     """A datetime as a bound parameter of raw SQL on this store."""
@@ -120,16 +122,31 @@ def _first_statement(model, names: tuple[str, ...], where: tuple[tuple[str, bool
     return f"SELECT {reader.columns} FROM {model._meta.db_table} WHERE {conditions} LIMIT 1", reader, tests
 
 
-def first(model, *names: str, **equal):
+def _fetch(statement: str, params: list, many: bool) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        if many:
+            return cursor.fetchall()
+        row = cursor.fetchone()
+    return [] if row is None else [row]
+
+
+def _rows(model, statement: str, params: list, *, many: bool, memo: bool) -> list:
+    if not memo:
+        return _fetch(statement, params, many)
+    if model._meta.db_table not in memos.TABLES:
+        raise ValueError(f"{model._meta.db_table} is not memoised: nothing would tell this process it changed")
+    return memos.rows((statement, tuple(params)), lambda: _fetch(statement, params, many))
+
+
+def first(model, *names: str, memo: bool = False, **equal):
     """The first row whose fields equal `equal` (None: IS NULL) as a model instance holding `names`
-    (all fields when none are named), or None."""
+    (all fields when none are named), or None. `memo`: from the process's memo (patron.core.memo)."""
     statement, reader, tests = _first_statement(model, names, tuple((name, value is None) for name, value in equal.items()))
     params = [value if type(value) in _PLAIN else field.get_db_prep_value(value, connection)
               for (field, is_null), value in zip(tests, equal.values()) if not is_null]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    return None if row is None else reader.instance(row)
+    found = _rows(model, statement, params, many=False, memo=memo)
+    return reader.instance(found[0]) if found else None
 
 
 @lru_cache(maxsize=None)
@@ -139,15 +156,14 @@ def _select_statement(model, where: str, extra: tuple[tuple[str, str], ...], ord
     return f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} ORDER BY {order_by or model._meta.pk.column}", reader
 
 
-def select(model, where: str, params: list, *, extra: tuple[tuple[str, str], ...] = (), order_by: str = "") -> list:
+def select(model, where: str, params: list, *, extra: tuple[tuple[str, str], ...] = (), order_by: str = "",
+           memo: bool = False) -> list:
     """Instances of `model` (every field) whose rows meet a written WHERE (columns named by the
-    table), each with `extra` (name, SQL expression) pairs as attributes."""
+    table), each with `extra` (name, SQL expression) pairs as attributes. `memo`: from the process's
+    memo (patron.core.memo; `extra` may read only memoised tables then)."""
     statement, reader = _select_statement(model, where, extra, order_by)
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
     found = []
-    for row in rows:
+    for row in _rows(model, statement, params, many=True, memo=memo):
         item = reader.instance(row)
         for (name, _), value in zip(extra, row[len(reader.attnames):]):
             setattr(item, name, value)

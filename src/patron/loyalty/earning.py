@@ -184,7 +184,7 @@ def revise_rule(rule: EarningRule, changes: dict, *, at=None) -> EarningRule:
 
 def award_order_everywhere(order: Order, *, created: bool = False, lines: list[OrderLine] | None = None) -> int:
     """Award the order in every program of its currency; the points earned in all of them (arguments as for award_order)."""
-    programs = sql.select(Program, "currency = %s", [order.currency], extra=_PROGRAM_HAS)  # on every order: lean
+    programs = sql.select(Program, "currency = %s", [order.currency], extra=_PROGRAM_HAS, memo=True)  # every order: memoised
     return sum(m.points for m in (award_order(p, order, created=created, lines=lines) for p in programs) if m is not None)
 
 
