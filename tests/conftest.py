@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 from django.test import Client
 from django.test.client import ClientHandler
 from django.utils import timezone
@@ -159,3 +160,24 @@ def shop(db, settings):
     loyalty.earn(program, jonas, 5000, reason="order", reference="o-2")
     return {"program": program, "silver": silver, "gold": gold, "coffee": coffee, "voucher": voucher, "golden": golden,
             "members": members, "plan": plan, "ieva": ieva, "jonas": jonas}
+
+
+def run_together(works):
+    """Start every work at the same moment, each on its own connection; their results or error codes."""
+    outcomes, barrier = [], threading.Barrier(len(works))
+
+    def go(work):
+        try:
+            barrier.wait()
+            outcomes.append(work())
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
+            outcomes.append(getattr(exc, "code", repr(exc)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -1,10 +1,8 @@
 import io
 import json
-import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from patron.api.models import ApiKey
 from patron.api.services import create_key
@@ -12,7 +10,7 @@ from patron.commerce.models import Order
 from patron.customers.models import Customer
 from patron.loyalty import services as loyalty_services
 from patron.loyalty.models import Movement, Program
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, run_together
 
 
 @pytest.fixture
@@ -134,27 +132,13 @@ def test_orders_posted_at_the_same_moment_earn_once_each():
     stars = Program.objects.create(name="Stars", currency="EUR", points_per_unit=1)
     _, key = create_key("shop", ["customers:write", "orders:write"])
     assert post(ApiClient(headers={"Authorization": f"Bearer {key}"}), "/api/v1/customers", {"external_id": "c1"}).status_code in (200, 201)
-    statuses: list[int] = []
-
-    def post_at_once(bodies):
-        start = threading.Barrier(len(bodies))
-
-        def send(body):
-            try:
-                start.wait()
-                statuses.append(post(ApiClient(headers={"Authorization": f"Bearer {key}"}), "/api/v1/orders", body).status_code)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    def post_at_once(bodies):  # a client each: the test client is not shared between threads
+        return run_together([lambda body=body: post(ApiClient(headers={"Authorization": f"Bearer {key}"}), "/api/v1/orders",
+                                                     body).status_code for body in bodies])
 
     base = {"customer_external_id": "c1", "placed_at": "2025-06-01T10:00:00Z", "total": "10.00", "currency": "EUR"}
-    post_at_once([{**base, "external_id": "same"}] * 8)
-    post_at_once([{**base, "external_id": f"o{i}", "total": f"{i}.00"} for i in range(1, 21)])
+    statuses = post_at_once([{**base, "external_id": "same"}] * 8)
+    statuses += post_at_once([{**base, "external_id": f"o{i}", "total": f"{i}.00"} for i in range(1, 21)])
     assert statuses == [200] * 28
     assert Order.objects.filter(external_id="same").count() == 1
     assert Movement.objects.filter(program=stars, kind="earn", reference="same").count() == 1

@@ -1,13 +1,11 @@
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from patron.core.errors import CouponUsed, InsufficientPoints, RewardNotAvailable, RewardOutOfStock
 from patron.customers.services import upsert_customer
 from patron.loyalty import services
 from patron.loyalty.models import Coupon, Program, Reward
+from tests.conftest import run_together
 
 
 def setup(points=1000, stock=None, cost=100):
@@ -83,24 +81,3 @@ def test_a_refund_racing_a_redemption_keeps_the_books():
     # Whatever the order, the refund takes the 100 back; a redemption that got in first leaves -80.
     assert balance in (0, -80) and services.verify() == []
     assert len(outcomes) == 2 and ("insufficient_points" in outcomes) == (balance == 0)
-
-
-def run_together(works):
-    """Start every work at the same moment, each on its own connection; their results or error codes."""
-    outcomes, barrier = [], threading.Barrier(len(works))
-
-    def go(work):
-        try:
-            barrier.wait()
-            outcomes.append(work())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
-            outcomes.append(getattr(exc, "code", repr(exc)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go, args=(work,)) for work in works]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
