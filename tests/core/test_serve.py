@@ -1,4 +1,4 @@
-"""`patron serve` as deployed: one waitress process, or gunicorn with several processes."""
+"""`patron serve` as deployed: one waitress process, or uWSGI with several processes."""
 
 import http.client
 import os
@@ -12,6 +12,34 @@ import pytest
 from tests.conftest import free_port
 
 
+def answer(port: int) -> tuple[int, str]:
+    """GET the API's schema once the server listens: its status and content type; then once more on the same connection."""
+    for _ in range(150):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/v1/openapi.json")  # no store needed
+            response = connection.getresponse()
+            response.read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    connection.request("GET", "/api/v1/openapi.json")  # again on the same connection: HTTP/1.1 keep-alive
+    again = connection.getresponse()
+    assert again.status == 200 and b'"openapi"' in again.read()
+    return response.status, response.getheader("Content-Type")
+
+
+def workers(server: subprocess.Popen, count: int) -> list[str]:
+    """The server's worker processes, once there are `count` (they are forked one by one)."""
+    children = []
+    for _ in range(100):
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        if len(children) >= count:
+            break
+        time.sleep(0.1)
+    return children
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_serve_answers_with_one_or_more_processes(tmp_path, processes):
     port = free_port()
@@ -20,28 +48,27 @@ def test_serve_answers_with_one_or_more_processes(tmp_path, processes):
                                "--processes", str(processes)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               start_new_session=True)
     try:
-        answers = set()
-        for _ in range(150):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/api/v1/openapi.json")  # no store needed
-                response = connection.getresponse()
-                answers.add((response.status, response.getheader("Content-Type")))
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert answers == {(200, "application/json")}
-        if processes > 1:  # the arbiter forks its workers one by one: the first may answer before the last is born
-            children = []
+        assert answer(port) == (200, "application/json")
+        if processes > 1:
+            first = workers(server, processes)
+            assert len(first) == processes
+            os.kill(server.pid, signal.SIGHUP)  # reload: new workers, the same master and socket
             for _ in range(100):
-                children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-                if len(children) >= processes:
+                renewed = workers(server, processes)
+                if len(renewed) == processes and not set(renewed) & set(first):
                     break
                 time.sleep(0.1)
-            assert len(children) == processes
+            assert len(renewed) == processes and not set(renewed) & set(first)
+            assert answer(port) == (200, "application/json")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        os.kill(server.pid, signal.SIGTERM)  # to the server alone, as a service manager stops it: it stops, not reloads
+        try:
+            server.wait(timeout=20)
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGKILL)
+    left = subprocess.run(["pgrep", "-g", str(server.pid)], capture_output=True, text=True).stdout.split()
+    assert left == []  # no worker outlives the server
 
 
 def test_serve_refuses_zero_processes(tmp_path):
