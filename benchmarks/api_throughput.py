@@ -1,16 +1,18 @@
 """POST /api/v1/orders sustained on loopback, beside pgbench running the same writes as one SQL transaction.
 
     python benchmarks/api_throughput.py --database-url postgresql://postgres:patron@127.0.0.1:55440/postgres
-        [--seconds 20] [--clients 8] [--processes N] [--threads T] [--rounds 3]
+        [--seconds 20] [--clients 8] [--processes N] [--threads T] [--rounds 3] [--pgbench-protocols simple,prepared]
 
 Creates a fresh database `patron_api_bench` on that server, migrates it, makes a program, 1,000
 customers and an API key, and serves the app as it would be deployed (`patron serve`: waitress with
-8 threads, or with --processes N gunicorn with N processes of --threads threads; DEBUG off). The load
+8 threads, or with --processes N uWSGI with N processes of --threads threads; DEBUG off). The load
 generator keeps --clients keep-alive connections busy posting new orders (each earns points: an
 order, a movement, a lot, a double entry and the wallet's balance) for --seconds, then pgbench runs
-the equivalent SQL transaction with the same number of clients; --rounds times, taking turns, and the
-report gives each round and the medians. Both share the machine's 2 cores with
-the server, as they would on a small host.
+the equivalent SQL transaction with the same number of clients, once in each of --pgbench-protocols
+(simple: pgbench's default, every statement parsed and planned; prepared: each statement prepared
+once per connection, as the app does with PATRON_DB_PREPARED on, the default); --rounds times,
+taking turns, and the report gives each round and the medians. All share the machine's 2 cores with
+the server, as they would on a small host. The server takes PATRON_DB_PREPARED from the environment.
 
 The load generator is wrk (`apt install wrk`; C, like pgbench, so it takes little of the cores the
 server needs) with benchmarks/api_orders.lua; without wrk, or with --python-load, a Python one with
@@ -116,11 +118,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--processes", type=int, default=1, help="`patron serve --processes` (1: waitress; more: gunicorn)")
+    parser.add_argument("--processes", type=int, default=1, help="`patron serve --processes` (1: waitress; more: uWSGI)")
     parser.add_argument("--threads", type=int, default=8, help="`patron serve --threads`, per process")
     parser.add_argument("--rounds", type=int, default=3, help="API and pgbench rounds, taking turns (medians reported)")
+    parser.add_argument("--pgbench-protocols", default="simple,prepared",
+                        help="pgbench's query protocols to run each round (simple: pgbench's default, each statement parsed "
+                             "and planned; prepared: once per connection, as the API does with PATRON_DB_PREPARED on)")
     parser.add_argument("--python-load", action="store_true", help="the Python load generator even where wrk is installed")
     args = parser.parse_args()
+    protocols = [p for p in args.pgbench_protocols.split(",") if p]
+    if not protocols or set(protocols) - {"simple", "extended", "prepared"}:
+        parser.error(f"--pgbench-protocols takes simple, extended or prepared, comma-separated; not {args.pgbench_protocols!r}")
     url = urlparse(args.database_url)
     bench_url = url._replace(path="/patron_api_bench").geturl()
     pg_env = os.environ | {"PGPASSWORD": url.password or ""}
@@ -142,21 +150,25 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         report = {"clients": args.clients, "seconds": args.seconds, "processes": args.processes, "threads": args.threads,
+                  "prepared": env.get("PATRON_DB_PREPARED", "true"),
                   "rounds": args.rounds, "load": "wrk" if shutil.which("wrk") and not args.python_load else "python"}
         warm(args, key, report["load"])
         rounds = []
         for n in range(args.rounds):  # the API and pgbench take turns, so a slow spell of the machine falls on both
             api = measure_api(args, key, report["load"], f"run{n}")
-            api["pgbench_tps"], api["pgbench"] = pgbench(bindir, pg, pg_env, args)
+            for protocol in protocols:
+                api[f"pgbench_{protocol}_tps"], api[f"pgbench_{protocol}"] = pgbench(bindir, pg, pg_env, args, protocol)
             rounds.append(api)
     finally:
         server.terminate()
         server.wait()
     report["each_round"] = rounds
-    for name in ("api_rate_per_s", "api_p50_ms", "api_p99_ms", "pgbench_tps"):
+    for name in ("api_rate_per_s", "api_p50_ms", "api_p99_ms", *(f"pgbench_{p}_tps" for p in protocols)):
         report[name] = round(statistics.median(r[name] for r in rounds), 1)
     report["errors"] = sum(r["errors"] for r in rounds)
-    report["api_share_of_pgbench"] = round(report["api_rate_per_s"] / report["pgbench_tps"], 2) if report["pgbench_tps"] else None
+    for protocol in protocols:
+        tps = report[f"pgbench_{protocol}_tps"]
+        report[f"api_share_of_pgbench_{protocol}"] = round(report["api_rate_per_s"] / tps, 2) if tps else None
     print(json.dumps(report, indent=2))
 
 
@@ -179,11 +191,11 @@ def measure_api(args, key: str, how: str, run: str) -> dict:
             "api_p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1)}
 
 
-def pgbench(bindir: Path, pg: list, pg_env: dict, args) -> tuple[float, str]:
+def pgbench(bindir: Path, pg: list, pg_env: dict, args, protocol: str) -> tuple[float, str]:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(PGBENCH_SCRIPT)
     out = subprocess.run([str(bindir / "pgbench"), *pg, "-n", "-c", str(args.clients), "-j", "2", "-T", str(int(args.seconds)),
-                          "-f", script.name, "patron_api_bench"], env=pg_env, capture_output=True, text=True)
+                          "-M", protocol, "-f", script.name, "patron_api_bench"], env=pg_env, capture_output=True, text=True)
     tps = [line for line in out.stdout.splitlines() if line.startswith("tps")]
     latency = [line for line in out.stdout.splitlines() if line.startswith("latency average")]
     if not tps:
