@@ -25,8 +25,11 @@ class Command(BaseCommand):
         if processes == 1:
             serve(application, host=host, port=port, threads=threads, _quiet=True)
             return
-        import pyuwsgi  # Unix only: imported when asked for more than one process
-
+        try:
+            import pyuwsgi  # Unix only: imported when asked for more than one process
+        except ImportError:
+            raise CommandError("--processes above 1 needs uWSGI (the pyuwsgi package, Unix only); "
+                               "install it, or serve with one process") from None
         pyuwsgi.run(uwsgi_arguments(f"{host}:{port}", processes, threads))  # becomes uWSGI's master and does not return
 
 
