@@ -12,10 +12,12 @@ from patron.customers.models import Customer
 
 
 def options(tmp_path, **env) -> dict:
-    code = "import django; django.setup(); from django.conf import settings; import json; " \
-           "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    """The database OPTIONS that settings make from this environment (PATRON_DB_PREPARED unset unless given)."""
+    code = ("import django, json; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
+    base = {k: v for k, v in os.environ.items() if k != "PATRON_DB_PREPARED"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={k: v for k, v in os.environ.items() if k != "PATRON_DB_PREPARED"} | {"DJANGO_SETTINGS_MODULE": "patron.settings", "PATRON_HOME": str(tmp_path)} | env)
+                            env=base | {"DJANGO_SETTINGS_MODULE": "patron.settings", "PATRON_HOME": str(tmp_path)} | env)
     return json.loads(result.stdout)
 
 
