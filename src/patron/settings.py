@@ -20,10 +20,12 @@ def env(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ImproperlyConfigured(f"{name} must be true or false, not {os.environ[name]!r}")
+    return value in {"1", "true", "yes", "on"}
 
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:

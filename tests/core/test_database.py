@@ -16,8 +16,10 @@ def options(tmp_path, **env) -> dict:
     code = ("import django, json; django.setup(); from django.conf import settings; "
             "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
     base = {k: v for k, v in os.environ.items() if k != "PATRON_DB_PREPARED"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=base | {"DJANGO_SETTINGS_MODULE": "patron.settings", "PATRON_HOME": str(tmp_path)} | env)
+    if result.returncode:
+        raise ValueError(result.stderr.strip().splitlines()[-1])
     return json.loads(result.stdout)
 
 
@@ -27,6 +29,11 @@ def test_postgresql_prepares_unless_turned_off(tmp_path):
     assert "prepare_threshold" not in options(tmp_path, DATABASE_URL=url, PATRON_DB_PREPARED="false")
     sqlite = options(tmp_path, DATABASE_URL="", PATRON_DB_PREPARED="true")
     assert "prepare_threshold" not in sqlite and sqlite["transaction_mode"] == "IMMEDIATE"
+
+
+def test_a_switch_that_is_neither_true_nor_false_is_refused_naming_it(tmp_path):
+    with pytest.raises(ValueError, match="PATRON_DB_PREPARED must be true or false, not 'ture'"):
+        options(tmp_path, DATABASE_URL="postgresql://shop:secret@db.example:5432/patron", PATRON_DB_PREPARED="ture")
 
 
 @pytest.mark.django_db
