@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The dashboard's gettext catalogs, compiled with Babel (no GNU gettext needed).
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard src/patron/locale/*/LC_MESSAGES/django.po))
 
-.PHONY: demo test install migrate lint benchmark-import clean
+.PHONY: demo test install migrate layers benchmark-import clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ migrate: install
 demo: migrate
 	$(BIN)/patron demo $(DEMO_ARGS)
 
-test: install
+# The layers of docs/architecture.md (import-linter's contracts in pyproject.toml), then the suite.
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+test: install layers
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 benchmark-import: $(STAMP)

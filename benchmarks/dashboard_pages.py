@@ -41,7 +41,8 @@ from patron.commerce.models import Order  # noqa: E402
 from patron.customers.models import Customer  # noqa: E402
 from patron.dashboard import queries, roles  # noqa: E402
 from patron.dashboard.services import add_staff  # noqa: E402
-from patron.insights import snapshots, store  # noqa: E402
+from patron.dashboard import snapshots  # noqa: E402
+from patron.insights import store  # noqa: E402
 from patron.insights.models import CustomerScore  # noqa: E402
 
 

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "patron.api",
     "patron.dashboard",
     "patron.portal",
+    "patron.ops",
 ]
 
 MIDDLEWARE = [

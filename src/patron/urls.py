@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from patron.api.routes import api
+from patron.portal import link_urls
 
 admin.site.site_header = "Patron"
 admin.site.site_title = "Patron"
@@ -10,8 +11,8 @@ admin.site.index_title = "Customers, orders and loyalty"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("m/", include("patron.messaging.urls")),
-    path("f/", include("patron.feedback.urls")),
+    path("m/", include(link_urls.messages)),
+    path("f/", include(link_urls.surveys)),
     path("portal/", include("patron.portal.urls")),
     path("", include("patron.dashboard.urls")),
 ]

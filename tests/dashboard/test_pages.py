@@ -14,9 +14,11 @@ from patron.core.models import AuditEvent
 from patron.customers.models import Customer
 from patron.dashboard import queries
 from patron.demo.shop import load, loyalty_program
-from patron.insights import snapshots, store
-from patron.insights.models import CustomerScore, Snapshot
-from patron.insights.services import refresh_scores
+from patron.dashboard import snapshots
+from patron.insights import risk, store
+from patron.dashboard.models import Snapshot
+from patron.insights.models import CustomerScore
+from patron.ops.scoring import score_everything as refresh_scores
 from patron.loyalty import services as loyalty
 from patron.service import services as service
 
@@ -80,13 +82,13 @@ def test_keyset_pages_walk_every_customer_once(shop, staff):
 
 
 def test_customers_worth_saving_are_the_valuable_ones_slipping_away(shop, staff):
-    threshold = queries.clv_threshold()
+    threshold = risk.clv_threshold()
     # Twelve valuable customers slipping away, two with the same value (the keyset must split the tie).
     for i, score in enumerate(CustomerScore.objects.order_by("customer_id")[:12]):
         CustomerScore.objects.filter(pk=score.pk).update(clv_12m=threshold + (i // 2), p_alive=0.2)
     page, threshold = queries.at_risk(size=10)
     assert page.rows and threshold is not None
-    assert all(s.clv_12m >= threshold and s.p_alive < queries.AT_RISK_P_ALIVE for s in page.rows)
+    assert all(s.clv_12m >= threshold and s.p_alive < risk.AT_RISK_P_ALIVE for s in page.rows)
     assert [s.clv_12m for s in page.rows] == sorted((s.clv_12m for s in page.rows), reverse=True)
     everyone, after = [], ""
     while True:
@@ -95,7 +97,7 @@ def test_customers_worth_saving_are_the_valuable_ones_slipping_away(shop, staff)
         if not found.next_cursor:
             break
         after = found.next_cursor
-    expected = CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=queries.AT_RISK_P_ALIVE).count()
+    expected = CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=risk.AT_RISK_P_ALIVE).count()
     assert len(everyone) == len(set(everyone)) == expected
 
 

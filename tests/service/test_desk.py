@@ -14,7 +14,7 @@ from patron.campaigns.models import Enrollment
 from patron.customers import services as customers
 from patron.customers.models import Interaction
 from patron.feedback import services as feedback
-from patron.feedback.queries import staff_notes
+from patron.service.queries import staff_notes
 from patron.loyalty.models import Program
 from patron.loyalty.services import balance, verify
 from patron.messaging.models import Message

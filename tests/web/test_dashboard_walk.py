@@ -13,7 +13,7 @@ from patron.dashboard.services import add_staff
 from patron.demo.shop import load, loyalty_program
 from patron.demo.voices import voices
 from patron.insights.models import CustomerScore
-from patron.insights.services import refresh_scores
+from patron.ops.scoring import score_everything as refresh_scores
 from patron.loyalty import services as loyalty
 from patron.service import services as service
 

@@ -15,6 +15,9 @@ import pandas as pd
 from patron.analytics import engine as eng
 from patron.analytics import frames
 
+# The two segments of good customers gone quiet, named here because other code asks for them by name.
+AT_RISK = "At risk"
+CANT_LOSE = "Can't lose them"
 SEGMENTS = (
     "Champions", "Loyal", "Potential loyalists", "New", "Promising", "Need attention",
     "About to sleep", "At risk", "Can't lose them", "Hibernating", "Lost",

@@ -26,8 +26,10 @@ from scipy import stats
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import cosine_similarity
 
 from patron.analytics.frames import AnalyticsError
+from patron.culture.grammar import primary
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 SNOWBALL = {"en": "english", "lt": "lithuanian", "et": "estonian"}
@@ -69,10 +71,6 @@ def stem(word: str, language: str) -> str:
         else:
             break
     return word
-
-
-def primary(language) -> str:
-    return str(language or "").split("-")[0].split("_")[0].lower()
 
 
 class Tokenizer:
@@ -148,6 +146,23 @@ def find_themes(comments, text_col: str = "comment", language_col: str = "langua
             next_id += 1
     columns = ["theme", "language", "name", "terms", "size", "share", "examples"]
     return Themes(pd.DataFrame(rows, columns=columns), labels)
+
+
+def similar_texts(candidates: list[str], seeds: list[str], language: str, limit: int = 20,
+                  threshold: float = 0.3) -> list[tuple[int, float]]:
+    """The candidates that read like the seeds (TF-IDF in the language's own words, cosine to the seeds'
+    centre): (index into `candidates`, similarity), most similar first, at least `threshold`, at most `limit`."""
+    if not candidates or not seeds:
+        return []
+    vectorizer = TfidfVectorizer(analyzer=Tokenizer(language or "en"), sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform(list(candidates) + list(seeds))
+    except ValueError:  # no word is left after stop words
+        return []
+    centre = np.asarray(matrix[len(candidates):].mean(axis=0))
+    similarity = cosine_similarity(matrix[:len(candidates)], centre).ravel()
+    order = np.argsort(-similarity)[:limit]
+    return [(int(i), float(similarity[i])) for i in order if similarity[i] >= threshold]
 
 
 def _frame(comments, text_col: str, language_col: str) -> pd.DataFrame:

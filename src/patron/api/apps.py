@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "patron.api"
     verbose_name = "API"
+
+    def ready(self):
+        from patron.api.models import ApiKey  # models are importable only once the apps are loaded
+        from patron.core import memo
+
+        memo.watch(ApiKey)  # every request reads its key

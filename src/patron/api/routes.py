@@ -213,8 +213,7 @@ def upsert_order(request, payload: OrderIn):
         with transaction.atomic():  # the order and its points: one commit, all or nothing
             order, created = commerce.record_order(customer, payload.external_id, placed_at=payload.placed_at, total=payload.total,
                                                    currency=payload.currency, status=payload.status, lines=lines)
-            # A new order without lines has none to read and cannot have earned yet.
-            points = earning.award_order_everywhere(order, created=created, lines=[] if created and lines is None else None)
+            points = order.effects.get("points_earned", 0)  # earned through loyalty's hook on recorded orders
         return {"created": created, "order": {"external_id": order.external_id, "total": str(order.total),
                                                "currency": order.currency, "status": order.status},
                 "points_earned": points}

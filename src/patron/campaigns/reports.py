@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from patron.analytics.uplift import compare
 from patron.campaigns.models import Enrollment, Journey
+from patron.commerce.models import Order
 from patron.core import sql
+
+# Tables read or written by the SQL below, by their models.
+ENROLLMENTS = Enrollment._meta.db_table
+ORDERS = Order._meta.db_table
 
 RETENTION_DAYS = 90
 
@@ -51,9 +56,9 @@ def uplift(journey: Journey, now: dt.datetime | None = None) -> dict:
 def _orders(journey: Journey, closed: dt.datetime) -> pd.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT o.customer_id, o.placed_at, o.total FROM commerce_order o WHERE o.status = 'completed' AND o.customer_id IN "
-            "(SELECT customer_id FROM campaigns_enrollment WHERE journey_id = %s AND entered_at <= %s) AND o.placed_at > "
-            "(SELECT MIN(entered_at) FROM campaigns_enrollment WHERE journey_id = %s)",
+            f"SELECT o.customer_id, o.placed_at, o.total FROM {ORDERS} o WHERE o.status = 'completed' AND o.customer_id IN "
+            f"(SELECT customer_id FROM {ENROLLMENTS} WHERE journey_id = %s AND entered_at <= %s) AND o.placed_at > "
+            f"(SELECT MIN(entered_at) FROM {ENROLLMENTS} WHERE journey_id = %s)",
             [journey.pk, sql.timestamp(closed), journey.pk])
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=["customer_id", "placed_at", "total"])

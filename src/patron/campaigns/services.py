@@ -16,14 +16,24 @@ from django.utils import timezone
 
 from patron.campaigns import triggers
 from patron.campaigns.builtin import BUILTIN, GIFT_REWARDS
-from patron.campaigns.models import Enrollment, Journey, Step, Trigger
+from patron.campaigns.models import Enrollment, Journey, Step, Task, Trigger
+from patron.commerce.models import Order
 from patron.core import sql
 from patron.core.errors import JourneyNotFound, JourneyNotReady, PatronError
+from patron.customers.models import Customer, Tag
 from patron.loyalty.models import Program, Reward
 from patron.loyalty.services import earn, gift_coupons
 from patron.messaging import content
 from patron.messaging.models import Message, MessageTemplate
 from patron.segments.services import get_segment, member_sql, refresh
+
+# Tables read or written by the SQL below, by their models.
+CUSTOMERS = Customer._meta.db_table
+ENROLLMENTS = Enrollment._meta.db_table
+MESSAGES = Message._meta.db_table
+ORDERS = Order._meta.db_table
+TAGS = Tag._meta.db_table
+TASKS = Task._meta.db_table
 
 logger = logging.getLogger(__name__)
 HASH_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the buckets
@@ -166,7 +176,7 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
     reentry = (journey.trigger_config or {}).get("reentry_days")
     if reentry:
         # Not again within reentry_days of the last entry (a survey after every order would be too many).
-        condition += (" AND NOT EXISTS (SELECT 1 FROM campaigns_enrollment p WHERE p.journey_id = %s "
+        condition += (f" AND NOT EXISTS (SELECT 1 FROM {ENROLLMENTS} p WHERE p.journey_id = %s "
                       "AND p.customer_id = t.customer_id AND p.entered_at > %s)")
         params = params + [journey.pk, sql.timestamp(now - dt.timedelta(days=reentry))]
     share = int(journey.holdout_share * 10000)
@@ -184,14 +194,14 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
     with transaction.atomic():
         Journey.objects.select_for_update().filter(pk=journey.pk).first()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT MAX(id) FROM campaigns_enrollment")
+            cursor.execute(f"SELECT MAX(id) FROM {ENROLLMENTS}")
             before = cursor.fetchone()[0] or 0
             cursor.execute(
-                "INSERT INTO campaigns_enrollment (journey_id, customer_id, trigger_key, arm, entered_at, position, due_at, "
+                f"INSERT INTO {ENROLLMENTS} (journey_id, customer_id, trigger_key, arm, entered_at, position, due_at, "
                 "finished_at, context) "
                 f"SELECT %s, t.customer_id, t.trigger_key, CASE WHEN {holdout} THEN %s ELSE %s END, %s, "
                 f"CASE WHEN {holdout} THEN 0 ELSE {position} END, %s, CASE WHEN {holdout} THEN %s ELSE {finished} END, t.context "
-                f"FROM ({source}) t JOIN customers_customer c ON c.id = t.customer_id WHERE c.erased_at IS NULL{condition} "
+                f"FROM ({source}) t JOIN {CUSTOMERS} c ON c.id = t.customer_id WHERE c.erased_at IS NULL{condition} "
                 "ON CONFLICT (journey_id, customer_id, trigger_key) DO NOTHING",
                 [journey.pk, journey.salt, share, ARMS.HOLDOUT, ARMS.TREATED, stamp, journey.salt, share, stamp,
                  journey.salt, share, stamp] + ([stamp] if finished != "NULL" else []) + params)
@@ -250,10 +260,10 @@ def _queue(journey: Journey, step: Step, where: str, params: list, now: dt.datet
     stamp = sql.timestamp(now)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO messaging_message (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
+            f"INSERT INTO {MESSAGES} (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
             "context, created_at, due_at, attempts, language, subject, claimed_by) "
             "SELECT e.customer_id, e.journey_id, e.id, %s, %s, %s, 'queued', '', e.context, %s, %s, 0, '', '', '' "
-            f"FROM campaigns_enrollment e WHERE {where}",
+            f"FROM {ENROLLMENTS} e WHERE {where}",
             [template, channel, purpose, stamp, stamp] + params)
         return cursor.rowcount
 
@@ -295,8 +305,8 @@ def _task(journey: Journey, step: Step, due, now: dt.datetime) -> None:
     where, params = _where(due)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO campaigns_task (customer_id, journey_id, enrollment_id, title, created_at, note) "
-            f"SELECT e.customer_id, e.journey_id, e.id, %s, %s, '' FROM campaigns_enrollment e WHERE {where}",
+            f"INSERT INTO {TASKS} (customer_id, journey_id, enrollment_id, title, created_at, note) "
+            f"SELECT e.customer_id, e.journey_id, e.id, %s, %s, '' FROM {ENROLLMENTS} e WHERE {where}",
             [(step.config or {}).get("title") or journey.name, sql.timestamp(now)] + params)
 
 
@@ -307,8 +317,8 @@ def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
     where, params = _where(due)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO customers_tag (customer_id, name, tagged_at) "
-            f"SELECT e.customer_id, %s, %s FROM campaigns_enrollment e WHERE {where} "
+            f"INSERT INTO {TAGS} (customer_id, name, tagged_at) "
+            f"SELECT e.customer_id, %s, %s FROM {ENROLLMENTS} e WHERE {where} "
             "ON CONFLICT (customer_id, name) DO NOTHING",
             [name, sql.timestamp(now)] + params)
 
@@ -350,7 +360,7 @@ def counts() -> list[dict]:
 def converted_sql(journey: str) -> str:
     """SQL counting the treated entrants of the journey row `journey` (a table alias) who ordered within its
     conversion days of entering."""
-    return ("(SELECT COUNT(*) FROM campaigns_enrollment e WHERE e.journey_id = {j}.id AND e.arm = 'treated' "
-            "AND EXISTS (SELECT 1 FROM commerce_order o WHERE o.customer_id = e.customer_id AND o.status = 'completed' "
+    return (f"(SELECT COUNT(*) FROM {ENROLLMENTS} e WHERE e.journey_id = {{j}}.id AND e.arm = 'treated' "
+            f"AND EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.customer_id = e.customer_id AND o.status = 'completed' "
             "AND o.placed_at > e.entered_at AND {placed} - {entered} <= {j}.conversion_days * 86400))").format(
         j=journey, placed=sql.epoch("o.placed_at"), entered=sql.epoch("e.entered_at"))

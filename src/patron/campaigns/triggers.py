@@ -10,11 +10,20 @@ import datetime as dt
 
 from patron.campaigns.models import Journey, Trigger
 from patron.core import sql
-from patron.culture import calendars, namedays
-from patron.customers.models import Customer
+from patron.commerce.models import Order
 from patron.core.errors import JourneyNotReady
+from patron.culture import calendars, namedays
+from patron.customers.models import Customer, Interaction
+from patron.insights.models import CustomerScore
+from patron.loyalty.models import ExpiryNotice, Tier, TierEvent
 from patron.segments.rules import base_from, compile_rules
+from patron.segments.models import SegmentChange
 from patron.segments.services import get_segment
+
+# Tables read or written by the SQL below, by their models.
+CUSTOMERS, INTERACTIONS, ORDERS = Customer._meta.db_table, Interaction._meta.db_table, Order._meta.db_table
+SCORES, SEGMENT_CHANGES = CustomerScore._meta.db_table, SegmentChange._meta.db_table
+TIERS, TIER_EVENTS, EXPIRY_NOTICES = Tier._meta.db_table, TierEvent._meta.db_table, ExpiryNotice._meta.db_table
 
 # Event triggers look back this far (and never before the journey was enabled).
 LOOKBACK = dt.timedelta(days=7)
@@ -42,44 +51,44 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
     kind = journey.trigger
     empty = sql.empty_json()
     if kind == Trigger.SIGNED_UP:
-        return (f"SELECT c.id AS customer_id, 'signup' AS trigger_key, {empty} AS context FROM customers_customer c "
+        return (f"SELECT c.id AS customer_id, 'signup' AS trigger_key, {empty} AS context FROM {CUSTOMERS} c "
                 f"WHERE c.created_at >= %s AND c.erased_at IS NULL", [sql.timestamp(since)])
     if kind in (Trigger.ORDER, Trigger.FIRST_ORDER):
-        first = ("AND NOT EXISTS (SELECT 1 FROM commerce_order p WHERE p.customer_id = o.customer_id AND p.status = 'completed' "
+        first = (f"AND NOT EXISTS (SELECT 1 FROM {ORDERS} p WHERE p.customer_id = o.customer_id AND p.status = 'completed' "
                  "AND (p.placed_at < o.placed_at OR (p.placed_at = o.placed_at AND p.id < o.id)))") if kind == Trigger.FIRST_ORDER else ""
         context = sql.json_object([
             ("order_total", sql.json_object([("amount", "CAST(o.total AS TEXT)"), ("currency", "o.currency")])),
             ("order", "o.external_id"), ("offers", sql.json_value("s.next_best_offers"))])
         return (f"SELECT o.customer_id, {_key('order', 'o.id')} AS trigger_key, {context} AS context "
-                f"FROM commerce_order o LEFT JOIN insights_customerscore s ON s.customer_id = o.customer_id "
+                f"FROM {ORDERS} o LEFT JOIN {SCORES} s ON s.customer_id = o.customer_id "
                 f"WHERE o.status = 'completed' AND o.placed_at >= %s {first}", [sql.timestamp(since)])
     if kind == Trigger.TIER_UPGRADE:
         context = sql.json_object([("tier", "t.name")])
         return (f"SELECT e.customer_id, {_key('tier', 'e.id')} AS trigger_key, {context} AS context "
-                f"FROM loyalty_tierevent e JOIN loyalty_tier t ON t.id = e.to_tier_id WHERE e.kind = 'upgrade' AND e.at >= %s",
+                f"FROM {TIER_EVENTS} e JOIN {TIERS} t ON t.id = e.to_tier_id WHERE e.kind = 'upgrade' AND e.at >= %s",
                 [sql.timestamp(since)])
     if kind == Trigger.POINTS_EXPIRING:
         # One message per customer per notice run, however many lots it covers.
         context = sql.json_object([("points", "SUM(n.points)"), ("expires_on", sql.date_text("MIN(n.expires_at)"))])
         return (f"SELECT n.customer_id, {_key('expiry', 'MIN(n.id)')} AS trigger_key, {context} AS context "
-                f"FROM loyalty_expirynotice n WHERE n.created_at >= %s GROUP BY n.customer_id, n.created_at", [sql.timestamp(since)])
+                f"FROM {EXPIRY_NOTICES} n WHERE n.created_at >= %s GROUP BY n.customer_id, n.created_at", [sql.timestamp(since)])
     if kind == Trigger.LAPSED:
         where, params = compile_rules(config.get("rules") or DEFAULT_LAPSE_RULES, now)
         # The scores may be a day old: nobody who has ordered since the last scoring counts as lapsed.
         return (f"SELECT c.id AS customer_id, {_key('lapsed', sql.date_text('s.last_order_at'))} AS trigger_key, "
                 f"{empty} AS context FROM {base_from()} WHERE {where} AND s.last_order_at IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM commerce_order o WHERE o.customer_id = c.id AND o.placed_at > s.last_order_at "
+                f"(SELECT 1 FROM {ORDERS} o WHERE o.customer_id = c.id AND o.placed_at > s.last_order_at "
                 f"AND o.status = 'completed' AND o.placed_at >= %s)", params + [sql.timestamp(now - dt.timedelta(days=400))])
     if kind == Trigger.INTERACTION:
         name = config.get("kind")
         if not name:
             raise JourneyNotReady(f"journey {journey.key}: an interaction trigger needs trigger_config.kind")
         return (f"SELECT i.customer_id, {_key('interaction', 'i.id')} AS trigger_key, i.payload AS context "
-                f"FROM customers_interaction i WHERE i.kind = %s AND i.occurred_at >= %s", [name, sql.timestamp(since)])
+                f"FROM {INTERACTIONS} i WHERE i.kind = %s AND i.occurred_at >= %s", [name, sql.timestamp(since)])
     if kind in (Trigger.SEGMENT_ENTERED, Trigger.SEGMENT_LEFT):
         segment = get_segment(config.get("segment", ""))
         return (f"SELECT g.customer_id, {_key('segment', 'g.id')} AS trigger_key, {empty} AS context "
-                f"FROM segments_segmentchange g WHERE g.segment_id = %s AND g.entered = %s AND g.at >= %s",
+                f"FROM {SEGMENT_CHANGES} g WHERE g.segment_id = %s AND g.entered = %s AND g.at >= %s",
                 [segment.pk, kind == Trigger.SEGMENT_ENTERED, sql.timestamp(since)])
     if kind in (Trigger.BIRTHDAY, Trigger.ANNIVERSARY):
         today = now.date()
@@ -89,12 +98,12 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
         on_the_day = ", ".join(["%s"] * len(days))
         if kind == Trigger.BIRTHDAY:
             return (f"SELECT c.id AS customer_id, 'birthday:{today.year}' AS trigger_key, {empty} AS context "
-                    f"FROM customers_customer c WHERE c.erased_at IS NULL AND {sql.month_day('c.birth_date')} IN ({on_the_day})",
+                    f"FROM {CUSTOMERS} c WHERE c.erased_at IS NULL AND {sql.month_day('c.birth_date')} IN ({on_the_day})",
                     days)
         joined = sql.year("c.created_at")
         context = sql.json_object([("years", f"%s - {joined}")])
         return (f"SELECT c.id AS customer_id, 'anniversary:{today.year}' AS trigger_key, {context} AS context "
-                f"FROM customers_customer c WHERE c.erased_at IS NULL AND {sql.month_day('c.created_at')} IN ({on_the_day}) "
+                f"FROM {CUSTOMERS} c WHERE c.erased_at IS NULL AND {sql.month_day('c.created_at')} IN ({on_the_day}) "
                 f"AND {joined} < %s", [today.year, *days, today.year])
     if kind == Trigger.NAME_DAY:
         return _name_day(now.date())
@@ -103,8 +112,8 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
     if kind == Trigger.SCHEDULE:
         occasion = scheduled_occasion(config, now)
         if occasion is None:
-            return f"SELECT c.id AS customer_id, '' AS trigger_key, {empty} AS context FROM customers_customer c WHERE 1 = 0", []
-        return (f"SELECT c.id AS customer_id, %s AS trigger_key, {empty} AS context FROM customers_customer c "
+            return f"SELECT c.id AS customer_id, '' AS trigger_key, {empty} AS context FROM {CUSTOMERS} c WHERE 1 = 0", []
+        return (f"SELECT c.id AS customer_id, %s AS trigger_key, {empty} AS context FROM {CUSTOMERS} c "
                 f"WHERE c.erased_at IS NULL", [f"schedule:{occasion}"])
     raise JourneyNotReady(f"journey {journey.key}: unknown trigger {kind!r}")
 
@@ -113,7 +122,7 @@ DATED = {Trigger.BIRTHDAY, Trigger.ANNIVERSARY, Trigger.SCHEDULE, Trigger.LAPSED
 
 # Whose name-day calendar applies: the customer's language, or where they left it blank, their country's.
 CALENDAR_COUNTRIES = {"lv": "LV", "lt": "LT", "et": "EE"}
-NOTHING = "SELECT c.id AS customer_id, '' AS trigger_key, {empty} AS context FROM customers_customer c WHERE 1 = 0"
+NOTHING = f"SELECT c.id AS customer_id, '' AS trigger_key, {{empty}} AS context FROM {CUSTOMERS} c WHERE 1 = 0"
 
 
 def _name_day(today: dt.date) -> tuple[str, list]:
@@ -130,7 +139,7 @@ def _name_day(today: dt.date) -> tuple[str, list]:
     if not parts:
         return NOTHING.format(empty=sql.empty_json()), []
     return (f"SELECT c.id AS customer_id, 'nameday:{today.isoformat()}' AS trigger_key, {sql.empty_json()} AS context "
-            f"FROM customers_customer c WHERE c.erased_at IS NULL AND ({' OR '.join(parts)})", params)
+            f"FROM {CUSTOMERS} c WHERE c.erased_at IS NULL AND ({' OR '.join(parts)})", params)
 
 
 def _holiday(today: dt.date, config: dict) -> tuple[str, list]:
@@ -157,7 +166,7 @@ def _holiday(today: dt.date, config: dict) -> tuple[str, list]:
         return NOTHING.format(empty=sql.empty_json()), []
     context = sql.json_object([("holiday", f"CASE {' '.join(cases)} END")])
     return (f"SELECT c.id AS customer_id, 'holiday:{today.isoformat()}' AS trigger_key, {context} AS context "
-            f"FROM customers_customer c WHERE c.erased_at IS NULL AND c.country IN ({', '.join(['%s'] * len(chosen))})",
+            f"FROM {CUSTOMERS} c WHERE c.erased_at IS NULL AND c.country IN ({', '.join(['%s'] * len(chosen))})",
             params + chosen)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
+from patron.commerce.events import orders_written
 from patron.commerce.models import Category, Order, OrderLine, Product, Refund
 from patron.core.admin_tools import EstimatedCountPaginator
 from patron.customers.models import Customer
@@ -52,6 +53,11 @@ class OrderAdmin(admin.ModelAdmin):
     show_full_result_count = False
     ordering = ("-id",)
     inlines = [OrderLineInline, RefundInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After its lines are saved, the contexts above hear of the order (loyalty earns its points, once).
+        orders_written.send(sender=Order, order_ids=[form.instance.pk])
 
     def get_search_results(self, request, queryset, search_term):
         # Exact matches only, each served by a unique index (Django's "=" search is case-insensitive, which no index serves).

@@ -5,3 +5,9 @@ class CommerceConfig(AppConfig):
     name = "patron.commerce"
     label = "commerce"
     verbose_name = "Orders and products"
+
+    def ready(self):
+        from patron.commerce.importing import ORDER_LINES_KIND, ORDERS_KIND  # the import kinds need the models, loaded by now
+        from patron.imports import register
+
+        register(ORDERS_KIND, ORDER_LINES_KIND)

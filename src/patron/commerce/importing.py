@@ -4,19 +4,22 @@ import datetime as dt
 
 import pyarrow as pa
 from django.conf import settings
+from django.db import connection
 
-from patron.commerce.models import Order, OrderLine
+from patron.commerce.events import orders_written
+from patron.commerce.models import Category, Order, OrderLine, Product, Refund
+from patron.customers.models import Customer
 from patron.core.errors import InvalidInput
 from patron.imports import checks
 from patron.imports.checks import Checked
 from patron.imports.stage import STAGE, Stage
 
-CUSTOMERS = "customers_customer"
-ORDERS = "commerce_order"
-REFUNDS = "commerce_refund"
-LINES = "commerce_orderline"
-PRODUCTS = "commerce_product"
-CATEGORIES = "commerce_category"
+CUSTOMERS = Customer._meta.db_table
+ORDERS = Order._meta.db_table
+REFUNDS = Refund._meta.db_table
+LINES = OrderLine._meta.db_table
+PRODUCTS = Product._meta.db_table
+CATEGORIES = Category._meta.db_table
 
 
 def _status(value: str) -> str:
@@ -90,6 +93,11 @@ class OrderImport:
             f"WHERE s.status = 'refunded' AND o.total > 0 AND NOT EXISTS (SELECT 1 FROM {REFUNDS} r WHERE r.order_id = o.id)",
             ["imported as refunded"],
         )
+        if updated or imported:  # the contexts above hear of the orders (loyalty earns their points), in this transaction
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT o.id FROM {STAGE} s JOIN {ORDERS} o ON o.external_id = s.external_id "
+                               f"WHERE o.status = %s", [Order.Status.COMPLETED])
+                orders_written.send(sender=Order, order_ids=[row[0] for row in cursor.fetchall()])
         return updated, imported
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from patron.core import sql
 from patron.core.errors import CustomerErased, InvalidInput, OrderNotFound, RefundExceedsOrder
 from patron.core.money import is_currency, parse_amount
+from patron.commerce.events import order_recorded
 from patron.commerce.models import Category, Order, OrderLine, Product, Refund
 from patron.customers.models import Customer
 
@@ -52,7 +53,8 @@ def record_order(
     """Create or update an order by external id; `lines` (sku, category, quantity, unit_price) replace its lines.
 
     Everything is checked before anything is written; the writes are one transaction, and inside a
-    caller's they add no savepoint."""
+    caller's they add no savepoint. The contexts above hear of it in the same transaction
+    (`events.order_recorded`: loyalty earns the order's points); what they did is on `order.effects`."""
     if customer.is_erased:
         raise CustomerErased("orders cannot be recorded for an erased customer")
     external_id = (external_id or "").strip()
@@ -79,6 +81,11 @@ def record_order(
             for sku, category, quantity, unit_price in checked:
                 OrderLine.objects.create(order=order, product=product_for_sku(sku, category=category), quantity=quantity,
                                          unit_price=unit_price)
+        # A new order without lines has none to read.
+        known_lines = [] if created and checked is None else None
+        order.effects = {}
+        for _, effects in order_recorded.send(sender=Order, order=order, created=created, lines=known_lines):
+            order.effects.update(effects or {})
     return order, created
 
 

@@ -21,18 +21,50 @@ import os
 import threading
 from collections.abc import Callable
 
-from django.db import connection, connections
+from django.db import connection, connections, migrations
+from django.db.models.signals import post_delete, post_save
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "patron_memo"
-TABLES = ("api_apikey", "loyalty_program", "loyalty_earningrule", "loyalty_tier", "loyalty_paidplan")
+TABLES: set[str] = set()  # the memoised tables, registered by their apps (watch)
 MOST = 10_000  # memos kept at most; past that they start over (a flood of different keys cannot fill memory)
 
 _rows: dict = {}
 _lock = threading.Lock()
 _generation = 0
 _listener: _Listener | None = None
+
+
+def watch(*models) -> None:
+    """Memoise rows of these models: a save or delete through Django drops this process's memos at
+    once (other processes hear of it on commit, through the table's trigger: `notify_on_write`).
+    Called from the owning app's ready()."""
+    for model in models:
+        TABLES.add(model._meta.db_table)
+        post_save.connect(clear, sender=model, weak=False, dispatch_uid=f"memo-{model._meta.label}-save")
+        post_delete.connect(clear, sender=model, weak=False, dispatch_uid=f"memo-{model._meta.label}-delete")
+
+
+def notify_on_write(*model_names: str):
+    """A migration operation for the app that owns the models: on PostgreSQL, every statement that writes
+    their tables notifies the memo channel when it commits (the function is core 0002's)."""
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return  # SQLite: memos are off, nothing to notify
+        for name in model_names:
+            table = schema_editor.quote_name(apps.get_model(name)._meta.db_table)
+            schema_editor.execute(f"CREATE OR REPLACE TRIGGER patron_memo_notice AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                                  f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION patron_memo_notice()")
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name in model_names:
+            table = schema_editor.quote_name(apps.get_model(name)._meta.db_table)
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS patron_memo_notice ON {table}")
+
+    return migrations.RunPython(create, drop)
 
 
 def clear(*args, **kwargs) -> None:

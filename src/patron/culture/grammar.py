@@ -10,8 +10,6 @@ Georgian, Estonian and English greetings use the first name as given.
 
 from __future__ import annotations
 
-from django.conf import settings
-
 # (ending, replacement), the first that fits wins. Lithuanian masculine: -ius -> -iau (Paulius -> Pauliau),
 # -jas -> -jau (Elijas -> Elijau), -as -> -ai (Jonas -> Jonai), -is -> -i (Jurgis -> Jurgi), -ys -> -y
 # (Kazys -> Kazy), -us -> -au; feminine -ė -> -e (Eglė -> Egle), -a stays (Ona -> Ona).
@@ -23,8 +21,9 @@ LATVIAN = (("is", "i"), ("us", "u"), ("s", ""), ("š", ""))
 RULES = {"lt": LITHUANIAN, "lv": LATVIAN}
 
 
-def primary(language: str) -> str:
-    return (language or "").split("-")[0].split("_")[0].lower()
+def primary(language) -> str:
+    """The primary language subtag, lower case: "lt" of "lt-LT", "en" of "en_GB", "" of nothing."""
+    return str(language or "").split("-")[0].split("_")[0].lower()
 
 
 def _vocative_word(word: str, rules) -> str:
@@ -51,11 +50,11 @@ def vocative(first_name: str, language: str) -> str:
 DEFAULT_FORMS = {"lt": "formal", "lv": "formal", "et": "formal", "ka": "formal", "en": "formal"}
 
 
-def address_form(language: str) -> str:
-    """"formal" or "informal" for a language: PATRON_ADDRESS_FORMS (e.g. "et=informal,lv=informal") over
-    the culture's default."""
+def address_form(language: str, shop_forms: str = "") -> str:
+    """"formal" or "informal" for a language: the shop's choices (PATRON_ADDRESS_FORMS, e.g.
+    "et=informal,lv=informal") over the culture's default."""
     chosen = {}
-    for item in (settings.PATRON_ADDRESS_FORMS or "").split(","):
+    for item in (shop_forms or "").split(","):
         lang, _, form = item.strip().partition("=")
         if lang and form in ("formal", "informal"):
             chosen[primary(lang)] = form

@@ -10,12 +10,13 @@ import pyarrow as pa
 from django.db import connection
 
 from patron.customers import validation
+from patron.customers.models import ConsentEvent, Customer
 from patron.imports import checks
 from patron.imports.checks import Checked
 from patron.imports.stage import STAGE, Stage
 
-TABLE = "customers_customer"
-EVENTS = "customers_consentevent"
+TABLE = Customer._meta.db_table
+EVENTS = ConsentEvent._meta.db_table
 PROFILE = ("email", "phone", "first_name", "last_name", "language", "country", "timezone", "birth_date", "created_at")
 
 

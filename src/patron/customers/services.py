@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patron.core import audit, sql
+from patron.core.values import parse_bool
 from patron.core.errors import CustomerErased, CustomerNotFound, InvalidInput
 from patron.customers import queries, validation
 from patron.customers.models import Channel, ConsentEvent, Customer, Erasure, Interaction
@@ -73,7 +74,7 @@ def upsert_customer(external_id: str, *, consent_source: str = ConsentEvent.Sour
         customer.save()
     for channel, value in consents.items():
         if value not in (None, ""):
-            record_consent(customer, channel, validation.parse_bool(value, f"{channel}_consent"), source=consent_source)
+            record_consent(customer, channel, parse_bool(value, f"{channel}_consent"), source=consent_source)
     return customer, created
 
 

@@ -11,8 +11,6 @@ from patron.core.errors import InvalidInput
 EMAIL_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{4,30}$"
 LANGUAGE_PATTERN = re.compile(r"^([A-Za-z]{2,3})((?:-[A-Za-z0-9]{1,8})*)$")
-TRUE_WORDS = frozenset({"true", "yes", "1", "y", "t"})
-FALSE_WORDS = frozenset({"false", "no", "0", "n", "f"})
 
 
 @cache
@@ -72,14 +70,3 @@ def check_timezone(value: str) -> str:
     if zone not in _known_timezones():
         raise InvalidInput(f"unknown time zone {value!r} (expected IANA, e.g. Europe/Vilnius)", field="timezone")
     return zone
-
-
-def parse_bool(value, field: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise InvalidInput(f"{field} must be true or false, not {value!r}", field=field)

@@ -1,4 +1,4 @@
-"""What the dashboard keeps per staff member."""
+"""What the dashboard keeps: each staff member's choices, and the aggregates its pages show."""
 
 from django.conf import settings
 from django.db import models
@@ -12,3 +12,14 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language}"
+
+
+class Snapshot(models.Model):
+    """An aggregate the dashboard shows, computed by `patron score` and the daily loyalty run, so no page scans the store."""
+
+    name = models.CharField(max_length=40, primary_key=True)  # overview, cohorts, segments, loyalty, journeys, feedback
+    computed_at = models.DateTimeField()
+    data = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.computed_at:%Y-%m-%d %H:%M}"

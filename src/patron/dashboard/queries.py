@@ -8,7 +8,8 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from patron.core.models import AuditEvent
 from patron.customers import queries as customer_queries
 from patron.customers.models import Customer
-from patron.insights.models import CustomerScore, ModelFit
+from patron.insights import risk
+from patron.insights.models import CustomerScore
 from patron.loyalty import queries as loyalty_queries
 from patron.loyalty.models import Membership, Program
 from patron.messaging.models import Message
@@ -16,7 +17,6 @@ from patron.service import services as service
 from patron.service.models import PRIORITY_ORDER, Ticket
 
 PAGE_SIZE = 50
-AT_RISK_P_ALIVE = 0.5  # below this a customer is more likely gone than not
 
 
 @dataclass
@@ -41,18 +41,13 @@ def customers(*, after: str = "", search: str = "", size: int = PAGE_SIZE) -> Pa
     return _page(list(query[: size + 1]), size, lambda c: str(c.id))
 
 
-def clv_threshold() -> Decimal | None:
-    """High value starts at the 90th percentile of 12-month CLV in the latest model fit."""
-    fit = ModelFit.objects.exclude(clv_top_decile=None).order_by("-fitted_at").values_list("clv_top_decile", flat=True).first()
-    return Decimal(str(round(fit, 2))) if fit is not None else None
-
-
 def at_risk(*, after: str = "", size: int = PAGE_SIZE) -> tuple[Page, Decimal | None]:
-    """Customers worth saving: 12-month CLV in the top decile and P(alive) under AT_RISK_P_ALIVE, most valuable first."""
-    threshold = clv_threshold()
+    """Customers worth saving: valuable (12-month CLV in the top decile) and, by P(alive) under
+    risk.AT_RISK_P_ALIVE, more likely gone than not; most valuable first."""
+    threshold = risk.clv_threshold()
     if threshold is None:
         return Page([], None), None
-    query = (CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=AT_RISK_P_ALIVE, customer__erased_at__isnull=True)
+    query = (CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=risk.AT_RISK_P_ALIVE, customer__erased_at__isnull=True)
              .select_related("customer").order_by("-clv_12m", "-customer_id"))
     clv, _, last_id = after.partition(":")
     try:

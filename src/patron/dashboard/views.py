@@ -20,7 +20,8 @@ from patron.customers.models import Customer
 from patron.dashboard import charts, queries, services
 from patron.dashboard.forms import CorrectionForm, EraseForm, GrantForm, LanguageForm
 from patron.dashboard.roles import action, context, page
-from patron.insights import snapshots
+from patron.dashboard import snapshots
+from patron.insights import risk
 from patron.loyalty import services as loyalty
 
 
@@ -49,7 +50,7 @@ feedback = _snapshot_page("feedback", lambda data: {"chart": charts.feedback_cha
 def at_risk(request):
     found, threshold = queries.at_risk(after=request.GET.get("after", ""))
     return render(request, "dashboard/at_risk.html", {
-        "page_rows": found, "threshold": threshold, "p_alive": queries.AT_RISK_P_ALIVE, "grant_form": GrantForm(),
+        "page_rows": found, "threshold": threshold, "p_alive": risk.AT_RISK_P_ALIVE, "grant_form": GrantForm(),
         "programs": queries.programs()})
 
 

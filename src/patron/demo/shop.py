@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from patron.customers.models import Customer
 from patron.demo.people import people
 from patron.imports import kinds
 from patron.imports.runner import ImportResult, run_import
+from patron.loyalty import earning, paid, services, tiers
+from patron.loyalty.models import EarningRule, MembershipPeriod, PaidMembership, PaidPlan, Program, Reward, Tier
 
 CATALOGUE = {
     "Coffee": [("COF-ESP", 9.5), ("COF-FIL", 8.0), ("COF-DEC", 10.5), ("COF-CAP", 6.5)],
@@ -106,9 +109,6 @@ def load(customers: int, seed: int, today: dt.date | None = None, progress=None)
 
 def loyalty_program(today: dt.date | None = None):
     """The demo shop's program: points per euro, tiers, rewards; its customers' history earned and tiers set."""
-    from patron.loyalty import earning, services, tiers
-    from patron.loyalty.models import EarningRule, Program, Reward, Tier
-
     now = dt.datetime.combine(today or dt.date.today(), dt.time(0), tzinfo=dt.UTC)
     program, _ = Program.objects.get_or_create(
         name="Patron Rewards", defaults={"currency": "EUR", "points_per_unit": 1, "expiry_days": 365, "referrer_bonus": 200,
@@ -137,10 +137,6 @@ def paid_members(program, seed: int, today: dt.date | None = None, share: float 
     """A monthly paid plan with members who joined over the last 18 months and renewed as an sBG process
     would have them (each with their own churn probability from Beta(2, 8)). Returns (members, renewals);
     a second run adds nothing."""
-    from patron.customers.models import Customer
-    from patron.loyalty import paid
-    from patron.loyalty.models import MembershipPeriod, PaidMembership, PaidPlan, Reward
-
     now = dt.datetime.combine(today or dt.date.today(), dt.time(0), tzinfo=dt.UTC)
     plan, _ = PaidPlan.objects.get_or_create(name="Patron Plus", defaults={
         "program": program, "fee": Decimal("4.99"), "period_months": 1, "earn_multiplier": Decimal("2"), "free_delivery": True,

@@ -12,6 +12,7 @@ from django.db.models import Count
 from patron.customers.models import Customer
 from patron.imports import kinds
 from patron.imports.runner import ImportResult, run_import
+from patron.service import services as desk
 
 # Per language: what happy customers write, then what unhappy ones write (delivery, price, quality).
 COMMENTS = {
@@ -31,8 +32,6 @@ COMMENTS = {
 def voices(seed: int, today: dt.date | None = None, share: float = 0.3, tickets: int = 25) -> tuple[ImportResult, int]:
     """NPS answers from `share` of the buyers over the last year (frequent buyers happier), two in five
     with a comment; and `tickets` complaints from unhappy ones. The same seed gives the same answers."""
-    from patron.service import services as desk
-
     rng = np.random.default_rng(seed + 101)
     end = dt.datetime.combine(today or dt.datetime.now(dt.UTC).date(), dt.time(0), tzinfo=dt.UTC)
     buyers = list(Customer.objects.annotate(n=Count("orders")).filter(n__gt=0).order_by("id").values_list("external_id", "language", "n"))

@@ -6,14 +6,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from patron.core.errors import InvalidInput
+from patron.customers.models import Customer
 from patron.feedback.models import Response
 from patron.feedback.services import COMMENT_LIMIT, check_answer, check_kind
 from patron.imports import checks
 from patron.imports.checks import Checked
 from patron.imports.stage import STAGE, Stage
 
-CUSTOMERS = "customers_customer"
-RESPONSES = "feedback_response"
+CUSTOMERS = Customer._meta.db_table
+RESPONSES = Response._meta.db_table
 
 
 def _answer(pair: str) -> int:

@@ -1,18 +1,20 @@
 """Read-side questions about feedback: scores by group, the comments' themes and alerts, similar comments."""
 
 import datetime as dt
+from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 from django.conf import settings
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from patron.analytics import feedback as scores
 from patron.analytics import themes
 from patron.feedback.models import Idea, Response
 
 GROUPS = ("month", "language", "segment", "kind")
+
+# More written words to find themes in, from contexts above feedback (the service desk's notes), each a
+# function of `since` giving frames with answers_frame's columns; registered in their ready().
+COMMENT_SOURCES: list[Callable[[dt.datetime | None], pd.DataFrame]] = []
 
 
 def answers_frame(start: dt.datetime | None = None, end: dt.datetime | None = None) -> pd.DataFrame:
@@ -43,7 +45,8 @@ def comment_themes(since=None, k=None, min_comments: int = 20) -> dict:
     """Themes of the comments since `since`, each with its monthly counts; themes spiking in the latest
     month; and an NPS drop beyond noise, if there is one."""
     frame = answers_frame(since)
-    written = pd.concat([frame[frame["comment"].str.strip() != ""], staff_notes(since)], ignore_index=True)
+    written = pd.concat([frame[frame["comment"].str.strip() != ""], *(source(since) for source in COMMENT_SOURCES)],
+                        ignore_index=True)
     found = themes.find_themes(written, k=k, min_comments=min_comments)
     trend = themes.theme_trend(found.labels, written["answered_at"]) if len(written) else pd.DataFrame()
     spikes = themes.theme_spikes(trend) if len(trend) else pd.DataFrame(columns=["theme"])
@@ -62,37 +65,14 @@ def comment_themes(since=None, k=None, min_comments: int = 20) -> dict:
     }
 
 
-def staff_notes(since=None) -> pd.DataFrame:
-    """Agents' internal notes on tickets, as comments in the customer's language: what staff hear counts too."""
-    from patron.service.models import TicketEvent
-
-    query = TicketEvent.objects.filter(kind=TicketEvent.Kind.NOTE).exclude(body="")
-    if since:
-        query = query.filter(at__gte=since)
-    rows = list(query.values_list("id", "ticket__customer_id", "body", "ticket__customer__language", "at"))
-    frame = pd.DataFrame(rows, columns=["id", "customer_id", "comment", "language", "answered_at"])
-    frame["language"] = frame["language"].fillna(settings.PATRON_DEFAULT_LANGUAGE).replace("", settings.PATRON_DEFAULT_LANGUAGE).map(themes.primary)
-    frame["kind"], frame["score"], frame["segment"] = "note", None, None
-    return frame
-
-
 def similar_comments(idea: Idea, limit: int = 20, threshold: float = 0.3) -> list[tuple[Response, float]]:
     """Comments not yet linked to the idea that read like the ones that are (or like its title)."""
     linked = list(idea.responses.exclude(comment="").values_list("comment", "language"))
-    seed_texts = [c for c, _ in linked] + [idea.title]
     language = themes.primary(linked[0][1]) if linked else ""
     candidates = list(Response.objects.exclude(comment="").exclude(idea=idea).filter(customer__erased_at__isnull=True)
                       .order_by("-answered_at")[:5000])
     if language:
         candidates = [r for r in candidates if themes.primary(r.language) == language]
-    if not candidates:
-        return []
-    vectorizer = TfidfVectorizer(analyzer=themes.Tokenizer(language or "en"), sublinear_tf=True)
-    try:
-        matrix = vectorizer.fit_transform([r.comment for r in candidates] + seed_texts)
-    except ValueError:
-        return []
-    centre = np.asarray(matrix[len(candidates):].mean(axis=0))
-    similarity = cosine_similarity(matrix[:len(candidates)], centre).ravel()
-    order = np.argsort(-similarity)[:limit]
-    return [(candidates[i], float(similarity[i])) for i in order if similarity[i] >= threshold]
+    found = themes.similar_texts([r.comment for r in candidates], [c for c, _ in linked] + [idea.title], language or "en",
+                                 limit=limit, threshold=threshold)
+    return [(candidates[i], similarity) for i, similarity in found]

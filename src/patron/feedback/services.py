@@ -9,6 +9,7 @@ from patron.core.errors import Conflict, CustomerErased, InvalidInput, InvalidLi
 from patron.customers.models import Customer, Interaction
 from patron.feedback import tokens
 from patron.feedback.models import CSAT_SCALE, NPS_SCALE, Idea, Response, SurveyKind
+from patron.loyalty.programme import feedback_bonus
 
 COMMENT_LIMIT = 5000
 DETRACTOR = "nps_detractor"  # the timeline event the detractor follow-up journey starts on
@@ -98,8 +99,6 @@ def _detractor_event(response: Response, at: dt.datetime) -> None:
 
 
 def _feedback_bonus(response: Response) -> None:
-    from patron.loyalty.programme import feedback_bonus
-
     feedback_bonus(response.customer, reference=f"survey:{response.pk}", at=response.answered_at)
 
 

@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 
 from patron.core.errors import InvalidInput
 from patron.core.money import is_currency, minor_units
+from patron.core.values import parse_bool
 from patron.imports.source import Batch
 
 NUMBER_PATTERN = r"^\d{1,12}(\.\d+)?$"
@@ -86,8 +87,6 @@ def each_distinct(checked: Checked, array: pa.Array, normalize: Callable[[str], 
 
 
 def boolean(checked: Checked, name: str, array: pa.Array) -> pa.Array:
-    from patron.customers.validation import parse_bool
-
     return each_distinct(checked, array, lambda v: parse_bool(v, name), pa.bool_())
 
 

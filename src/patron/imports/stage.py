@@ -13,6 +13,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.db import connection
 
+from patron.core.admin_tools import table_estimate
+
 STAGE = "patron_import_stage"
 REJECTS = "patron_import_rejects"
 SQLITE_IMPORT_CACHE_KIB = 1 << 20  # 1 GiB at most, taken only as the merge needs it
@@ -101,8 +103,6 @@ class Stage:
         the merge can never store a duplicate. Both databases do it inside the import's transaction,
         so a failure leaves the table as it was.
         """
-        from patron.core.admin_tools import table_estimate
-
         new_rows = self.estimate_new(exists) if self.staged >= BULK_ROWS else 0
         big = [m for m in models if new_rows >= BULK_ROWS and new_rows * 5 >= (table_estimate(m._meta.db_table) or 0)]
         if self.vendor == "postgresql":

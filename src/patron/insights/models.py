@@ -67,14 +67,3 @@ class ModelFit(models.Model):
 
     def __str__(self) -> str:
         return f"fit #{self.pk} at {self.fitted_at:%Y-%m-%d %H:%M}"
-
-
-class Snapshot(models.Model):
-    """An aggregate the dashboard shows, computed by `patron score` or a daily task, so no page scans the store."""
-
-    name = models.CharField(max_length=40, primary_key=True)  # overview, cohorts, segments, loyalty, journeys, feedback
-    computed_at = models.DateTimeField()
-    data = models.JSONField()
-
-    def __str__(self) -> str:
-        return f"{self.name} at {self.computed_at:%Y-%m-%d %H:%M}"

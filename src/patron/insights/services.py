@@ -3,7 +3,7 @@
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,12 +18,11 @@ from patron.analytics.frames import AnalyticsError, materialize
 from patron.analytics.recommend import recommend
 from patron.analytics.models import BetaGeo, GammaGamma
 from patron.imports.stage import STAGE, Stage
-from patron.insights import snapshots, store
-from patron.insights.models import ModelFit
-from patron.service.models import Ticket
+from patron.insights import store
+from patron.insights.models import CustomerScore, ModelFit, SegmentMove
 
-SCORES = "insights_customerscore"
-MOVES = "insights_segmentmove"
+SCORES = CustomerScore._meta.db_table
+MOVES = SegmentMove._meta.db_table
 SCORE_COLUMNS = [
     ("customer_id", "int"), ("recency_days", "int"), ("frequency", "int"), ("monetary", "num"),
     ("r_score", "int"), ("f_score", "int"), ("m_score", "int"), ("segment", "text"), ("quadrant", "text"),
@@ -46,6 +45,8 @@ class ScoreResult:
     quadrants: dict[str, int]
     model_fit: int | None = None  # the ModelFit the predictions came from
     model_note: str = ""
+    # What was read and scored, for whatever is computed next from the same data (the dashboard's snapshots).
+    frames: dict = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict:
         return {"customers": self.customers, "moved": self.moved, "segments": self.segments, "quadrants": self.quadrants,
@@ -66,7 +67,7 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     tickets = materialize(store.tickets())
     step("scoring RFM and the loyalty matrix")
     rfm = analytics.rfm_scores(purchases, "customer_id", "placed_at", "value", as_of=now)
-    complaints = tickets.filter(pc.equal(tickets["kind"], Ticket.Kind.COMPLAINT.value))
+    complaints = tickets.filter(pc.equal(tickets["kind"], store.COMPLAINT))
     matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now, surveys=surveys if len(surveys) else None,
                                       complaints=complaints if len(complaints) else None)
     rfm["quadrant"] = matrix["quadrant"].reindex(rfm.index).fillna("none")
@@ -101,13 +102,11 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
             moved = _merge(stage, now)
         finally:
             stage.drop()
-    step("refreshing the dashboard's aggregates")
-    snapshots.refresh(now, purchases, surveys, rfm)
     return ScoreResult(
         customers=len(rfm), moved=moved,
         segments={k: int(v) for k, v in rfm["segment"].value_counts().sort_index().items()},
         quadrants={k: int(v) for k, v in rfm["quadrant"].value_counts().sort_index().items()},
-        model_fit=fit_id, model_note=note,
+        model_fit=fit_id, model_note=note, frames={"purchases": purchases, "surveys": surveys, "rfm": rfm},
     )
 
 

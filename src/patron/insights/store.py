@@ -10,8 +10,13 @@ import pyarrow as pa
 from django.db import connection
 
 from patron.analytics import StoreQuery
-from patron.commerce.models import Order
+from patron.commerce.models import Category, Order, OrderLine, Product, Refund
 from patron.core.sql import primary_language
+from patron.feedback.models import Response
+
+# Tables of the contexts below insights, by their models.
+ORDERS, REFUNDS, LINES = Order._meta.db_table, Refund._meta.db_table, OrderLine._meta.db_table
+PRODUCTS, CATEGORIES, RESPONSES = Product._meta.db_table, Category._meta.db_table, Response._meta.db_table
 
 # Columns every analytics call gets: the customer's id, when, and the order's value net of refunds.
 # Times are UTC, kept naive: SQLite returns them as naive text, PostgreSQL as UTC.
@@ -47,7 +52,7 @@ def orders() -> StoreQuery:
     """
     sql = (
         f"SELECT o.customer_id, o.placed_at, CAST(o.total - COALESCE(r.refunded, 0) AS {_real()}) AS value "
-        f"FROM commerce_order o LEFT JOIN (SELECT order_id, SUM(amount) AS refunded FROM commerce_refund GROUP BY order_id) r "
+        f"FROM {ORDERS} o LEFT JOIN (SELECT order_id, SUM(amount) AS refunded FROM {REFUNDS} GROUP BY order_id) r "
         f"ON r.order_id = o.id WHERE o.status = '{Order.Status.COMPLETED}'"
     )
     return StoreQuery(store_url(), sql, ORDER_SCHEMA)
@@ -56,15 +61,15 @@ def orders() -> StoreQuery:
 def refunds() -> StoreQuery:
     """Each refund with its customer: customer_id, at, amount."""
     sql = (f"SELECT o.customer_id, r.refunded_at AS at, CAST(r.amount AS {_real()}) AS amount "
-           f"FROM commerce_refund r JOIN commerce_order o ON o.id = r.order_id")
+           f"FROM {REFUNDS} r JOIN {ORDERS} o ON o.id = r.order_id")
     return StoreQuery(store_url(), sql, pa.schema([("customer_id", pa.int64()), ("at", pa.timestamp("us")), ("amount", pa.float64())]))
 
 
 def categories() -> StoreQuery:
     """What each purchase was: customer_id, at (the order's time), category (the product's, or its sku)."""
     sql = ("SELECT o.customer_id, o.placed_at AS at, COALESCE(k.name, p.sku) AS category "
-           "FROM commerce_orderline l JOIN commerce_order o ON o.id = l.order_id JOIN commerce_product p ON p.id = l.product_id "
-           "LEFT JOIN commerce_category k ON k.id = p.category_id "
+           f"FROM {LINES} l JOIN {ORDERS} o ON o.id = l.order_id JOIN {PRODUCTS} p ON p.id = l.product_id "
+           f"LEFT JOIN {CATEGORIES} k ON k.id = p.category_id "
            f"WHERE o.status = '{Order.Status.COMPLETED}'")
     return StoreQuery(store_url(), sql, pa.schema([("customer_id", pa.int64()), ("at", pa.timestamp("us")), ("category", pa.string())]))
 
@@ -72,13 +77,20 @@ def categories() -> StoreQuery:
 def surveys() -> StoreQuery:
     """Every survey answer: customer_id, kind (nps or csat), score, answered_at, language (primary subtag)."""
     query = (f"SELECT r.customer_id, r.kind, CAST(r.score AS INTEGER) AS score, r.answered_at, "
-             f"{primary_language('r.language')} AS language FROM feedback_response r")
+             f"{primary_language('r.language')} AS language FROM {RESPONSES} r")
     return StoreQuery(store_url(), query, pa.schema([("customer_id", pa.int64()), ("kind", pa.string()), ("score", pa.int64()),
                                                    ("answered_at", pa.timestamp("us")), ("language", pa.string())]))
 
 
+# The service desk's tables are above insights (the desk reads the scores), so they are named here as
+# text: this module is the one reader of several contexts' tables for analytics, and a test checks
+# that each name below exists with its columns (tests/insights/test_store_tables.py).
+TICKETS = "service_ticket"
+COMPLAINT = "complaint"  # Ticket.Kind.COMPLAINT
+
+
 def tickets() -> StoreQuery:
     """Service tickets of known customers: customer_id, opened_at, kind (question, complaint...)."""
-    query = "SELECT t.customer_id, t.created_at AS opened_at, t.kind FROM service_ticket t WHERE t.customer_id IS NOT NULL"
+    query = f"SELECT t.customer_id, t.created_at AS opened_at, t.kind FROM {TICKETS} t WHERE t.customer_id IS NOT NULL"
     return StoreQuery(store_url(), query, pa.schema([("customer_id", pa.int64()), ("opened_at", pa.timestamp("us")),
                                                      ("kind", pa.string())]))

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class LoyaltyConfig(AppConfig):
     name = "patron.loyalty"
     verbose_name = "Loyalty"
+
+    def ready(self):
+        # The models (and so the receivers) are importable only once the apps are loaded.
+        from patron.commerce import events
+        from patron.core import memo
+        from patron.loyalty import receivers
+        from patron.loyalty.models import EarningRule, PaidPlan, Program, Tier
+
+        memo.watch(Program, EarningRule, Tier, PaidPlan)  # every order reads them
+        events.order_recorded.connect(receivers.earn_on_recorded_order, dispatch_uid="loyalty-earn-order")
+        events.orders_written.connect(receivers.earn_on_written_orders, dispatch_uid="loyalty-earn-orders")

@@ -10,40 +10,96 @@ full one would.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from patron.commerce.models import Order, OrderLine
 from patron.core import sql
 from patron.core.errors import Conflict
 from patron.loyalty import paid, services
-from patron.loyalty.models import Account, EarningRule, Entry, Lot, Movement, PaidPlan, Program, Tier
+from patron.loyalty.models import Account, EarningRule, Membership, Movement, PaidMembership, PaidPlan, Program, Referral, Tier
 from patron.loyalty.programme import reward_referral
 from patron.loyalty.tiers import current_tier
 
 
 @dataclass
 class Score:
-    points: int
+    points: int  # all of it, the first-purchase bonus included
     base: Decimal  # before rounding
     bonuses: list[str] = field(default_factory=list)
+    first_purchase_bonus: int = 0  # earned apart from the order, once per customer (part of `points`)
+
+
+class Facts:
+    """What scoring an order reads besides the order and its lines, read for one order at a time.
+    `BatchFacts` answers the same questions for many orders from a few reads."""
+
+    def __init__(self, program: Program):
+        self.program = program
+
+    def rules(self, at) -> list[EarningRule]:
+        # Programs read by award_order_everywhere say whether they have rules, tiers and paid plans: no query when not.
+        return rules_in_force(self.program, at) if getattr(self.program, "has_rules", True) else []
+
+    def tier(self, order: Order) -> Tier | None:
+        return current_tier(self.program, order.customer) if getattr(self.program, "has_tiers", True) else None
+
+    def plan(self, order: Order) -> PaidPlan | None:
+        if not getattr(self.program, "has_paid_plans", True):
+            return None
+        return paid.member_plan(self.program, order.customer_id, order.placed_at)
+
+    def first(self, order: Order) -> bool:
+        """No completed order of the customer before this one."""
+        return not Order.objects.filter(customer_id=order.customer_id, placed_at__lt=order.placed_at,
+                                         status=Order.Status.COMPLETED).exists()
+
+
+class BatchFacts(Facts):
+    """The same answers for a batch of orders, each read once for all of them."""
+
+    def __init__(self, program: Program, orders: list[Order]):
+        super().__init__(program)
+        customers = {o.customer_id for o in orders}
+        self._rules = list(program.rules.all())
+        self._tiers = {m.customer_id: m.tier for m in Membership.objects.select_related("tier")
+                       .filter(program=program, customer_id__in=customers)}
+        self._plans: dict[int, list] = {}
+        for m in PaidMembership.objects.select_related("plan").filter(plan__program=program, customer_id__in=customers):
+            self._plans.setdefault(m.customer_id, []).append(m)
+        self._first = dict(Order.objects.filter(customer_id__in=customers, status=Order.Status.COMPLETED)
+                           .values("customer_id").annotate(first=Min("placed_at")).values_list("customer_id", "first").order_by())
+
+    def rules(self, at) -> list[EarningRule]:
+        return [r for r in self._rules if r.valid_from <= at and (r.valid_until is None or r.valid_until > at)]
+
+    def tier(self, order: Order) -> Tier | None:
+        return self._tiers.get(order.customer_id)
+
+    def plan(self, order: Order) -> PaidPlan | None:
+        held = [m.plan for m in self._plans.get(order.customer_id, ())
+                if m.joined_at <= order.placed_at and (m.ended_at is None or m.ended_at > order.placed_at)]
+        return max(held, key=lambda plan: plan.earn_multiplier, default=None)
+
+    def first(self, order: Order) -> bool:
+        return self._first.get(order.customer_id) == order.placed_at
 
 
 def rules_in_force(program: Program, at) -> list[EarningRule]:
     return list(program.rules.filter(Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))))
 
 
-def score_order(program: Program, order: Order, lines: list[OrderLine] | None = None) -> Score:
-    """`lines`: the order's lines (with product and category) when the caller has them; read otherwise."""
+def score_order(program: Program, order: Order, lines: list[OrderLine] | None = None, facts: Facts | None = None) -> Score:
+    """`lines`: the order's lines (with product and category) when the caller has them; read otherwise.
+    `facts`: what else the score depends on (rules, tier, paid plan, first purchase), read for this order when not given."""
     if order.currency != program.currency:
         return Score(0, Decimal(0), [f"order in {order.currency}, program in {program.currency}"])
-    # Programs read by award_order_everywhere say whether they have rules, tiers and paid plans: no query when not.
-    rules = rules_in_force(program, order.placed_at) if getattr(program, "has_rules", True) else []
+    facts = facts or Facts(program)
+    rules = facts.rules(order.placed_at)
     by_category = {r.target: r.multiplier for r in rules if r.kind == EarningRule.Kind.CATEGORY_MULTIPLIER}
     by_product = {r.target: r.multiplier for r in rules if r.kind == EarningRule.Kind.PRODUCT_MULTIPLIER}
     window = Decimal(1)
@@ -64,46 +120,76 @@ def score_order(program: Program, order: Order, lines: list[OrderLine] | None = 
     else:
         base = order.total * rate
     base *= window
-    tier = current_tier(program, order.customer) if getattr(program, "has_tiers", True) else None
+    tier = facts.tier(order)
     if tier is not None and tier.multiplier != 1:
         base *= tier.multiplier
         notes.append(f"{tier.name} x{tier.multiplier}")
-    plan = paid.member_plan(program, order.customer_id, order.placed_at) if getattr(program, "has_paid_plans", True) else None
+    plan = facts.plan(order)
     if plan is not None and plan.earn_multiplier != 1:
         base *= plan.earn_multiplier
         notes.append(f"{plan.name} x{plan.earn_multiplier}")
     points = int(base.to_integral_value(rounding=ROUND_FLOOR))
     bonuses = [r for r in rules if r.kind == EarningRule.Kind.FIRST_PURCHASE_BONUS]
-    first = bool(bonuses) and not Order.objects.filter(customer=order.customer, placed_at__lt=order.placed_at,
-                                                       status=Order.Status.COMPLETED).exists()
-    for rule in bonuses:
-        if first:
-            points += rule.bonus_points
-            notes.append(f"first purchase +{rule.bonus_points}")
-    return Score(points, base, notes)
+    first_bonus = sum(r.bonus_points for r in bonuses) if bonuses and facts.first(order) else 0
+    if first_bonus:
+        notes.append(f"first purchase +{first_bonus}")
+    return Score(points + first_bonus, base, notes, first_bonus)
+
+
+def first_purchase_reference(customer_id: int) -> str:
+    """The first-purchase bonus is one earning per customer and program: the store's unique earning
+    reference keeps it once, whichever of two first orders arrives first or at the same moment."""
+    return f"first-purchase:{customer_id}"
+
+
+def _already_earned(program: Program, reference: str) -> Movement | None:
+    return Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=reference).first()
 
 
 def award_order(program: Program, order: Order, *, created: bool = False, lines: list[OrderLine] | None = None) -> Movement | None:
-    """Earn the order's points once (a retry returns the first award); None when it earns nothing.
+    """Earn the order's points once (a retry returns the first award); None when the order itself earns
+    nothing. A first-purchase bonus is earned beside it, once per customer (`first_purchase_reference`).
 
     `created`: the order was made by the caller's transaction, so it cannot have earned yet (no lookup;
     the unique earning per order still guards it). `lines` as for score_order."""
-    existing = None if created else Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=order.external_id).first()
+    return _award(program, order, created, lines)[0]
+
+
+def _award(program: Program, order: Order, created: bool, lines) -> tuple[Movement | None, int]:
+    """award_order's work; also the points this call earned, the first-purchase bonus included."""
+    existing = None if created else _already_earned(program, order.external_id)
     if existing or order.status != Order.Status.COMPLETED:
-        return existing
+        return existing, existing.points if existing else 0
     reward_referral(program, order)  # a referred friend's first order rewards both of them, once
     score = score_order(program, order, lines)
-    if score.points <= 0:
-        return None
-    earn = functools.partial(services.earn, program, order.customer, score.points, reason="; ".join(["order", *score.bonuses]),
-                             reference=order.external_id, at=order.placed_at)
+    earned = 0
+    if score.first_purchase_bonus:
+        bonus = _earn_once(program, order, score.first_purchase_bonus, "first purchase", first_purchase_reference(order.customer_id))
+        earned += score.first_purchase_bonus if _is_new(bonus) else 0
+    points = score.points - score.first_purchase_bonus
+    if points <= 0:
+        return None, earned
+    reason = "; ".join(["order", *[b for b in score.bonuses if not b.startswith("first purchase")]])
     if created:  # no other transaction can award an order not yet committed: no savepoint needed
-        return earn()
+        movement = services.earn(program, order.customer, points, reason=reason, reference=order.external_id, at=order.placed_at)
+    else:
+        movement = _earn_once(program, order, points, reason, order.external_id)
+    return movement, earned + movement.points
+
+
+def _earn_once(program: Program, order: Order, points: int, reason: str, reference: str) -> Movement:
+    """The earning under `reference`: made now (marked `new`), or the one made before or at the same moment."""
     try:
         with transaction.atomic():
-            return earn()
-    except IntegrityError:  # awarded at the same moment by another transaction
-        return Movement.objects.get(program=program, kind=Movement.Kind.EARN, reference=order.external_id)
+            movement = services.earn(program, order.customer, points, reason=reason, reference=reference, at=order.placed_at)
+            movement.new = True
+            return movement
+    except IntegrityError:  # earned at the same moment by another transaction (or before, for the bonus)
+        return _already_earned(program, reference)
+
+
+def _is_new(movement: Movement) -> bool:
+    return getattr(movement, "new", False)
 
 
 def reverse_refunds(program: Program, order: Order) -> Movement | None:
@@ -122,45 +208,80 @@ def reverse_refunds(program: Program, order: Order) -> Movement | None:
                             reference=order.external_id)
 
 
-def award_history(program: Program, batch: int = 20_000) -> int:
-    """Earn the points of every completed order in the program's currency that has none yet, set-wise
-    (an imported history of millions of orders). History is scored at the program's base rate,
-    rounded down per order; rules, tiers and referrals apply to orders as they arrive. Returns the
-    orders awarded. Each batch is one transaction."""
-    liability = services.system_account(program, Account.Kind.LIABILITY)
+def award_orders(order_ids, *, batch: int = 5_000) -> int:
+    """Earn the points of these orders in every program of their currency, each order once, through
+    the same scoring as one order (`score_order`): the import engine and the admin call it (through
+    the commerce.events hook), the API and the shop connectors too. Orders already earned, not
+    completed or in another currency are passed over. Returns the orders that earned.
+
+    A few orders go one by one (`award_order`); a batch reads what scoring needs once for all of it
+    and writes the ledger in bulk, so an imported history of millions of orders earns in minutes."""
+    ids = sorted({int(i) for i in order_ids})
+    done = 0
+    for program in Program.objects.order_by("pk"):
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            awarded = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=OuterRef("external_id"))
+            pending = list(Order.objects.select_related("customer").filter(
+                id__in=chunk, status=Order.Status.COMPLETED, currency=program.currency).exclude(Exists(awarded)).order_by("id"))
+            if len(pending) <= ONE_BY_ONE:
+                done += sum(1 for order in pending if award_order(program, order) is not None)
+            else:
+                done += _award_in_bulk(program, pending)
+    return done
+
+
+ONE_BY_ONE = 50  # up to this many orders at once, each goes through award_order
+
+
+def award_history(program: Program, batch: int = 5_000) -> int:
+    """Earn the points of every completed order in the program's currency that has none yet (an imported
+    history, or orders from before the program began), scored as `award_orders` scores them. Returns
+    the orders that earned. Each batch is one transaction."""
     awarded = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=OuterRef("external_id"))
     pending = (Order.objects.filter(status=Order.Status.COMPLETED, currency=program.currency)
                .exclude(Exists(awarded)).order_by("id"))
-    rate = Decimal(program.points_per_unit)
-    done = 0
-    last_id = 0
+    done, last_id = 0, 0
     while True:
-        orders = list(pending.filter(id__gt=last_id).values_list("id", "external_id", "customer_id", "placed_at", "total")[:batch])
+        orders = list(pending.select_related("customer").filter(id__gt=last_id)[:batch])
         if not orders:
             return done
-        last_id = orders[-1][0]
-        rows = [(ext, customer, at, int((total * rate).to_integral_value(rounding=ROUND_FLOOR))) for _, ext, customer, at, total in orders]
-        rows = [row for row in rows if row[3] > 0]
+        last_id = orders[-1].pk
         with transaction.atomic():
-            customers = {customer for _, customer, _, _ in rows}
-            Account.objects.bulk_create([Account(program=program, kind=Account.Kind.WALLET, customer_id=c) for c in customers],
-                                        ignore_conflicts=True)
-            wallets = dict(Account.objects.filter(program=program, kind=Account.Kind.WALLET, customer_id__in=customers)
-                           .values_list("customer_id", "pk"))
-            movements = Movement.objects.bulk_create([
-                Movement(program=program, kind=Movement.Kind.EARN, customer_id=customer, points=points, reason="order (history)",
-                         reference=ext, created_at=at) for ext, customer, at, points in rows])
-            expiry = dt.timedelta(days=program.expiry_days) if program.expiry_days else None
-            lots = Lot.objects.bulk_create([
-                Lot(wallet_id=wallets[m.customer_id], movement=m, points=m.points, remaining=m.points, earned_at=m.created_at,
-                    expires_at=m.created_at + expiry if expiry else None) for m in movements])
-            Entry.objects.bulk_create([Entry(movement=m, debit=liability, credit_id=lot.wallet_id, points=m.points, lot=lot)
-                                       for m, lot in zip(movements, lots)])
-            per_wallet: dict[int, int] = {}
-            for lot in lots:
-                per_wallet[lot.wallet_id] = per_wallet.get(lot.wallet_id, 0) + lot.points
-            services.add_to_wallet_balances(per_wallet)
-        done += len(rows)
+            done += _award_in_bulk(program, orders) if len(orders) > ONE_BY_ONE else \
+                sum(1 for order in orders if award_order(program, order) is not None)
+
+
+def _award_in_bulk(program: Program, orders: list[Order]) -> int:
+    """Score each order as award_order would, from facts read once, and write the earnings set-wise.
+    Customers with a referral to reward or refunded points to claw back take the one-by-one way."""
+    customers = {o.customer_id for o in orders}
+    special = set(Referral.objects.filter(program=program, friend_id__in=customers, rewarded_at__isnull=True)
+                  .values_list("friend_id", flat=True))
+    special |= set(Account.objects.filter(program=program, kind=Account.Kind.WALLET, customer_id__in=customers, owed__gt=0)
+                   .values_list("customer_id", flat=True))
+    done = sum(1 for o in orders if o.customer_id in special and award_order(program, o) is not None)
+    orders = [o for o in orders if o.customer_id not in special]
+    lines: dict[int, list[OrderLine]] = {}
+    for line in OrderLine.objects.select_related("product__category").filter(order_id__in=[o.pk for o in orders]):
+        lines.setdefault(line.order_id, []).append(line)
+    facts = BatchFacts(program, orders)
+    bonus_given = set(Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference__in=[
+        first_purchase_reference(c) for c in customers]).values_list("customer_id", flat=True))
+    earnings = []  # (customer_id, points, reason, reference, at)
+    for order in orders:
+        score = score_order(program, order, lines.get(order.pk, []), facts)
+        if score.first_purchase_bonus and order.customer_id not in bonus_given:
+            bonus_given.add(order.customer_id)
+            earnings.append((order.customer_id, score.first_purchase_bonus, "first purchase",
+                             first_purchase_reference(order.customer_id), order.placed_at))
+        points = score.points - score.first_purchase_bonus
+        if points > 0:
+            reason = "; ".join(["order", *[b for b in score.bonuses if not b.startswith("first purchase")]])
+            earnings.append((order.customer_id, points, reason, order.external_id, order.placed_at))
+            done += 1
+    services.earn_many(program, earnings)
+    return done
 
 
 @transaction.atomic
@@ -185,7 +306,7 @@ def revise_rule(rule: EarningRule, changes: dict, *, at=None) -> EarningRule:
 def award_order_everywhere(order: Order, *, created: bool = False, lines: list[OrderLine] | None = None) -> int:
     """Award the order in every program of its currency; the points earned in all of them (arguments as for award_order)."""
     programs = sql.select(Program, "currency = %s", [order.currency], extra=_PROGRAM_HAS, memo=True)  # every order: memoised
-    return sum(m.points for m in (award_order(p, order, created=created, lines=lines) for p in programs) if m is not None)
+    return sum(_award(p, order, created, lines)[1] for p in programs)
 
 
 # Whether each program has paid plans, rules and tiers: when not, scoring an order skips their reads.

@@ -20,8 +20,8 @@ from patron.analytics import membership as membership_analytics
 from patron.core.errors import MembershipConflict, PlanNotFound
 from patron.customers.models import Customer
 from patron.customers.services import record_interaction
+from patron.loyalty.events import renewal_due
 from patron.loyalty.models import MembershipPeriod, PaidMembership, PaidPlan, Program
-from patron.messaging import services as messaging
 
 RUNNING = [PaidMembership.Status.ACTIVE, PaidMembership.Status.CANCELLING]
 
@@ -161,7 +161,8 @@ def renew_due(now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def remind_renewals(now: dt.datetime | None = None) -> int:
-    """Queue the renewal reminder (transactional: it is about a payment to come) once per period."""
+    """Announce each renewal coming within the plan's reminder days, once per period (`events.renewal_due`:
+    messaging queues the reminder, transactional as it is about a payment to come)."""
     now = now or timezone.now()
     reminded = 0
     periods = (MembershipPeriod.objects.select_related("membership__plan", "membership__customer")
@@ -177,9 +178,7 @@ def remind_renewals(now: dt.datetime | None = None) -> int:
             if not MembershipPeriod.objects.filter(pk=period.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
             fee = _fee(plan, membership.next_discount_percent)
-            messaging.queue(membership.customer, "membership_renewal", context={
-                "plan": plan.name, "renews_on": period.ends_at.date().isoformat(),
-                "fee": {"amount": str(fee), "currency": plan.program.currency}})
+            renewal_due.send(sender=PaidMembership, membership=membership, period=period, fee=fee, currency=plan.program.currency)
         reminded += 1
     return reminded
 

@@ -234,6 +234,34 @@ def reverse(program: Program, customer: Customer, points: int, *, reason: str, r
     return movement
 
 
+def earn_many(program: Program, earnings: list[tuple[int, int, str, str, dt.datetime]]) -> None:
+    """Credit many earnings at once, each as `earn` would: (customer_id, points, reason, reference, at)
+    becomes a movement, its lot and its entry from the program's liability, in a few statements.
+    The caller's transaction holds them; a reference earned before fails it (IntegrityError)."""
+    earnings = [e for e in earnings if e[1] > 0]
+    if not earnings:
+        return
+    liability = system_account(program, Account.Kind.LIABILITY)
+    customers = {customer for customer, *_ in earnings}
+    Account.objects.bulk_create([Account(program=program, kind=Account.Kind.WALLET, customer_id=c) for c in customers],
+                                ignore_conflicts=True)
+    wallets = dict(Account.objects.filter(program=program, kind=Account.Kind.WALLET, customer_id__in=customers)
+                   .values_list("customer_id", "pk"))
+    movements = Movement.objects.bulk_create([
+        Movement(program=program, kind=Movement.Kind.EARN, customer_id=customer, points=points, reason=reason[:200],
+                 reference=reference, created_at=at) for customer, points, reason, reference, at in earnings])
+    expiry = dt.timedelta(days=program.expiry_days) if program.expiry_days else None
+    lots = Lot.objects.bulk_create([
+        Lot(wallet_id=wallets[m.customer_id], movement=m, points=m.points, remaining=m.points, earned_at=m.created_at,
+            expires_at=m.created_at + expiry if expiry else None) for m in movements])
+    Entry.objects.bulk_create([Entry(movement=m, debit=liability, credit_id=lot.wallet_id, points=m.points, lot=lot)
+                               for m, lot in zip(movements, lots)])
+    per_wallet: dict[int, int] = {}
+    for lot in lots:
+        per_wallet[lot.wallet_id] = per_wallet.get(lot.wallet_id, 0) + lot.points
+    add_to_wallet_balances(per_wallet)
+
+
 def add_to_wallet_balances(deltas: dict[int, int], chunk: int = 500) -> None:
     """Change many wallets' cached balances in a few statements (one CASE per chunk of wallets)."""
     items = [(pk, delta) for pk, delta in deltas.items() if delta]

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class MessagingConfig(AppConfig):
     name = "patron.messaging"
     label = "messaging"
+
+    def ready(self):
+        # The models (and so the receivers) are importable only once the apps are loaded.
+        from patron.loyalty import events
+        from patron.messaging import receivers
+
+        events.renewal_due.connect(receivers.remind_renewal, dispatch_uid="messaging-renewal-reminder")

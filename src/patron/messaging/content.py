@@ -62,7 +62,7 @@ def choose(key: str, language: str, edits: dict[tuple[str, str], Text] | None = 
         table = builtin(key).get(lang)
         if table:
             # A text may have an informal version ([lt.informal]) for shops that address customers so.
-            if address_form(lang) == "informal" and isinstance(table.get("informal"), dict):
+            if address_form(lang, settings.PATRON_ADDRESS_FORMS) == "informal" and isinstance(table.get("informal"), dict):
                 table = {**table, **table["informal"]}
             return Text(key, lang, table.get("subject", ""), table["text"], table.get("sms", ""))
     return None

@@ -6,6 +6,7 @@ killed at any moment leaves at most the one message it was sending to go out aga
 with the same Message-ID. Claims are serialised, which makes the frequency cap exact.
 """
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -25,7 +26,7 @@ LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 CLAIM_LOCK = 726001  # the advisory lock that serialises claims on PostgreSQL
 S = Message.Status
-SENT_SQL = ("UPDATE messaging_message SET status = %s, sent_at = %s, attempts = %s, reason = '', language = %s, "
+SENT_SQL = (f"UPDATE {Message._meta.db_table} SET status = %s, sent_at = %s, attempts = %s, reason = '', language = %s, "
             "subject = %s, lease_until = NULL WHERE id = %s")
 
 
@@ -177,6 +178,21 @@ def _recent_marketing(customer_ids: set[int], since: dt.datetime) -> dict[int, i
     return counts
 
 
+@contextlib.contextmanager
+def without_fsync():
+    """A transaction for a delivery status, whose commit does not wait for the disk: a status lost in a
+    crash only means a resend with the same Message-ID. `SET LOCAL` keeps that to this transaction, so
+    what the same connection writes afterwards (journeys, the ledger) stays durable. Inside a caller's
+    transaction it changes nothing: that transaction's other writes must stay durable."""
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        yield
+
+
 def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
     outcome = Delivered()
     edits = _edits({m.template for m in messages})
@@ -208,7 +224,7 @@ def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
             continue
         # Its own commit, at once: the window in which a kill causes a resend is this one statement.
         # One plain statement (the ORM's update costs more than the database does here).
-        with connection.cursor() as cursor:
+        with without_fsync(), connection.cursor() as cursor:
             cursor.execute(SENT_SQL, [S.SENT, sql.timestamp(timezone.now()),
                                       message.attempts + 1, rendered.language, rendered.subject[:200], message.pk])
         outcome.sent += 1
@@ -227,10 +243,6 @@ def deliver_due(now: dt.datetime | None = None, batch: int = 200, limit: int | N
     """Deliver everything due at `now` (or `limit` messages), batch by batch."""
     total = Delivered()
     release_dead_claims()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # A status lost in a crash only means a resend with the same Message-ID: no fsync per message.
-            cursor.execute("SET synchronous_commit = off")
     mail = Mail()
     try:
         while limit is None or total.sent + total.failed + total.suppressed < limit:

@@ -144,7 +144,7 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
     context = {"shop": settings.PATRON_SHOP_NAME, "first_name": customer.first_name,
                # The name as a greeting addresses it (Jonai, Jāni), and the form of address the text should take.
                "first_name_vocative": vocative(customer.first_name, text.language),
-               "formal": address_form(text.language) == "formal"}
+               "formal": address_form(text.language, settings.PATRON_ADDRESS_FORMS) == "formal"}
     context.update(localize(message.context or {}, locale))
     survey = _survey(message, customer, text.language)
     if survey:

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from patron.core.errors import InvalidSegment
 from patron.customers.models import Customer
 
 
@@ -19,8 +20,7 @@ class Segment(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from patron.core.errors import InvalidSegment
-        from patron.segments.rules import compile_rules
+        from patron.segments.rules import compile_rules  # rules.py reads the models: a cycle at the top
 
         try:
             compile_rules(self.rules)

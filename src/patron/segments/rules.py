@@ -14,8 +14,25 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from patron.commerce.models import Category, Order, OrderLine, Product
 from patron.core import sql
 from patron.core.errors import InvalidSegment
+from patron.customers.models import Customer, Tag
+from patron.feedback.models import Response
+from patron.insights.models import CustomerScore
+from patron.loyalty.models import Membership, Tier
+
+# Tables read or written by the SQL below, by their models.
+CATEGORIES = Category._meta.db_table
+CUSTOMERS = Customer._meta.db_table
+MEMBERSHIPS = Membership._meta.db_table
+ORDERS = Order._meta.db_table
+ORDER_LINES = OrderLine._meta.db_table
+PRODUCTS = Product._meta.db_table
+RESPONSES = Response._meta.db_table
+SCORES = CustomerScore._meta.db_table
+TAGS = Tag._meta.db_table
+TIERS = Tier._meta.db_table
 
 MAX_DEPTH = 8
 MAX_CONDITIONS = 100
@@ -49,8 +66,8 @@ FIELDS: dict[str, Field] = {
     "lapse_ratio": Field("ratio", "s.last_order_at",
                          help="days since the last order over the customer's own mean days between orders"),
     "bought_category": Field("set", exists=(
-        "EXISTS (SELECT 1 FROM commerce_order o JOIN commerce_orderline l ON l.order_id = o.id "
-        "JOIN commerce_product p ON p.id = l.product_id JOIN commerce_category g ON g.id = p.category_id "
+        f"EXISTS (SELECT 1 FROM {ORDERS} o JOIN {ORDER_LINES} l ON l.order_id = o.id "
+        f"JOIN {PRODUCTS} p ON p.id = l.product_id JOIN {CATEGORIES} g ON g.id = p.category_id "
         "WHERE o.customer_id = c.id AND o.status = 'completed' AND g.name IN ({values}))")),
     # scores
     "rfm_segment": Field("text", "s.segment", help="e.g. champions, at_risk, hibernating"),
@@ -60,20 +77,20 @@ FIELDS: dict[str, Field] = {
     "churn_risk": Field("number", "s.churn_risk"),
     "expected_purchases_90": Field("number", "s.expected_purchases_90"),
     # what they told us (the latest answer of each kind)
-    "nps": Field("number", "(SELECT r.score FROM feedback_response r WHERE r.customer_id = c.id AND r.kind = 'nps' "
+    "nps": Field("number", f"(SELECT r.score FROM {RESPONSES} r WHERE r.customer_id = c.id AND r.kind = 'nps' "
                            "ORDER BY r.answered_at DESC, r.id DESC LIMIT 1)", help="the latest NPS answer, 0-10 (9-10 promoter, 0-6 detractor)"),
-    "csat": Field("number", "(SELECT r.score FROM feedback_response r WHERE r.customer_id = c.id AND r.kind = 'csat' "
+    "csat": Field("number", f"(SELECT r.score FROM {RESPONSES} r WHERE r.customer_id = c.id AND r.kind = 'csat' "
                             "ORDER BY r.answered_at DESC, r.id DESC LIMIT 1)", help="the latest CSAT answer, 1-5"),
     "tier": Field("set", exists=(
-        "EXISTS (SELECT 1 FROM loyalty_membership m JOIN loyalty_tier t ON t.id = m.tier_id "
+        f"EXISTS (SELECT 1 FROM {MEMBERSHIPS} m JOIN {TIERS} t ON t.id = m.tier_id "
         "WHERE m.customer_id = c.id AND t.name IN ({values}))")),
     "tag": Field("set", exists=(
-        "EXISTS (SELECT 1 FROM customers_tag tg WHERE tg.customer_id = c.id AND tg.name IN ({values}))")),
+        f"EXISTS (SELECT 1 FROM {TAGS} tg WHERE tg.customer_id = c.id AND tg.name IN ({{values}}))")),
 }
 
 
 def base_from() -> str:
-    return "customers_customer c LEFT JOIN insights_customerscore s ON s.customer_id = c.id"
+    return f"{CUSTOMERS} c LEFT JOIN {SCORES} s ON s.customer_id = c.id"
 
 
 def compile_rules(rules, now: dt.datetime | None = None) -> tuple[str, list]:

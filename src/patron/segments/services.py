@@ -7,8 +7,12 @@ from django.utils import timezone
 
 from patron.core import sql
 from patron.core.errors import SegmentNotFound
-from patron.segments.models import Segment
+from patron.segments.models import Segment, SegmentChange, SegmentMember
 from patron.segments.rules import base_from, compile_rules
+
+# Tables read or written by the SQL below, by their models.
+SEGMENT_CHANGES = SegmentChange._meta.db_table
+SEGMENT_MEMBERS = SegmentMember._meta.db_table
 
 
 def get_segment(name: str) -> Segment:
@@ -50,24 +54,24 @@ def refresh(segment: Segment, now: dt.datetime | None = None) -> tuple[int, int]
         try:
             cursor.execute(f"INSERT INTO segment_now (customer_id) {query}", params)
             cursor.execute(
-                "INSERT INTO segments_segmentchange (segment_id, customer_id, entered, at) "
+                f"INSERT INTO {SEGMENT_CHANGES} (segment_id, customer_id, entered, at) "
                 "SELECT %s, n.customer_id, %s, %s FROM segment_now n WHERE NOT EXISTS "
-                "(SELECT 1 FROM segments_segmentmember m WHERE m.segment_id = %s AND m.customer_id = n.customer_id)",
+                f"(SELECT 1 FROM {SEGMENT_MEMBERS} m WHERE m.segment_id = %s AND m.customer_id = n.customer_id)",
                 [segment.pk, True, stamp, segment.pk])
             entered = cursor.rowcount
             cursor.execute(
-                "INSERT INTO segments_segmentchange (segment_id, customer_id, entered, at) "
-                "SELECT %s, m.customer_id, %s, %s FROM segments_segmentmember m WHERE m.segment_id = %s AND NOT EXISTS "
+                f"INSERT INTO {SEGMENT_CHANGES} (segment_id, customer_id, entered, at) "
+                f"SELECT %s, m.customer_id, %s, %s FROM {SEGMENT_MEMBERS} m WHERE m.segment_id = %s AND NOT EXISTS "
                 "(SELECT 1 FROM segment_now n WHERE n.customer_id = m.customer_id)",
                 [segment.pk, False, stamp, segment.pk])
             left = cursor.rowcount
             cursor.execute(
-                "DELETE FROM segments_segmentmember WHERE segment_id = %s AND NOT EXISTS "
-                "(SELECT 1 FROM segment_now n WHERE n.customer_id = segments_segmentmember.customer_id)", [segment.pk])
+                f"DELETE FROM {SEGMENT_MEMBERS} WHERE segment_id = %s AND NOT EXISTS "
+                f"(SELECT 1 FROM segment_now n WHERE n.customer_id = {SEGMENT_MEMBERS}.customer_id)", [segment.pk])
             cursor.execute(
-                "INSERT INTO segments_segmentmember (segment_id, customer_id, entered_at) "
+                f"INSERT INTO {SEGMENT_MEMBERS} (segment_id, customer_id, entered_at) "
                 "SELECT %s, n.customer_id, %s FROM segment_now n WHERE NOT EXISTS "
-                "(SELECT 1 FROM segments_segmentmember m WHERE m.segment_id = %s AND m.customer_id = n.customer_id)",
+                f"(SELECT 1 FROM {SEGMENT_MEMBERS} m WHERE m.segment_id = %s AND m.customer_id = n.customer_id)",
                 [segment.pk, stamp, segment.pk])
         finally:
             cursor.execute("DROP TABLE segment_now", [])

@@ -14,11 +14,14 @@ from django.utils import timezone
 
 from patron.core.errors import Conflict, InvalidInput, NotFound
 from patron.customers.models import Customer, Interaction
+from patron.feedback.models import Response
+from patron.insights import risk
+from patron.insights.models import CustomerScore
+from patron.loyalty import services as loyalty
+from patron.loyalty.models import Program
 from patron.service.hours import BusinessCalendar
 from patron.service.models import PRIORITY_ORDER, Priority, SlaPolicy, Ticket, TicketEvent
 
-AT_RISK_SEGMENTS = ("At risk", "Can't lose them")
-AT_RISK_CHURN = 0.5
 BODY_LIMIT = 20_000
 
 
@@ -75,19 +78,14 @@ def priority_for(customer: Customer | None, requested: str) -> tuple[str, list[s
     high predicted value (CLV in the top tenth at the last scoring), a customer at risk of leaving."""
     reasons = []
     if customer is not None:
-        from patron.feedback.models import Response
-        from patron.insights.models import CustomerScore, ModelFit
-
         latest = Response.objects.filter(customer=customer, kind="nps").order_by("-answered_at", "-id").first()
         if latest is not None and latest.score <= 6:
             reasons.append(f"NPS detractor ({latest.score})")
         score = CustomerScore.objects.filter(customer=customer).first()
-        if score is not None:
-            fit = ModelFit.objects.order_by("-fitted_at", "-id").first()
-            if fit and fit.clv_top_decile is not None and score.clv_12m is not None and float(score.clv_12m) >= fit.clv_top_decile:
-                reasons.append("high CLV")
-            if score.segment in AT_RISK_SEGMENTS or (score.churn_risk is not None and score.churn_risk >= AT_RISK_CHURN):
-                reasons.append("at risk of leaving")
+        if risk.is_valuable(score, risk.clv_threshold() if score is not None else None):
+            reasons.append("high CLV")
+        if risk.is_at_risk(score):
+            reasons.append("at risk of leaving")
     level = min(PRIORITY_ORDER.index(requested) + min(len(reasons), 2), len(PRIORITY_ORDER) - 1)
     return PRIORITY_ORDER[level], reasons
 
@@ -249,9 +247,6 @@ def resolve(ticket: Ticket, *, by: str, gesture: dict | None = None, note: str =
 
 
 def _gesture(ticket: Ticket, gesture: dict, by: str, at: dt.datetime) -> dict:
-    from patron.loyalty import services as loyalty
-    from patron.loyalty.models import Program
-
     if ticket.customer is None:
         raise Conflict("a gesture needs the ticket's customer")
     if not isinstance(gesture, dict) or len(set(gesture) & {"points", "reward"}) != 1:

@@ -1,9 +1,10 @@
-"""On PostgreSQL, every statement that writes a memoised table notifies the channel patron_memo
-(delivered on commit), so each process drops its memos of API keys and programs (patron.core.memo)."""
+"""On PostgreSQL, the function that notifies the channel patron_memo (delivered on commit), so each
+process drops its memos (patron.core.memo). Each app that memoises a table adds the trigger on it in
+its own migrations (`memo.notify_on_write`)."""
 
 from django.db import migrations
 
-from patron.core.memo import CHANNEL, TABLES
+from patron.core.memo import CHANNEL
 
 FUNCTION = f"""
 CREATE OR REPLACE FUNCTION patron_memo_notice() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -18,20 +19,14 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite: memos are off, nothing to notify
     schema_editor.execute(FUNCTION)
-    for table in TABLES:
-        schema_editor.execute(f"CREATE TRIGGER patron_memo_notice AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-                              f"FOR EACH STATEMENT EXECUTE FUNCTION patron_memo_notice()")
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS patron_memo_notice ON {table}")
-    schema_editor.execute("DROP FUNCTION IF EXISTS patron_memo_notice()")
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS patron_memo_notice()")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial"), ("api", "0001_initial"), ("loyalty", "0006_system_balances_from_entries")]
+    dependencies = [("core", "0001_initial")]
 
     operations = [migrations.RunPython(create, drop)]

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from patron.insights import snapshots
+from patron.dashboard import snapshots
 from patron.loyalty import paid, programme, services, tiers
 from patron.portal import auth as portal_auth
 from patron.loyalty.models import Program

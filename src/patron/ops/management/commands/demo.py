@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from patron.core.cli import patron_errors
 from patron.dashboard.roles import ROLES
 from patron.dashboard.services import add_staff
-from patron.insights.services import refresh_scores
+from patron.ops.scoring import score_everything
 from patron.demo.shop import load, loyalty_program, paid_members
 from patron.demo.voices import voices
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(f"membership: {members:,} members of Patron Plus with {renewals:,} renewals (patron membership report)")
         said, tickets = voices(seed)
         self.stdout.write(f"feedback: {said.imported + said.updated + said.unchanged:,} survey answers, {tickets} complaints as tickets")
-        scored = refresh_scores()
+        scored = score_everything()
         self.stdout.write(f"scores: {scored.customers:,} customers scored; the dashboard's figures computed")
         for role in ROLES:  # one login per role, to see what each reaches
             user, password = add_staff(role, role, email=f"{role}@localhost")

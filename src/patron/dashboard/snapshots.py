@@ -16,7 +16,8 @@ from patron.campaigns import reports as journey_reports
 from patron.campaigns import services as journey_services
 from patron.campaigns.models import Journey
 from patron.feedback import queries as feedback_queries
-from patron.insights.models import SegmentMove, Snapshot
+from patron.dashboard.models import Snapshot
+from patron.insights.models import SegmentMove
 from patron.loyalty import paid
 from patron.loyalty.models import Coupon, Membership, Program
 from patron.loyalty.programme import liability

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from rich.console import Console
 from rich.table import Table
 
-from patron.insights import services
+from patron.ops.scoring import score_everything
 
 
 class Command(BaseCommand):
@@ -18,9 +18,9 @@ class Command(BaseCommand):
         console = Console(stderr=True)
         if console.is_terminal:
             with console.status("scoring") as status:
-                result = services.refresh_scores(progress=lambda phase: status.update(f"scoring: {phase}"))
+                result = score_everything(progress=lambda phase: status.update(f"scoring: {phase}"))
         else:
-            result = services.refresh_scores()
+            result = score_everything()
         if as_json:
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
             return
