@@ -20,7 +20,6 @@ from patron.customers.queries import export_customer, timeline
 from patron.feedback import services, tokens
 from patron.feedback.models import Response
 from patron.loyalty.models import EarningRule, Movement, Program
-from patron.loyalty.services import balance
 from patron.messaging.delivery import deliver_due
 from patron.messaging.render import link_token
 

@@ -4,7 +4,7 @@ statements for the reads and writes every API request makes."""
 from contextlib import nullcontext
 from functools import lru_cache
 
-from django.db import connection
+from django.db import connection, models
 
 from patron.core import memo as memos
 
@@ -179,6 +179,30 @@ def _insert_statement(model, names: tuple[str, ...], unless_exists: tuple[str, .
     if unless_exists:
         statement += f" ON CONFLICT ({', '.join(model._meta.get_field(n).column for n in unless_exists)}) DO NOTHING"
     return statement + f" RETURNING {model._meta.pk.column}", fields
+
+
+def insert_many(model, names: tuple[str, ...], rows: list[tuple], *, chunk: int = 500) -> list[int]:
+    """INSERT many rows of the fields `names` (values in that order) and return their ids, in the rows'
+    order: one multi-row statement per `chunk` rows, values prepared as the fields would, without
+    building an instance per row (what makes Django's bulk_create slow at a million rows)."""
+    fields = tuple(model._meta.get_field(name) for name in names)
+    prepare = [(i, field) for i, field in enumerate(fields) if not isinstance(field, models.ForeignKey)]
+    one = f"({', '.join(['%s'] * len(fields))})"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            params = []
+            for row in part:
+                row = list(row)
+                for i, field in prepare:
+                    if type(row[i]) not in _PLAIN:
+                        row[i] = field.get_db_prep_save(row[i], connection)
+                params.extend(row)
+            cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)}) "
+                           f"VALUES {', '.join([one] * len(part))} RETURNING {model._meta.pk.column}", params)
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids
 
 
 def insert(model, values: dict, *, unless_exists: tuple[str, ...] = (), cursor=None) -> int | None:

@@ -4,7 +4,6 @@ import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
-from django.conf import settings
 
 from patron.analytics import feedback as scores
 from patron.analytics import themes

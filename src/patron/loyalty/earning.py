@@ -9,7 +9,6 @@ full one would.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
@@ -25,6 +24,8 @@ from patron.loyalty.models import Account, EarningRule, Membership, Movement, Pa
 from patron.loyalty.programme import reward_referral
 from patron.loyalty.tiers import current_tier
 
+ONE_BY_ONE = 50  # up to this many orders at once, each goes through award_order; more are earned in bulk
+FIRST_PURCHASE = "first purchase"
 
 @dataclass
 class Score:
@@ -132,8 +133,13 @@ def score_order(program: Program, order: Order, lines: list[OrderLine] | None = 
     bonuses = [r for r in rules if r.kind == EarningRule.Kind.FIRST_PURCHASE_BONUS]
     first_bonus = sum(r.bonus_points for r in bonuses) if bonuses and facts.first(order) else 0
     if first_bonus:
-        notes.append(f"first purchase +{first_bonus}")
+        notes.append(f"{FIRST_PURCHASE} +{first_bonus}")
     return Score(points + first_bonus, base, notes, first_bonus)
+
+
+def _order_reason(score: Score) -> str:
+    """The order's own earning says what shaped it; the first-purchase bonus is an earning of its own."""
+    return "; ".join(["order", *[note for note in score.bonuses if not note.startswith(FIRST_PURCHASE)]])
 
 
 def first_purchase_reference(customer_id: int) -> str:
@@ -164,32 +170,26 @@ def _award(program: Program, order: Order, created: bool, lines) -> tuple[Moveme
     score = score_order(program, order, lines)
     earned = 0
     if score.first_purchase_bonus:
-        bonus = _earn_once(program, order, score.first_purchase_bonus, "first purchase", first_purchase_reference(order.customer_id))
-        earned += score.first_purchase_bonus if _is_new(bonus) else 0
+        _, made = _earn_once(program, order, score.first_purchase_bonus, FIRST_PURCHASE, first_purchase_reference(order.customer_id))
+        earned += score.first_purchase_bonus if made else 0
     points = score.points - score.first_purchase_bonus
     if points <= 0:
         return None, earned
-    reason = "; ".join(["order", *[b for b in score.bonuses if not b.startswith("first purchase")]])
     if created:  # no other transaction can award an order not yet committed: no savepoint needed
-        movement = services.earn(program, order.customer, points, reason=reason, reference=order.external_id, at=order.placed_at)
+        movement = services.earn(program, order.customer, points, reason=_order_reason(score), reference=order.external_id,
+                                 at=order.placed_at)
     else:
-        movement = _earn_once(program, order, points, reason, order.external_id)
+        movement, _ = _earn_once(program, order, points, _order_reason(score), order.external_id)
     return movement, earned + movement.points
 
 
-def _earn_once(program: Program, order: Order, points: int, reason: str, reference: str) -> Movement:
-    """The earning under `reference`: made now (marked `new`), or the one made before or at the same moment."""
+def _earn_once(program: Program, order: Order, points: int, reason: str, reference: str) -> tuple[Movement, bool]:
+    """The earning under `reference`, and whether this call made it (rather than one before, or one at the same moment)."""
     try:
         with transaction.atomic():
-            movement = services.earn(program, order.customer, points, reason=reason, reference=reference, at=order.placed_at)
-            movement.new = True
-            return movement
+            return services.earn(program, order.customer, points, reason=reason, reference=reference, at=order.placed_at), True
     except IntegrityError:  # earned at the same moment by another transaction (or before, for the bonus)
-        return _already_earned(program, reference)
-
-
-def _is_new(movement: Movement) -> bool:
-    return getattr(movement, "new", False)
+        return _already_earned(program, reference), False
 
 
 def reverse_refunds(program: Program, order: Order) -> Movement | None:
@@ -220,36 +220,34 @@ def award_orders(order_ids, *, batch: int = 5_000) -> int:
     done = 0
     for program in Program.objects.order_by("pk"):
         for start in range(0, len(ids), batch):
-            chunk = ids[start:start + batch]
-            awarded = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=OuterRef("external_id"))
-            pending = list(Order.objects.select_related("customer").filter(
-                id__in=chunk, status=Order.Status.COMPLETED, currency=program.currency).exclude(Exists(awarded)).order_by("id"))
-            if len(pending) <= ONE_BY_ONE:
-                done += sum(1 for order in pending if award_order(program, order) is not None)
-            else:
-                done += _award_in_bulk(program, pending)
+            done += _award_batch(program, list(_unearned(program).filter(id__in=ids[start:start + batch])))
     return done
-
-
-ONE_BY_ONE = 50  # up to this many orders at once, each goes through award_order
 
 
 def award_history(program: Program, batch: int = 5_000) -> int:
     """Earn the points of every completed order in the program's currency that has none yet (an imported
     history, or orders from before the program began), scored as `award_orders` scores them. Returns
     the orders that earned. Each batch is one transaction."""
-    awarded = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=OuterRef("external_id"))
-    pending = (Order.objects.filter(status=Order.Status.COMPLETED, currency=program.currency)
-               .exclude(Exists(awarded)).order_by("id"))
     done, last_id = 0, 0
-    while True:
-        orders = list(pending.select_related("customer").filter(id__gt=last_id)[:batch])
-        if not orders:
-            return done
+    while orders := list(_unearned(program).filter(id__gt=last_id)[:batch]):
         last_id = orders[-1].pk
         with transaction.atomic():
-            done += _award_in_bulk(program, orders) if len(orders) > ONE_BY_ONE else \
-                sum(1 for order in orders if award_order(program, order) is not None)
+            done += _award_batch(program, orders)
+    return done
+
+
+def _unearned(program: Program):
+    """Completed orders in the program's currency that have not earned in it yet, by id, with their customer."""
+    earned = Movement.objects.filter(program=program, kind=Movement.Kind.EARN, reference=OuterRef("external_id"))
+    return (Order.objects.select_related("customer").filter(status=Order.Status.COMPLETED, currency=program.currency)
+            .exclude(Exists(earned)).order_by("id"))
+
+
+def _award_batch(program: Program, orders: list[Order]) -> int:
+    """A few orders one by one, more in bulk; the orders that earned."""
+    if len(orders) > ONE_BY_ONE:
+        return _award_in_bulk(program, orders)
+    return sum(1 for order in orders if award_order(program, order) is not None)
 
 
 def _award_in_bulk(program: Program, orders: list[Order]) -> int:
@@ -273,12 +271,11 @@ def _award_in_bulk(program: Program, orders: list[Order]) -> int:
         score = score_order(program, order, lines.get(order.pk, []), facts)
         if score.first_purchase_bonus and order.customer_id not in bonus_given:
             bonus_given.add(order.customer_id)
-            earnings.append((order.customer_id, score.first_purchase_bonus, "first purchase",
+            earnings.append((order.customer_id, score.first_purchase_bonus, FIRST_PURCHASE,
                              first_purchase_reference(order.customer_id), order.placed_at))
         points = score.points - score.first_purchase_bonus
         if points > 0:
-            reason = "; ".join(["order", *[b for b in score.bonuses if not b.startswith("first purchase")]])
-            earnings.append((order.customer_id, points, reason, order.external_id, order.placed_at))
+            earnings.append((order.customer_id, points, _order_reason(score), order.external_id, order.placed_at))
             done += 1
     services.earn_many(program, earnings)
     return done

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from patron.core import audit, sql
@@ -236,39 +236,37 @@ def reverse(program: Program, customer: Customer, points: int, *, reason: str, r
 
 def earn_many(program: Program, earnings: list[tuple[int, int, str, str, dt.datetime]]) -> None:
     """Credit many earnings at once, each as `earn` would: (customer_id, points, reason, reference, at)
-    becomes a movement, its lot and its entry from the program's liability, in a few statements.
+    becomes a movement, its lot and its entry from the program's liability, a few statements per 500.
     The caller's transaction holds them; a reference earned before fails it (IntegrityError)."""
     earnings = [e for e in earnings if e[1] > 0]
     if not earnings:
         return
-    liability = system_account(program, Account.Kind.LIABILITY)
+    liability = system_account(program, Account.Kind.LIABILITY).pk
     customers = {customer for customer, *_ in earnings}
     Account.objects.bulk_create([Account(program=program, kind=Account.Kind.WALLET, customer_id=c) for c in customers],
                                 ignore_conflicts=True)
     wallets = dict(Account.objects.filter(program=program, kind=Account.Kind.WALLET, customer_id__in=customers)
                    .values_list("customer_id", "pk"))
-    movements = Movement.objects.bulk_create([
-        Movement(program=program, kind=Movement.Kind.EARN, customer_id=customer, points=points, reason=reason[:200],
-                 reference=reference, created_at=at) for customer, points, reason, reference, at in earnings])
+    movements = sql.insert_many(Movement, ("program", "kind", "customer", "points", "reason", "reference", "created_at"), [
+        (program.pk, Movement.Kind.EARN.value, customer, points, reason[:200], reference, at)
+        for customer, points, reason, reference, at in earnings])
     expiry = dt.timedelta(days=program.expiry_days) if program.expiry_days else None
-    lots = Lot.objects.bulk_create([
-        Lot(wallet_id=wallets[m.customer_id], movement=m, points=m.points, remaining=m.points, earned_at=m.created_at,
-            expires_at=m.created_at + expiry if expiry else None) for m in movements])
-    Entry.objects.bulk_create([Entry(movement=m, debit=liability, credit_id=lot.wallet_id, points=m.points, lot=lot)
-                               for m, lot in zip(movements, lots)])
+    lots = sql.insert_many(Lot, ("wallet", "movement", "points", "remaining", "earned_at", "expires_at"), [
+        (wallets[customer], movement, points, points, at, at + expiry if expiry else None)
+        for movement, (customer, points, _, _, at) in zip(movements, earnings)])
+    sql.insert_many(Entry, ("movement", "debit", "credit", "points", "lot"), [
+        (movement, liability, wallets[customer], points, lot) for movement, lot, (customer, points, *_) in zip(movements, lots, earnings)])
     per_wallet: dict[int, int] = {}
-    for lot in lots:
-        per_wallet[lot.wallet_id] = per_wallet.get(lot.wallet_id, 0) + lot.points
+    for customer, points, *_ in earnings:
+        per_wallet[wallets[customer]] = per_wallet.get(wallets[customer], 0) + points
     add_to_wallet_balances(per_wallet)
 
 
-def add_to_wallet_balances(deltas: dict[int, int], chunk: int = 500) -> None:
-    """Change many wallets' cached balances in a few statements (one CASE per chunk of wallets)."""
-    items = [(pk, delta) for pk, delta in deltas.items() if delta]
-    for start in range(0, len(items), chunk):
-        part = items[start:start + chunk]
-        change = Case(*(When(pk=pk, then=Value(delta)) for pk, delta in part), output_field=IntegerField())
-        Account.objects.filter(pk__in=[pk for pk, _ in part], kind=Account.Kind.WALLET).update(balance=F("balance") + change)
+def add_to_wallet_balances(deltas: dict[int, int]) -> None:
+    """Change many wallets' cached balances: one prepared statement run for each wallet."""
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {Account._meta.db_table} SET balance = balance + %s WHERE id = %s AND kind = %s",
+                           [(delta, pk, Account.Kind.WALLET.value) for pk, delta in deltas.items() if delta])
 
 
 def expire_lots(now: dt.datetime | None = None, batch: int = 2000) -> int:
