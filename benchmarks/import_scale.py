@@ -1,11 +1,15 @@
 """Import at scale: N customers and M orders through `patron import`, on SQLite or PostgreSQL.
 
-    python benchmarks/import_scale.py --customers 1000000 --orders 10000000 [--database-url URL]
+    python benchmarks/import_scale.py --customers 1000000 --orders 10000000 [--database-url URL] [--program]
 
 Writes the files under benchmarks/out/, imports them into a fresh store with the real command
 (a subprocess, as a user runs it), then imports the orders file again (nothing changes). The
 anchor, measured in the same run on the same store, is the one-row-at-a-time ORM upsert
 (`update_or_create`) most Django importers use, timed on a sample and given as rows per second.
+
+With --program a loyalty program (a point per euro, a first-purchase bonus) exists before the orders
+arrive, so every imported order earns through loyalty.earning, in bulk; the earning's anchor is the
+same scoring one order at a time (`award_order`, as the API earns), on a sample of the same store.
 """
 
 import argparse
@@ -91,12 +95,46 @@ print({rows} / (time.perf_counter() - t))
     return float(done.stdout.strip())
 
 
+def django_code(env: dict, code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", "import django\ndjango.setup()\n" + code],
+                          env=env | {"DJANGO_SETTINGS_MODULE": "patron.settings"}, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+PROGRAM = """
+import datetime as dt
+from patron.loyalty.models import EarningRule, Program
+program = Program.objects.create(name="Bench", currency="EUR", points_per_unit=1, expiry_days=365)
+EarningRule.objects.create(program=program, kind="first_purchase_bonus", bonus_points=50, valid_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+"""
+
+
+def earning_anchor(env: dict, rows: int) -> float:
+    """Orders per second earned one at a time through award_order (the API's way), on the same store."""
+    return float(django_code(env, f"""
+import time, datetime as dt
+from patron.commerce.models import Order
+from patron.customers.models import Customer
+from patron.loyalty import earning
+from patron.loyalty.models import Program
+program = Program.objects.get(name="Bench")
+customers = list(Customer.objects.order_by("pk").values_list("pk", flat=True)[:{rows}])
+orders = Order.objects.bulk_create([Order(external_id=f"earn-anchor-{{i}}", customer_id=c, total="12.50", currency="EUR",
+    placed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), status="completed") for i, c in enumerate(customers)])
+t = time.perf_counter()
+for order in Order.objects.select_related("customer").filter(external_id__startswith="earn-anchor-"):
+    earning.award_order(program, order)
+print(len(orders) / (time.perf_counter() - t))
+"""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=10_000_000)
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (a fresh database); SQLite when empty")
     parser.add_argument("--anchor-rows", type=int, default=20_000)
+    parser.add_argument("--program", action="store_true", help="a loyalty program exists: every imported order earns")
     args = parser.parse_args()
     cpath, opath = write_files(args.customers, args.orders)
     home = tempfile.mkdtemp(prefix="patron-bench-")
@@ -105,6 +143,8 @@ def main() -> None:
         env["DATABASE_URL"] = args.database_url
     patron(env, "migrate", "-v0")
     c_s, c_res, _ = patron(env, "import", "customers", str(cpath), "--json")
+    if args.program:
+        django_code(env, PROGRAM)
     o_s, o_res, _ = patron(env, "import", "orders", str(opath), "--json")
     r_s, r_res, peak = patron(env, "import", "orders", str(opath), "--json")
     rate = anchor(env, args.anchor_rows)
@@ -121,6 +161,12 @@ def main() -> None:
         "anchor_orm_rows_per_second": round(rate),
         "anchor_orm_projected_seconds": round(total_rows / rate),
     }
+    if args.program:
+        report["earnings"] = int(django_code(env, "from patron.loyalty.models import Movement\nprint(Movement.objects.count())"))
+        report["orders_earned_per_second"] = round(args.orders / o_s)
+        earn_rate = earning_anchor(env, min(args.anchor_rows, 5_000))
+        report["anchor_award_order_per_second"] = round(earn_rate)
+        report["anchor_award_order_projected_seconds"] = round(args.orders / earn_rate)
     print(json.dumps(report, indent=2))
 
 

@@ -88,7 +88,7 @@ def test_customers_worth_saving_are_the_valuable_ones_slipping_away(shop, staff)
         CustomerScore.objects.filter(pk=score.pk).update(clv_12m=threshold + (i // 2), p_alive=0.2)
     page, threshold = queries.at_risk(size=10)
     assert page.rows and threshold is not None
-    assert all(s.clv_12m >= threshold and s.p_alive < risk.AT_RISK_P_ALIVE for s in page.rows)
+    assert all(s.clv_12m >= threshold and risk.is_at_risk(s) for s in page.rows)
     assert [s.clv_12m for s in page.rows] == sorted((s.clv_12m for s in page.rows), reverse=True)
     everyone, after = [], ""
     while True:
@@ -97,8 +97,21 @@ def test_customers_worth_saving_are_the_valuable_ones_slipping_away(shop, staff)
         if not found.next_cursor:
             break
         after = found.next_cursor
-    expected = CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=risk.AT_RISK_P_ALIVE).count()
+    expected = CustomerScore.objects.filter(risk.at_risk_q(), clv_12m__gte=threshold).count()
     assert len(everyone) == len(set(everyone)) == expected
+
+
+def test_worth_saving_uses_the_one_definition_of_at_risk(shop, staff):
+    """Likely still buying by P(alive), yet at risk by the churn classifier or by RFM: on the list; a valuable
+    champion who is neither is not."""
+    threshold = risk.clv_threshold()
+    quiet, churning, champion = CustomerScore.objects.order_by("customer_id")[:3]
+    CustomerScore.objects.filter(pk__in=[quiet.pk, churning.pk, champion.pk]).update(clv_12m=threshold + 1000, p_alive=0.9, churn_risk=0.1)
+    CustomerScore.objects.filter(pk=quiet.pk).update(segment="Can't lose them")
+    CustomerScore.objects.filter(pk=churning.pk).update(segment="Champions", churn_risk=0.7)
+    CustomerScore.objects.filter(pk=champion.pk).update(segment="Champions")
+    listed = {s.customer_id for s in queries.at_risk(size=1000)[0].rows}
+    assert quiet.customer_id in listed and churning.customer_id in listed and champion.customer_id not in listed
 
 
 def test_granting_goodwill_points_reaches_the_ledger_and_the_audit_log(shop, staff):

@@ -42,12 +42,12 @@ def customers(*, after: str = "", search: str = "", size: int = PAGE_SIZE) -> Pa
 
 
 def at_risk(*, after: str = "", size: int = PAGE_SIZE) -> tuple[Page, Decimal | None]:
-    """Customers worth saving: valuable (12-month CLV in the top decile) and, by P(alive) under
-    risk.AT_RISK_P_ALIVE, more likely gone than not; most valuable first."""
+    """Customers worth saving: valuable (12-month CLV in the top decile) and at risk of leaving
+    (insights.risk); most valuable first."""
     threshold = risk.clv_threshold()
     if threshold is None:
         return Page([], None), None
-    query = (CustomerScore.objects.filter(clv_12m__gte=threshold, p_alive__lt=risk.AT_RISK_P_ALIVE, customer__erased_at__isnull=True)
+    query = (CustomerScore.objects.filter(risk.at_risk_q(), clv_12m__gte=threshold, customer__erased_at__isnull=True)
              .select_related("customer").order_by("-clv_12m", "-customer_id"))
     clv, _, last_id = after.partition(":")
     try:

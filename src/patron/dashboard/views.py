@@ -50,7 +50,7 @@ feedback = _snapshot_page("feedback", lambda data: {"chart": charts.feedback_cha
 def at_risk(request):
     found, threshold = queries.at_risk(after=request.GET.get("after", ""))
     return render(request, "dashboard/at_risk.html", {
-        "page_rows": found, "threshold": threshold, "p_alive": risk.AT_RISK_P_ALIVE, "grant_form": GrantForm(),
+        "page_rows": found, "threshold": threshold, "p_alive": risk.AT_RISK_P_ALIVE, "churn": risk.AT_RISK_CHURN, "grant_form": GrantForm(),
         "programs": queries.programs()})
 
 
