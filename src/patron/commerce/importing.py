@@ -93,12 +93,15 @@ class OrderImport:
             f"WHERE s.status = 'refunded' AND o.total > 0 AND NOT EXISTS (SELECT 1 FROM {REFUNDS} r WHERE r.order_id = o.id)",
             ["imported as refunded"],
         )
-        if updated or imported:  # the contexts above hear of the orders (loyalty earns their points), in this transaction
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT o.id FROM {STAGE} s JOIN {ORDERS} o ON o.external_id = s.external_id "
-                               f"WHERE o.status = %s", [Order.Status.COMPLETED])
-                orders_written.send(sender=Order, order_ids=[row[0] for row in cursor.fetchall()])
         return updated, imported
+
+    def merged(self, stage: Stage) -> None:
+        """The contexts above hear of the file's completed orders (loyalty earns their points), in the
+        import's transaction and with the orders' indexes in place again."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT o.id FROM {STAGE} s JOIN {ORDERS} o ON o.external_id = s.external_id "
+                           f"WHERE o.status = %s", [Order.Status.COMPLETED])
+            orders_written.send(sender=Order, order_ids=[row[0] for row in cursor.fetchall()])
 
 
 class OrderLineImport:

@@ -20,7 +20,10 @@ from patron.imports.stage import Stage
 
 
 class ImportKind(Protocol):
-    """What one kind of file means; each context defines its own (customers.importing, commerce.importing)."""
+    """What one kind of file means; each context defines its own (customers.importing, commerce.importing).
+
+    A kind may also define `merged(stage)`: called when the merge changed rows, after the indexes a
+    large file dropped are built again, in the import's transaction (orders tell loyalty there)."""
 
     name: str
     required: tuple[str, ...]
@@ -99,6 +102,8 @@ def run_import(kind: ImportKind, path, *, progress: Progress | None = None) -> I
             kind.reject_unknown(stage)
             with stage.bulk_load(kind.models, kind.exists):
                 result.updated, result.imported = kind.merge(stage, now)
+            if (result.updated or result.imported) and hasattr(kind, "merged"):
+                kind.merged(stage)
             result.unchanged = stage.staged - result.updated - result.imported
             result.rejected = stage.count_rejects()
         target = rejects_path(source.path)
