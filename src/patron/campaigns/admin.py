@@ -46,20 +46,20 @@ class JourneyAdmin(admin.ModelAdmin):
         services.ensure_builtin()
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="Enable the selected journeys")
+    @admin.action(description="Enable the selected journeys", permissions=["change"])
     def enable_journeys(self, request, queryset):
         for journey in queryset:
             try:
-                services.enable(journey.key)
+                services.enable(journey.key, actor=request.user)
             except PatronError as exc:
                 self.message_user(request, f"{journey.key}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{journey.key}: enabled", messages.SUCCESS)
 
-    @admin.action(description="Disable the selected journeys")
+    @admin.action(description="Disable the selected journeys", permissions=["change"])
     def disable_journeys(self, request, queryset):
         for journey in queryset:
-            services.disable(journey.key)
+            services.disable(journey.key, actor=request.user)
         self.message_user(request, f"disabled {queryset.count()}", messages.SUCCESS)
 
 

@@ -18,7 +18,7 @@ from patron.campaigns import triggers
 from patron.campaigns.builtin import BUILTIN, GIFT_REWARDS
 from patron.campaigns.models import Enrollment, Journey, Step, Task, Trigger
 from patron.commerce.models import Order
-from patron.core import sql
+from patron.core import audit, sql
 from patron.core.errors import JourneyNotFound, JourneyNotReady, PatronError
 from patron.customers.models import Customer, Tag
 from patron.loyalty.models import Program, Reward
@@ -124,19 +124,25 @@ def check_ready(journey: Journey) -> None:
     triggers.entrants(journey, timezone.now())  # raises on a bad trigger configuration
 
 
-def enable(key: str, *, now: dt.datetime | None = None) -> Journey:
+def enable(key: str, *, now: dt.datetime | None = None, actor=None) -> Journey:
+    """Switch a journey on; the switch is written to the audit log with who made it (`actor`: a staff
+    user, or a name; the command line's login when none)."""
     ensure_builtin()
     journey = get_journey(key)
     check_ready(journey)
-    if not journey.enabled:
-        journey.enabled, journey.enabled_at = True, now or timezone.now()
-        journey.save(update_fields=["enabled", "enabled_at"])
+    with transaction.atomic():
+        if not journey.enabled:
+            journey.enabled, journey.enabled_at = True, now or timezone.now()
+            journey.save(update_fields=["enabled", "enabled_at"])
+        audit.record(actor, audit.JOURNEY_ON, f"journey:{journey.key}", holdout_share=str(journey.holdout_share))
     return journey
 
 
-def disable(key: str) -> Journey:
+def disable(key: str, *, actor=None) -> Journey:
     journey = get_journey(key)
-    Journey.objects.filter(pk=journey.pk).update(enabled=False)
+    with transaction.atomic():
+        Journey.objects.filter(pk=journey.pk).update(enabled=False)
+        audit.record(actor, audit.JOURNEY_OFF, f"journey:{journey.key}")
     journey.enabled = False
     return journey
 

@@ -8,6 +8,8 @@ GRANT = "points.grant"
 ADJUST = "points.adjust"
 ERASE = "customer.erase"
 EXPORT = "customer.export"
+JOURNEY_ON = "journey.on"
+JOURNEY_OFF = "journey.off"
 
 
 def record(actor, action: str, target: str = "", **detail) -> AuditEvent:

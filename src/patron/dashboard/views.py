@@ -143,7 +143,10 @@ def erase_customer(request, customer_id: int):
 @require_POST
 def toggle_journey(request, key: str):
     try:
-        journey = journeys.disable(key) if request.POST.get("enabled") == "false" else journeys.enable(key)
+        if request.POST.get("enabled") == "false":
+            journey = journeys.disable(key, actor=request.user)
+        else:
+            journey = journeys.enable(key, actor=request.user)
     except PatronError as exc:
         messages.error(request, exc.message)
     else:

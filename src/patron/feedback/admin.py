@@ -22,11 +22,14 @@ class ResponseAdmin(ByCustomerSearch, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # answers come from customers (survey pages, imports), not from staff
 
+    def has_add_idea_permission(self, request) -> bool:
+        return request.user.has_perm(f"{Idea._meta.app_label}.add_idea")
+
     @admin.display(description="comment")
     def short_comment(self, obj: Response) -> str:
         return obj.comment[:80] + ("…" if len(obj.comment) > 80 else "")
 
-    @admin.action(description="Make one idea of the selected comments (titled by the first)")
+    @admin.action(description="Make one idea of the selected comments (titled by the first)", permissions=["add_idea"])
     def make_idea(self, request, queryset):
         chosen = list(queryset.exclude(comment="").order_by("answered_at"))
         if not chosen:
@@ -79,7 +82,7 @@ class IdeaAdmin(admin.ModelAdmin):
             "", '<li><a href="../../../response/{}/change/">#{}</a> ({:.2f}) {}</li>',
             ((r.pk, r.pk, score, r.comment[:120]) for r, score in found)))
 
-    @admin.action(description="Mark implemented and tell everyone who asked")
+    @admin.action(description="Mark implemented and tell everyone who asked", permissions=["change"])
     def implement(self, request, queryset):
         for idea in queryset:
             try:
