@@ -1,13 +1,15 @@
 import datetime as dt
 import re
 
+from django.test import Client
 from django.utils import timezone
 
 from patron.customers.models import ConsentEvent
 from patron.feedback import services as feedback
-from patron.feedback.models import Idea
+from patron.feedback.models import Ask, Idea, Response
 from patron.loyalty import services as loyalty, tiers
-from patron.loyalty.models import Coupon, Lot
+from patron.loyalty.models import Coupon, EarningRule, Lot
+from patron.loyalty.services import balance
 from patron.messaging.models import Message
 from patron.portal.models import PortalRedemption
 
@@ -139,3 +141,33 @@ def test_every_page_answers_in_every_language(shop, signed_in):
             response = client.get(f"/portal/{'' if name == 'home' else name + '/'}")
             assert response.status_code == 200 and response["Content-Language"] == language, (name, language)
             assert response["Cache-Control"] == "no-store"
+
+
+def test_your_say_cannot_be_farmed_for_the_feedback_bonus(shop, signed_in):
+    EarningRule.objects.create(program=shop["program"], kind=EarningRule.Kind.FEEDBACK_BONUS, bonus_points=50,
+                               valid_from=timezone.now() - dt.timedelta(days=1))
+    client = signed_in(shop["ieva"])
+    before = balance(shop["program"], shop["ieva"])
+    links = []
+    for _view in range(5):  # five views of "Your say", then each link answered: one ask, one answer, one bonus
+        links += re.findall(r'href="(?:https?://testserver)?(/f/survey/[^"]+/)"', client.get("/portal/surveys/").content.decode())
+    assert len(links) == 5
+    for link in links:
+        assert Client().get(f"{link}?score=10").status_code == 200
+    assert Ask.objects.filter(customer=shop["ieva"]).count() == 1
+    assert Response.objects.filter(customer=shop["ieva"]).count() == 1
+    assert balance(shop["program"], shop["ieva"]) - before == 50
+    assert "/f/survey/" not in client.get("/portal/surveys/").content.decode()  # answered: nothing more to ask
+
+
+def test_an_answer_to_a_link_nobody_made_earns_nothing(shop):
+    EarningRule.objects.create(program=shop["program"], kind=EarningRule.Kind.FEEDBACK_BONUS, bonus_points=50,
+                               valid_from=timezone.now() - dt.timedelta(days=1))
+    before = balance(shop["program"], shop["ieva"])
+    feedback.record_answer(shop["ieva"], "nps", 9, ref="l:never-made", source="link")
+    assert balance(shop["program"], shop["ieva"]) == before
+    link = feedback.answer_link(shop["ieva"], "csat")  # a link staff made is an ask: its answer earns once
+    path = link.split("testserver", 1)[1]
+    for score in (4, 5):
+        assert Client().get(f"{path}?score={score}").status_code == 200
+    assert balance(shop["program"], shop["ieva"]) - before == 50

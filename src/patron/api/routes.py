@@ -25,6 +25,7 @@ from patron.customers import services as customers
 from patron.customers.models import Customer
 from patron.feedback import services as feedback
 from patron.feedback.models import Response as SurveyResponse
+from patron.feedback.tokens import API_PREFIX
 from patron.loyalty import earning, programme, queries as loyalty_queries, services as loyalty
 from patron.loyalty.models import Coupon
 from patron.service import services as desk
@@ -362,7 +363,7 @@ def survey_answer(request, external_id: str, payload: SurveyAnswerIn):
 
     def handle():
         customer = customers.get_customer(external_id)
-        ref = f"api:{payload.ref}" if payload.ref else f"api:{payload.kind}:{(payload.answered_at or dt.datetime.now(dt.UTC)).isoformat()}"
+        ref = API_PREFIX + (payload.ref or f"{payload.kind}:{(payload.answered_at or dt.datetime.now(dt.UTC)).isoformat()}")
         answer_ = feedback.record_answer(customer, payload.kind, payload.score, ref=ref[:80], source=SurveyResponse.Source.API,
                                          comment=payload.comment, at=payload.answered_at)
         return {"id": answer_.pk, "kind": answer_.kind, "score": answer_.score, "detractor": answer_.is_detractor}

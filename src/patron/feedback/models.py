@@ -1,8 +1,9 @@
 """Survey answers (NPS and CSAT) and the ideas customers suggest.
 
 An answer belongs to what was asked (`ref`): the message that carried the survey ("m:<id>"), a
-survey link made for the customer ("l:<nonce>"), or a line of imported history. A customer answers
-each once; answering again updates the answer.
+survey link made for the customer by staff ("l:<nonce>") or shown in the portal ("p:<nonce>"), both
+recorded as an Ask, or a line of imported history. A customer answers each once; answering again
+updates the answer, and only the first answer to an ask Patron made earns the feedback bonus.
 """
 
 from django.db import models
@@ -76,3 +77,24 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.score}"
+
+
+class Ask(models.Model):
+    """A survey link Patron made for one customer outside a message: by staff, or in the portal, which
+    shows the same open ask until it is answered or too old, however often the page is opened."""
+
+    class Origin(models.TextChoices):
+        STAFF = "staff", "Made by staff"
+        PORTAL = "portal", "The customer's portal"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="survey_asks", db_index=False)
+    kind = models.CharField(max_length=4, choices=SurveyKind.choices)
+    ref = models.CharField(max_length=80)
+    origin = models.CharField(max_length=8, choices=Origin.choices)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "ref"], name="ask_ref_once_per_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ask {self.ref}"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from patron.core.errors import Conflict, CustomerErased, InvalidInput, InvalidLink, NotFound
 from patron.customers.models import Customer, Interaction
 from patron.feedback import tokens
-from patron.feedback.models import CSAT_SCALE, NPS_SCALE, Idea, Response, SurveyKind
+from patron.feedback.models import CSAT_SCALE, NPS_SCALE, Ask, Idea, Response, SurveyKind
 from patron.loyalty.programme import feedback_bonus
 
 COMMENT_LIMIT = 5000
@@ -59,7 +59,9 @@ def record_answer(customer: Customer, kind: str, score, *, ref: str, source: str
 
     A comment of None keeps the comment given before (the one-click score from an email carries
     none). An NPS answer of 0-6 puts a detractor event on the timeline, once per answer.
-    The first answer to each ask earns the feedback bonus of every program that has one.
+    The first answer to each ask Patron made (a survey message, a recorded Ask) or that the shop sent
+    through the API earns the feedback bonus of every program that has one; an answer to a link
+    nobody recorded is kept, and earns nothing.
     """
     kind, score = check_answer(kind, score)
     comment = _clean_comment(comment)
@@ -78,7 +80,8 @@ def record_answer(customer: Customer, kind: str, score, *, ref: str, source: str
                                                        answered_at=at, updated_at=at)
             except IntegrityError:  # the same answer arrived twice at once: the other one won, update it
                 return record_answer(customer, kind, score, ref=ref, source=source, comment=comment, at=at)
-            _feedback_bonus(response)
+            if _earns_bonus(customer, ref):
+                _feedback_bonus(response)
         else:
             response = existing
             response.score = score
@@ -98,13 +101,37 @@ def _detractor_event(response: Response, at: dt.datetime) -> None:
                                    payload={"response": response.pk, "score": response.score})
 
 
+def _earns_bonus(customer: Customer, ref: str) -> bool:
+    if ref.startswith((tokens.MESSAGE_PREFIX, tokens.API_PREFIX)):
+        return True  # one ref per survey message sent, or per ask the shop's system made
+    return Ask.objects.filter(customer=customer, ref=ref).exists()
+
+
 def _feedback_bonus(response: Response) -> None:
     feedback_bonus(response.customer, reference=f"survey:{response.pk}", at=response.answered_at)
 
 
 def answer_link(customer: Customer, kind: str) -> str:
-    """A survey link for one customer (to send by hand or print on a receipt)."""
-    return tokens.url(customer.pk, check_kind(kind), tokens.new_link_ref())
+    """A survey link for one customer (to send by hand or print on a receipt), recorded as an ask."""
+    ask = Ask.objects.create(customer=customer, kind=check_kind(kind), ref=tokens.new_link_ref(), origin=Ask.Origin.STAFF)
+    return tokens.url(customer.pk, ask.kind, ask.ref)
+
+
+def open_portal_ask(customer: Customer, kind: str = SurveyKind.NPS, *, now: dt.datetime | None = None) -> Ask:
+    """The portal's survey for the customer: the open ask it showed before (unanswered, its link still
+    valid), else a new one. Opening the page again never makes a second ask to earn a second bonus."""
+    now = now or timezone.now()
+    kind = check_kind(kind)
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()  # two page views at once make one ask
+        answered = Response.objects.filter(customer=customer).values("ref")
+        open_ask = (Ask.objects.filter(customer=customer, kind=kind, origin=Ask.Origin.PORTAL,
+                                       created_at__gte=now - dt.timedelta(days=tokens.MAX_AGE_DAYS))
+                    .exclude(ref__in=answered).order_by("-created_at").first())
+        if open_ask is None:
+            open_ask = Ask.objects.create(customer=customer, kind=kind, ref=tokens.new_link_ref(tokens.PORTAL_PREFIX),
+                                          origin=Ask.Origin.PORTAL, created_at=now)
+    return open_ask
 
 
 def survey_of_link(token: str) -> tuple[Customer, str, str]:

@@ -35,8 +35,12 @@ def url(customer_id: int, kind: str, ref: str) -> str:
     return settings.PATRON_BASE_URL + reverse("feedback:answer", args=[make(customer_id, kind, ref)])
 
 
-def new_link_ref() -> str:
-    return "l:" + secrets.token_urlsafe(9)
+def new_link_ref(prefix: str = "l:") -> str:
+    return prefix + secrets.token_urlsafe(9)
+
+
+PORTAL_PREFIX = "p:"
+API_PREFIX = "api:"
 
 
 MESSAGE_PREFIX = "m:"

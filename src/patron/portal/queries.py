@@ -12,6 +12,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from patron.customers.models import Customer
+from patron.feedback import services as feedback
 from patron.feedback import tokens as survey_tokens
 from patron.feedback.models import Idea, Response
 from patron.loyalty import paid, programme, tiers
@@ -141,7 +142,8 @@ def surveys(customer: Customer, now: dt.datetime | None = None) -> list[dict]:
             "url": survey_tokens.url(customer.pk, kinds[m.template], survey_tokens.message_ref(m.pk))}
            for m in sent if survey_tokens.message_ref(m.pk) not in answered]
     if not out and not Response.objects.filter(customer=customer, kind="nps", answered_at__gte=since).exists():
-        out.append({"kind": "nps", "asked_at": None, "url": survey_tokens.url(customer.pk, "nps", survey_tokens.new_link_ref())})
+        ask = feedback.open_portal_ask(customer, "nps", now=now)
+        out.append({"kind": ask.kind, "asked_at": None, "url": survey_tokens.url(customer.pk, ask.kind, ask.ref)})
     return out
 
 
