@@ -6,6 +6,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
+        from patron.api import privacy  # noqa: F401 - registers what api exports and erases for a customer
         from patron.api.models import ApiKey  # models are importable only once the apps are loaded
         from patron.core import memo
 

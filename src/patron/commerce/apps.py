@@ -7,6 +7,7 @@ class CommerceConfig(AppConfig):
     verbose_name = "Orders and products"
 
     def ready(self):
+        from patron.commerce import privacy  # noqa: F401 - registers what commerce exports and erases for a customer
         from patron.commerce.importing import ORDER_LINES_KIND, ORDERS_KIND  # the import kinds need the models, loaded by now
         from patron.imports import register
 

@@ -3,6 +3,7 @@
 import getpass
 
 from patron.core.models import AuditEvent
+from patron.core.values import map_strings
 
 GRANT = "points.grant"
 ADJUST = "points.adjust"
@@ -24,3 +25,20 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):  # no login name in a container
         return "cli"
+
+
+
+def forget(scrub, *, target: str, replacement: str) -> int:
+    """Remove a person from the log (an erasure): entries about `target` are about `replacement` from
+    now on, and `scrub(text)` takes the person out of every entry's target and details. The actions,
+    actors and times stay. The log is staff actions, small enough to read whole; JSON is compared
+    decoded, since SQLite keeps it with escaped letters."""
+    AuditEvent.objects.filter(target=target).update(target=replacement)
+    changed = 0
+    for pk, old_target, detail in AuditEvent.objects.values_list("pk", "target", "detail").iterator(chunk_size=2000):
+        new_target, new_detail = scrub(old_target), map_strings(scrub, detail)
+        if (new_target, new_detail) != (old_target, detail):
+            AuditEvent.objects.filter(pk=pk).update(target=new_target, detail=new_detail)
+            changed += 1
+    return changed
+

@@ -1,5 +1,6 @@
 """Read-side questions about customers: the GDPR export and the timeline."""
 
+from patron.customers import privacy
 from patron.customers.models import Customer
 
 
@@ -30,36 +31,11 @@ def timeline(customer: Customer, *, limit: int = 200) -> list[dict]:
 
 
 def export_customer(customer: Customer) -> dict:
-    """Everything Patron holds about one customer (GDPR Art. 15 / 20), as plain data."""
-    profile = {
-        f.name: getattr(customer, f.name)
-        for f in Customer._meta.concrete_fields
-        if f.name != "id"
-    }
-    orders = []
-    for order in customer.orders.order_by("placed_at").prefetch_related("lines__product__category", "refunds"):
-        orders.append(
-            {
-                "external_id": order.external_id,
-                "placed_at": order.placed_at,
-                "total": order.total,
-                "currency": order.currency,
-                "status": order.status,
-                "lines": [
-                    {
-                        "sku": line.product.sku,
-                        "category": line.product.category.name if line.product.category else None,
-                        "quantity": line.quantity,
-                        "unit_price": line.unit_price,
-                    }
-                    for line in order.lines.all()
-                ],
-                "refunds": [
-                    {"amount": r.amount, "refunded_at": r.refunded_at, "reason": r.reason} for r in order.refunds.all()
-                ],
-            }
-        )
-    return {
+    """Everything Patron holds about one customer (GDPR Art. 15 / 20), as plain data: the profile, consent
+    and timeline here, then each section that a context registered (`privacy.exports`): orders, points
+    and the ledger, coupons, tiers and paid plans, tickets, messages, survey answers, journeys, scores."""
+    profile = {f.name: getattr(customer, f.name) for f in Customer._meta.concrete_fields if f.name != "id"}
+    out = {
         "customer": profile,
         "consent_history": list(
             customer.consent_events.order_by("recorded_at").values("channel", "granted", "source", "recorded_at", "note")
@@ -67,13 +43,8 @@ def export_customer(customer: Customer) -> dict:
         "interactions": list(
             customer.interactions.order_by("occurred_at").values("kind", "channel", "occurred_at", "payload")
         ),
-        "orders": orders,
-        "survey_responses": list(
-            customer.survey_responses.order_by("answered_at").values("kind", "score", "comment", "language", "source", "answered_at")
-        ),
-        "paid_memberships": [
-            {"plan": m.plan.name, "status": m.status, "joined_at": m.joined_at, "cancelled_at": m.cancelled_at, "ended_at": m.ended_at,
-             "periods": list(m.periods.order_by("number").values("number", "starts_at", "ends_at", "fee"))}
-            for m in customer.paid_memberships.select_related("plan").order_by("joined_at")
-        ],
+        "tags": list(customer.tags.order_by("name").values("name", "tagged_at")),
     }
+    for section, export in privacy.EXPORTERS.items():
+        out[section] = export(customer)
+    return out

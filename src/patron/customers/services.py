@@ -12,7 +12,7 @@ from django.utils import timezone
 from patron.core import audit, sql
 from patron.core.values import parse_bool
 from patron.core.errors import CustomerErased, CustomerNotFound, InvalidInput
-from patron.customers import queries, validation
+from patron.customers import privacy, queries, validation
 from patron.customers.models import Channel, ConsentEvent, Customer, Erasure, Interaction
 
 PROFILE_FIELDS = ("email", "phone", "first_name", "last_name", "language", "country", "timezone", "birth_date")
@@ -120,23 +120,32 @@ def erase_customer(customer: Customer, *, requested_by: str = "", reason: str = 
 
     Consent is withdrawn (an erased person is never contacted) and the events stay as proof,
     now tied to an anonymous record. The external id becomes a random token so the shop's
-    systems can no longer link the row to the person.
+    systems can no longer link the row to the person. Every context that keeps text about the
+    customer (tickets, the ledger's reasons, messages, stored API answers...) removes the person
+    from it through its `privacy.erases` hook, in the same transaction; the audit log's entries
+    name the erasure instead of the person.
     """
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_erased:
         raise CustomerErased(f"customer {customer.external_id!r} was already erased")
+    person = privacy.Person(customer.pk, customer.external_id, customer.email, customer.phone, customer.first_name,
+                            customer.last_name)
     now = timezone.now()
     erasure = Erasure.objects.create(
         customer=customer,
         subject_digest=subject_digest(customer.external_id),
         erased_at=now,
         requested_by=requested_by,
-        reason=reason,
+        reason=person.scrub(reason),
     )
     for channel in Channel.values:
         record_consent(customer, channel, False, source=ConsentEvent.Source.ERASURE, at=now)
     customer.interactions.all().delete()
-    customer.survey_responses.update(comment="", language="")  # the scores stay, anonymous, in the NPS and CSAT
+    for event in customer.consent_events.exclude(note=""):
+        ConsentEvent.objects.filter(pk=event.pk).update(note=person.scrub(event.note))
+    for tag in customer.tags.all():
+        if person.mentioned_in(tag.name):
+            tag.delete()
     customer.external_id = f"erased-{uuid.uuid4().hex}"
     for name in ("email", "phone", "first_name", "last_name", "timezone"):
         setattr(customer, name, "")
@@ -144,6 +153,9 @@ def erase_customer(customer: Customer, *, requested_by: str = "", reason: str = 
     customer.attributes = {}
     customer.erased_at = now
     customer.save()
+    for erase in privacy.ERASERS:
+        erase(customer, person)
+    audit.forget(person.scrub, target=f"customer:{person.external_id}", replacement=f"erasure:{erasure.pk}")
     # The log names the erasure, not the person: the external id is gone with the rest.
-    audit.record(actor or requested_by or None, audit.ERASE, f"erasure:{erasure.pk}", reason=reason)
+    audit.record(actor or requested_by or None, audit.ERASE, f"erasure:{erasure.pk}", reason=person.scrub(reason))
     return erasure

@@ -6,6 +6,7 @@ class FeedbackConfig(AppConfig):
     label = "feedback"
 
     def ready(self):
+        from patron.feedback import privacy  # noqa: F401 - registers what feedback exports and erases for a customer
         from patron.feedback.importing import KIND  # the import kinds need the models, loaded by now
         from patron.imports import register
 

@@ -6,6 +6,7 @@ class LoyaltyConfig(AppConfig):
     verbose_name = "Loyalty"
 
     def ready(self):
+        from patron.loyalty import privacy  # noqa: F401 - registers what loyalty exports and erases for a customer
         # The models (and so the receivers) are importable only once the apps are loaded.
         from patron.commerce import events
         from patron.core import memo

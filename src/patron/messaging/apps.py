@@ -6,6 +6,7 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self):
+        from patron.messaging import privacy  # noqa: F401 - registers what messaging exports and erases for a customer
         # The models (and so the receivers) are importable only once the apps are loaded.
         from patron.loyalty import events
         from patron.messaging import receivers

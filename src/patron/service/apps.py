@@ -6,6 +6,7 @@ class ServiceConfig(AppConfig):
     label = "service"
 
     def ready(self):
+        from patron.service import privacy  # noqa: F401 - registers what service exports and erases for a customer
         # The models (and so the queries) are importable only once the apps are loaded.
         from patron.feedback import queries as feedback
         from patron.service.queries import staff_notes
