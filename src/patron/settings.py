@@ -35,6 +35,17 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return int(value)
 
 
+def env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0 (at most 3600), not {value!r}")
+    return seconds
+
+
 def env_quiet_hours(name: str, default: str) -> str:
     """'21-8' (local hours from-to, 0-23) or blank for none."""
     value = os.environ.get(name, default).strip()
@@ -215,11 +226,17 @@ EMAIL_HOST_PASSWORD = env("PATRON_SMTP_PASSWORD")
 EMAIL_USE_TLS = env_bool("PATRON_SMTP_STARTTLS")
 EMAIL_USE_SSL = env_bool("PATRON_SMTP_SSL")
 DEFAULT_FROM_EMAIL = env("PATRON_FROM_EMAIL", "patron@localhost")
+# Every outside call gives up in time: a mail server or gateway that accepts and never answers must
+# not hold a request thread or the worker. SMTP: for connecting and for each reply.
+EMAIL_TIMEOUT = env_seconds("PATRON_SMTP_TIMEOUT", 10)
+# HTTP (the SMS gateway, webhooks, shop APIs): to connect, and to wait for each read.
+PATRON_HTTP_CONNECT_TIMEOUT = env_seconds("PATRON_HTTP_CONNECT_TIMEOUT", 5)
+PATRON_HTTP_READ_TIMEOUT = env_seconds("PATRON_HTTP_READ_TIMEOUT", 20)
 # A provider's backend (e.g. anymail.backends.mailgun.EmailBackend from django-anymail) by its dotted path.
 EMAIL_BACKEND = env("PATRON_EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
+    else "patron.messaging.channels.NoMailServer"  # `patron demo` prints mail to the console instead
 )
 
 SESSION_COOKIE_HTTPONLY = True

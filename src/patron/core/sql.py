@@ -216,3 +216,17 @@ def insert(model, values: dict, *, unless_exists: tuple[str, ...] = (), cursor=N
         open_cursor.execute(statement, params)
         row = open_cursor.fetchone()
     return row[0] if row else None
+
+
+def lock(*names: str) -> None:
+    """Hold a lock on each name until the current transaction ends: the way to make a count-then-write
+    (a rate limit, the first request with an idempotency key) atomic. PostgreSQL takes transaction-level
+    advisory locks, in a fixed order so two callers never deadlock; SQLite needs nothing, since every
+    transaction there takes the one write lock at BEGIN (transaction_mode IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("sql.lock needs a transaction: the lock would end at once")
+    with connection.cursor() as cursor:
+        for name in sorted(set(names)):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])

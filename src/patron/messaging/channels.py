@@ -1,13 +1,13 @@
 """The ways a message leaves: email through Django's mail backend, SMS and webhooks through HTTP."""
 
-import json
 import smtplib
-import urllib.error
-import urllib.request
 import uuid
+
+import httpx
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from patron.customers.models import Customer
 from patron.messaging.models import Message
@@ -29,6 +29,18 @@ class _Email(EmailMultiAlternatives):
         # every message to prove its boundary absent from the text (a tenth of a worker's time).
         message.set_boundary(f"=_patron_{uuid.uuid4().hex}")
         return message
+
+
+class NoMailServer(BaseEmailBackend):
+    """The mail backend when no SMTP host is set: nothing is sent, and nothing is printed (a sign-in link
+    in a server's log is a key to a customer's account). The message waits in the outbox, saying why.
+    `patron demo` prints its mail to the console instead."""
+
+    def open(self):
+        raise smtplib.SMTPException("no mail server is set (PATRON_SMTP_HOST)")
+
+    def send_messages(self, email_messages):
+        self.open()
 
 
 class Mail:
@@ -71,22 +83,25 @@ class Mail:
             self.connection = None
 
 
+def timeouts() -> httpx.Timeout:
+    """Connect and read timeouts of every outside HTTP call (PATRON_HTTP_CONNECT_TIMEOUT, PATRON_HTTP_READ_TIMEOUT)."""
+    return httpx.Timeout(settings.PATRON_HTTP_READ_TIMEOUT, connect=settings.PATRON_HTTP_CONNECT_TIMEOUT)
+
+
 def post_json(url: str, payload: dict, token: str = "") -> None:
     if not url:
         raise Permanent("no gateway configured (PATRON_SMS_GATEWAY_URL / PATRON_WEBHOOK_URL)")
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
-    except urllib.error.HTTPError as exc:
-        if 400 <= exc.code < 500 and exc.code != 429:
-            raise Permanent(f"gateway refused: HTTP {exc.code}") from exc
-        raise Temporary(f"gateway: HTTP {exc.code}") from exc
-    except (OSError, urllib.error.URLError) as exc:
+        response = httpx.post(url, json=payload, headers=headers, timeout=timeouts())
+    except httpx.TimeoutException as exc:
+        raise Temporary(f"gateway: timed out ({type(exc).__name__})") from exc
+    except httpx.HTTPError as exc:
         raise Temporary(f"gateway: {exc}") from exc
+    if 400 <= response.status_code < 500 and response.status_code != 429:
+        raise Permanent(f"gateway refused: HTTP {response.status_code}")
+    if response.status_code >= 300:
+        raise Temporary(f"gateway: HTTP {response.status_code}")
 
 
 def send_sms(message: Message, customer: Customer, rendered: Rendered) -> None:

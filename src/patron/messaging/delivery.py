@@ -8,8 +8,12 @@ with the same Message-ID. Claims are serialised, which makes the frequency cap e
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import socket
+import threading
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -22,6 +26,7 @@ from patron.messaging import content, render
 from patron.messaging.channels import Mail, Permanent, Temporary, send_sms, send_webhook
 from patron.messaging.models import ChannelKind, Message, Purpose
 
+log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 CLAIM_LOCK = 726001  # the advisory lock that serialises claims on PostgreSQL
@@ -275,3 +280,46 @@ def deliver_now(message: Message) -> Delivered:
         return send_claimed([message], mail)
     finally:
         mail.close()
+
+
+# Sending in the background of a web process: the request that asked answers at once, whatever the
+# mail server does. Two threads, and at most SOON_WAITING messages waiting for them; beyond that (a
+# server that hangs, a burst) the message stays queued and the worker sends it within a second.
+SOON_THREADS, SOON_WAITING = 2, 50
+_soon_lock = threading.Lock()
+_soon: dict = {"pool": None, "pid": None, "slots": None}
+_running: set = set()
+
+
+def deliver_soon(message: Message) -> None:
+    """Send one transactional message from a background thread once the caller's transaction commits
+    (a sign-in link: someone is waiting, but the page must not wait on the mail server)."""
+    transaction.on_commit(lambda: _start(message.pk))
+
+
+def _start(message_id: int) -> None:
+    with _soon_lock:
+        if _soon["pid"] != os.getpid():  # a fresh pool in each server process
+            _soon.update(pool=ThreadPoolExecutor(SOON_THREADS, thread_name_prefix="patron-send"), pid=os.getpid(),
+                         slots=threading.BoundedSemaphore(SOON_WAITING))
+        pool, slots = _soon["pool"], _soon["slots"]
+    if not slots.acquire(blocking=False):
+        return  # full: the worker sends it
+    future = pool.submit(_send_soon, message_id, slots)
+    _running.add(future)
+    future.add_done_callback(_running.discard)
+
+
+def _send_soon(message_id: int, slots) -> None:
+    try:
+        deliver_now(Message(pk=message_id))
+    except Exception:  # noqa: BLE001 - the message stays queued for the worker; the thread must live on
+        log.exception("sending message %s in the background failed; the worker will send it", message_id)
+    finally:
+        slots.release()
+        connection.close()
+
+
+def wait_for_background_sends(timeout: float = 30.0) -> None:
+    """Block until the background sends started so far are done (tests, and a clean shutdown)."""
+    futures.wait(list(_running), timeout=timeout)

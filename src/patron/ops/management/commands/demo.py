@@ -1,3 +1,6 @@
+import os
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,6 +10,8 @@ from patron.dashboard.services import add_staff
 from patron.ops.scoring import score_everything
 from patron.demo.shop import load, loyalty_program, paid_members
 from patron.demo.voices import voices
+
+CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -44,4 +49,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{role} login: {user.get_username()} / {password}")
         self.stdout.write("member portal: /portal/ (a customer's sign-in link is printed here when no SMTP server is set)")
         if not no_serve:
+            if not settings.EMAIL_HOST and not os.environ.get("PATRON_EMAIL_BACKEND"):
+                # The demo's mail (sign-in links included) is printed here; `patron serve` alone never prints it.
+                settings.EMAIL_BACKEND = os.environ["PATRON_EMAIL_BACKEND"] = CONSOLE_MAIL
             call_command("serve", port=port)

@@ -38,7 +38,7 @@ def uwsgi_arguments(bind: str, processes: int, threads: int) -> list[str]:
     return [
         "--http11-socket", bind,
         "--module", "patron.wsgi:application",
-        "--master", "--processes", str(processes), "--threads", str(threads),
+        "--master", "--processes", str(processes), "--threads", str(threads), "--enable-threads",
         "--lazy-apps",  # each worker loads the app itself: no connection or thread is shared across a fork
         "--need-app", "--strict", "--single-interpreter",
         "--die-on-term",  # SIGTERM stops the server (uWSGI's default would reload it)
