@@ -46,6 +46,13 @@ def env_seconds(name: str, default: float) -> float:
     return seconds
 
 
+def env_hour(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value > 23:
+        raise ImproperlyConfigured(f"{name} must be an hour of the day, 0 to 23, not {value}")
+    return value
+
+
 def env_quiet_hours(name: str, default: str) -> str:
     """'21-8' (local hours from-to, 0-23) or blank for none."""
     value = os.environ.get(name, default).strip()
@@ -283,6 +290,10 @@ PATRON_SHOP_NAME = env("PATRON_SHOP_NAME", "Patron Shop")
 PATRON_BASE_URL = env("PATRON_BASE_URL", "http://localhost:8000").rstrip("/")
 PATRON_DEFAULT_LANGUAGE = env("PATRON_DEFAULT_LANGUAGE", "en")  # when a customer's language has no text
 PATRON_DEFAULT_TIMEZONE = env_timezone("PATRON_DEFAULT_TIMEZONE", "UTC")  # for customers with neither a time zone nor a country
+# The worker's daily runs start at these local hours of the shop (no cron): the loyalty run, then the scores.
+PATRON_SHOP_TIMEZONE = env_timezone("PATRON_SHOP_TIMEZONE", PATRON_DEFAULT_TIMEZONE)
+PATRON_LOYALTY_DAILY_HOUR = env_hour("PATRON_LOYALTY_DAILY_HOUR", 2)
+PATRON_SCORE_HOUR = env_hour("PATRON_SCORE_HOUR", 3)
 PATRON_FREQUENCY_CAP = env_int("PATRON_FREQUENCY_CAP", 3)  # marketing messages per customer, all channels...
 PATRON_FREQUENCY_CAP_DAYS = env_int("PATRON_FREQUENCY_CAP_DAYS", 7, minimum=1)  # ...in this many days
 PATRON_QUIET_HOURS = env_quiet_hours("PATRON_QUIET_HOURS", "21-8")  # local hours when marketing waits; blank: none

@@ -47,6 +47,9 @@ class Journey(models.Model):
     # Decides who is held out; fixed per journey so the split is random across customers yet repeatable.
     salt = models.BigIntegerField(default=new_salt)
     last_run_at = models.DateTimeField(null=True, blank=True)
+    # Why the last run of the journey failed (blank when it ran); the journeys page shows it.
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

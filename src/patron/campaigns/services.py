@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -161,10 +161,16 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
                 moved[position] = moved.get(position, 0) + n
             for position, n in sorted(moved.items()):
                 result.steps[f"{journey.key} #{position}"] = n
-        except PatronError as exc:
-            # One journey edited into a state that cannot run must not stop the others.
-            result.errors[journey.key] = exc.message
-            logger.error("journey %s did not run: %s", journey.key, exc.message)
+        except (OperationalError, InterfaceError):
+            raise  # the store went away: the worker reconnects, nothing here is the journey's fault
+        except Exception as exc:  # noqa: BLE001 - one journey that cannot run (a bad rule, a bad row) must not stop the others
+            why = exc.message if isinstance(exc, PatronError) else f"{type(exc).__name__}: {exc}"
+            result.errors[journey.key] = why
+            logger.error("journey %s did not run: %s", journey.key, why, exc_info=not isinstance(exc, PatronError))
+            Journey.objects.filter(pk=journey.pk).update(last_error=why[:300], last_error_at=now)
+        else:
+            if journey.last_error:
+                Journey.objects.filter(pk=journey.pk).update(last_error="", last_error_at=None)
     return result
 
 
