@@ -8,12 +8,13 @@ with the status of the error's class; validation errors are 422 and name the fie
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
-from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError, transaction
+from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Field, NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
@@ -30,6 +31,9 @@ from patron.loyalty import earning, programme, queries as loyalty_queries, servi
 from patron.loyalty.models import Coupon
 from patron.service import services as desk
 from patron.service.models import Ticket, TicketEvent
+
+
+logger = logging.getLogger(__name__)
 
 
 class Forbidden(PatronError):
@@ -53,7 +57,9 @@ ERROR_BODY = {
 }
 ERRORS = {"400": "the request as a whole cannot be taken", "401": "no valid API key", "403": "the key lacks the scope",
           "404": "no such customer, order, reward, coupon or ticket", "409": "a conflict with the stored state",
-          "422": "a field is invalid; details name it"}
+          "422": "a field is invalid; details name it",
+          "500": "a fault of Patron's, logged (code internal_error)",
+          "503": "the store cannot be reached just now; nothing was done: retry after Retry-After seconds"}
 
 
 class PatronApi(NinjaAPI):
@@ -92,6 +98,36 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def unauthorised(request, exc):
     return _error(request, 401, "unauthorised", "send a valid API key as Authorization: Bearer KEY")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """What ninja itself refuses (a body that is not JSON, an unknown route): the same error body."""
+    if exc.status_code == 400:
+        return _error(request, 400, "invalid_json", f"the body is not valid JSON ({exc.message})")
+    return _error(request, exc.status_code, "http_error", exc.message)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, "not_found", "no such resource")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def store_unavailable(request, exc):
+    """The database cannot be reached (a restart): nothing was done; try again shortly."""
+    logger.warning("API request %s %s: the database cannot be reached: %s", request.method, request.path, exc)
+    response = _error(request, 503, "unavailable", "the store cannot be reached just now; nothing was done, try again")
+    response["Retry-After"] = "5"
+    return response
+
+
+@api.exception_handler(Exception)
+def internal_error(request, exc):
+    """A fault of Patron's: logged with its traceback, answered in the one error body, never as a page."""
+    logger.exception("API request %s %s failed", request.method, request.path)
+    return _error(request, 500, "internal_error", "Patron could not answer this request; the fault is logged")
 
 
 def _has_nul(value) -> bool:

@@ -109,6 +109,13 @@ def release_dead_claims() -> int:
     return released
 
 
+def release_own_claims() -> int:
+    """This process's claims go back to the queue: it lost the store while sending them, so it cannot
+    know which were marked. The one it was sending may go again, with the same Message-ID."""
+    return Message.objects.filter(status=S.SENDING, claimed_by=worker_name()).update(
+        status=S.QUEUED, claimed_by="", lease_until=None)
+
+
 def claim(now: dt.datetime, batch: int = 200) -> tuple[list[Message], Delivered]:
     """Take up to `batch` due messages; suppress or defer those that must not go now. Returns the ones to send."""
     outcome = Delivered()

@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from patron.campaigns import services as journeys
 from patron.core.cli import patron_errors
 from patron.core.errors import InvalidInput
-from patron.messaging.delivery import Delivered, deliver_due
+from patron.messaging.delivery import Delivered, deliver_due, release_own_claims
 from patron.ops import jobs
 from patron.service import services as service_desk
 
@@ -62,9 +62,12 @@ class Command(BaseCommand):
                 helper.wait()
 
     def _loop(self, once, batch, interval, no_journeys, no_daily, as_json, processes):
-        last_run, backoff = 0.0, 1.0
+        last_run, backoff, lost = 0.0, 1.0, False
         while True:
             try:
+                if lost:  # back after losing the store: what this process held is queued again
+                    release_own_claims()
+                    lost = False
                 report = {}
                 if not no_journeys and time.monotonic() - last_run >= interval:
                     report["journeys"] = self._job(jobs.JOURNEYS, lambda: journeys.run().as_dict())
@@ -101,7 +104,7 @@ class Command(BaseCommand):
                     except LOST_STORE:
                         pass
                 time.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                backoff, lost = min(backoff * 2, MAX_BACKOFF), True
 
     def _job(self, name: str, work, *, every: float = 0.0):
         """Run one job, recording its start and end (at most once per `every` seconds while it goes well); a
