@@ -161,3 +161,25 @@ def test_text_longer_than_its_column_is_422_naming_the_field(client, path, body,
     refused = post(client, path, body)
     assert refused.status_code == 422 and refused.json()["details"]["fields"] == [field]
     assert not Order.objects.exists() and not Customer.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racers_with_one_idempotency_key_all_get_the_one_answer():
+    """20 retries of one redemption at once, with one Idempotency-Key: one coupon, and every racer gets the
+    answer of the request that ran (not 409 insufficient_points because another spent the points)."""
+    stars = Program.objects.create(name="Stars", currency="EUR", points_per_unit=1)
+    _, key = create_key("shop", ["customers:write", "loyalty:write", "loyalty:read"])
+    headers = {"Authorization": f"Bearer {key}"}
+    post(ApiClient(headers=headers), "/api/v1/customers", {"external_id": "c1"})
+    reward = stars.rewards.create(name="Coffee", kind="free_product", sku="COF", cost=300)
+    loyalty_services.earn(stars, Customer.objects.get(external_id="c1"), 400, reason="order", reference="o-1")
+    answers = run_together([lambda: post(ApiClient(headers=headers), "/api/v1/customers/c1/redemptions",
+                                         {"reward": reward.pk}, **{"Idempotency-Key": "redeem-1"}) for _ in range(20)])
+    bodies = {json.dumps(a.json(), sort_keys=True) for a in answers}
+    assert {a.status_code for a in answers} == {200} and len(bodies) == 1
+    assert stars.rewards.get().coupons.count() == 1
+    # The refused answer is kept too: a retry of a request that was refused gets the same refusal.
+    refused = [post(ApiClient(headers=headers), "/api/v1/customers/c1/redemptions", {"reward": reward.pk},
+                    **{"Idempotency-Key": "redeem-2"}) for _ in range(2)]
+    assert [r.status_code for r in refused] == [409, 409] and refused[0].json() == refused[1].json()
+    assert refused[0].json()["code"] == "insufficient_points"

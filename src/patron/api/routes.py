@@ -85,7 +85,10 @@ def _error(request, status: int, code: str, message: str, details: dict | None =
 
 @api.exception_handler(PatronError)
 def patron_error(request, exc: PatronError):
-    return _error(request, exc.status, exc.code, exc.message, {k: str(v) for k, v in exc.details.items()})
+    response = JsonResponse(exc.body(), status=exc.status)
+    if "retry_after" in exc.details:
+        response["Retry-After"] = str(exc.details["retry_after"])
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -9,12 +9,20 @@ import json
 import secrets
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from patron.api.models import ApiKey, IdempotentRequest
 from patron.core import sql
-from patron.core.errors import Conflict, InvalidInput
+from patron.core.errors import Conflict, InvalidInput, PatronError
+
+
+IDEMPOTENCY_WAIT_SECONDS = 10  # a retry waits this long for the first request with its key
+IDEMPOTENCY_RETRY_AFTER = 2
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
 
 
 class IdempotencyKeyReused(Conflict):
@@ -55,8 +63,11 @@ def once(api_key: ApiKey, idempotency_key: str | None, method: str, path: str, b
          handle: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
     """Run `handle` (status, body), or give the stored answer to a retry with the same key and request.
 
-    The answer is stored in the same transaction as the effects: a retry racing the first request
-    waits on the unique key and then gets the stored answer, never a second effect.
+    The first request with a key holds a lock on it until its transaction ends, and its answer is
+    stored in that transaction with its effects, whether it succeeded or was refused (409
+    insufficient_points...). A retry racing it waits for the lock, then gets that stored answer: never
+    a second effect, never a different business answer. A retry that waits longer than
+    IDEMPOTENCY_WAIT_SECONDS gets 409 request_in_progress with Retry-After.
     """
     if not idempotency_key:
         return handle()
@@ -72,7 +83,36 @@ def once(api_key: ApiKey, idempotency_key: str | None, method: str, path: str, b
             raise IdempotencyKeyReused("this Idempotency-Key was used with a different request")
         return previous.status, previous.body
 
+    def keep(status: int, payload) -> None:
+        IdempotentRequest.objects.create(api_key=api_key, key=idempotency_key, request_hash=request_hash,
+                                         status=status, body=json.loads(json.dumps(payload, default=str)))
+
     if (answer := stored()) is not None:
+        return answer
+    try:
+        with transaction.atomic():
+            try:
+                sql.lock(f"idempotency:{api_key.pk}:{idempotency_key}", wait_seconds=IDEMPOTENCY_WAIT_SECONDS)
+            except OperationalError:
+                raise RequestInProgress("a request with this Idempotency-Key is still running; retry shortly",
+                                        retry_after=IDEMPOTENCY_RETRY_AFTER) from None
+            if (answer := stored()) is not None:
+                return answer
+            try:
+                with transaction.atomic():
+                    status, payload = handle()
+            except PatronError as refused:
+                if refused.status >= 500 or isinstance(refused, InvalidInput):
+                    raise  # a malformed request never ran: the client fixes it and may send it again
+                keep(refused.status, refused.body())
+                return refused.status, refused.body()
+            if status < 500:
+                keep(status, payload)
+            return status, payload
+    except IntegrityError:
+        answer = stored()
+        if answer is None:
+            raise
         return answer
     try:
         with transaction.atomic():

@@ -10,6 +10,10 @@ class PatronError(Exception):
         self.message = message
         self.details = details
 
+    def body(self) -> dict:
+        """The one error body every surface answers with: {code, message, details}."""
+        return {"code": self.code, "message": self.message, "details": {k: str(v) for k, v in self.details.items()}}
+
 
 class InvalidInput(PatronError):
     code = "invalid_input"

@@ -218,7 +218,7 @@ def insert(model, values: dict, *, unless_exists: tuple[str, ...] = (), cursor=N
     return row[0] if row else None
 
 
-def lock(*names: str) -> None:
+def lock(*names: str, wait_seconds: float | None = None) -> None:
     """Hold a lock on each name until the current transaction ends: the way to make a count-then-write
     (a rate limit, the first request with an idempotency key) atomic. PostgreSQL takes transaction-level
     advisory locks, in a fixed order so two callers never deadlock; SQLite needs nothing, since every
@@ -228,5 +228,9 @@ def lock(*names: str) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("sql.lock needs a transaction: the lock would end at once")
     with connection.cursor() as cursor:
+        if wait_seconds is not None:  # past it, the statement fails with OperationalError (lock_not_available)
+            cursor.execute(f"SET LOCAL lock_timeout = '{int(wait_seconds * 1000)}ms'")
         for name in sorted(set(names)):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+        if wait_seconds is not None:
+            cursor.execute("SET LOCAL lock_timeout = 0")
