@@ -164,3 +164,28 @@ def test_an_agent_works_a_ticket_in_the_admin(policy, admin_client):
     ticket.refresh_from_db()
     assert ticket.status == "resolved" and balance(program, anna) == 100
     assert list(ticket.events.values_list("kind", flat=True)) == ["customer", "note", "reply", "status", "gesture"]
+
+
+def test_a_stranger_cannot_write_into_or_reopen_another_customers_ticket(policy):
+    person("janis")
+
+    def mail(sender, subject, to="help@shop.lv"):
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, to, subject
+        message.set_content("text")
+        return bytes(message)
+
+    ticket, _ = inbound.receive(mail("janis@example.lv", "Prece nav pienākusi"))
+    services.resolve(ticket, by="agent")
+    forged, is_new = inbound.receive(mail("attacker@evil.example", f"Re: [#{ticket.pk}] my address changed"))
+    assert is_new and forged.pk != ticket.pk and forged.customer is None
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved" and ticket.events.filter(kind="customer").count() == 1
+    # A wrong secret in the reply address does not open the door either; the right one does.
+    wrong = inbound.reply_address(ticket, "help@shop.lv").replace(inbound.reply_token(ticket.pk), "0" * 16)
+    assert inbound.receive(mail("colleague@example.lv", f"[#{ticket.pk}]", to=wrong))[1] is True
+    joined, is_new = inbound.receive(mail("colleague@example.lv", "Re: parcel", to=inbound.reply_address(ticket, "help@shop.lv")))
+    assert not is_new and joined.pk == ticket.pk
+    # The requester's own reply, by the tag, joins and reopens it.
+    again, is_new = inbound.receive(mail("JANIS@example.lv", f"Re: [#{ticket.pk}]"))
+    assert not is_new and again.pk == ticket.pk

@@ -1,13 +1,22 @@
 """Inbound email to tickets: a new message opens a ticket; a reply (by its headers or "[#ID]" in the
-subject) is added to its ticket. The mail server pipes each message to `patron service inbound`."""
+subject) is added to its ticket. The mail server pipes each message to `patron service inbound`.
+
+A reply joins a ticket only when it comes from the ticket's requester, or when it was sent to the
+ticket's reply address (`reply_address`: the desk's address with a per-ticket secret, which only
+the people the desk wrote to know). Anybody else's mail, "[#ID]" in the subject or not, opens a new
+ticket: a stranger cannot write into a customer's ticket or reopen it.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import email.utils
+import hashlib
+import hmac
 import re
 
+from django.conf import settings
 from django.utils.html import strip_tags
 
 from patron.core.errors import InvalidInput
@@ -16,6 +25,17 @@ from patron.service import services
 from patron.service.models import Ticket, TicketEvent
 
 TICKET_TAG = re.compile(r"\[#(\d+)\]")
+REPLY_TAG = re.compile(r"\+t(\d+)-([0-9a-f]{16})@", re.IGNORECASE)
+
+
+def reply_token(ticket_id: int) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"patron.service.reply:{ticket_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def reply_address(ticket: Ticket, desk_address: str) -> str:
+    """The address a reply to this ticket is sent to: the desk's, with the ticket and its secret after a +."""
+    local, _, domain = desk_address.partition("@")
+    return f"{local}+t{ticket.pk}-{reply_token(ticket.pk)}@{domain}"
 
 
 def _body(message) -> str:
@@ -41,6 +61,8 @@ def receive(raw: bytes) -> tuple[Ticket, bool]:
     subject = " ".join(str(message.get("Subject", "")).split()) or "(no subject)"
     body = _body(message).strip()
     ticket = _thread(message, subject)
+    if ticket is not None and not _may_join(ticket, message, sender):
+        ticket = None
     if ticket is not None and ticket.status != Ticket.Status.CLOSED:
         services.customer_wrote(ticket, body, message_id=message_id)
         return ticket, False
@@ -50,12 +72,28 @@ def receive(raw: bytes) -> tuple[Ticket, bool]:
     return created, True
 
 
+def _may_join(ticket: Ticket, message, sender: str) -> bool:
+    """The sender is the ticket's requester, or the mail went to the ticket's secret reply address."""
+    requesters = {ticket.requester_email.lower()} | ({ticket.customer.email.lower()} if ticket.customer else set())
+    if sender in requesters - {""}:
+        return True
+    return any(int(found) == ticket.pk and hmac.compare_digest(token.lower(), reply_token(ticket.pk))
+               for found, token in REPLY_TAG.findall(_recipients(message)))
+
+
+def _recipients(message) -> str:
+    return " ".join(str(message.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To"))
+
+
 def _thread(message, subject: str) -> Ticket | None:
     references = " ".join(str(message.get(h, "")) for h in ("In-Reply-To", "References"))
     ids = re.findall(r"<[^>]+>", references)
     if ids:
-        event = TicketEvent.objects.filter(message_id__in=ids).select_related("ticket").first()
+        event = TicketEvent.objects.filter(message_id__in=ids).select_related("ticket__customer").first()
         if event is not None:
             return event.ticket
+    for found, token in REPLY_TAG.findall(_recipients(message)):
+        if hmac.compare_digest(token.lower(), reply_token(int(found))):
+            return Ticket.objects.select_related("customer").filter(pk=int(found)).first()
     tag = TICKET_TAG.search(subject)
-    return Ticket.objects.filter(pk=int(tag.group(1))).first() if tag else None
+    return Ticket.objects.select_related("customer").filter(pk=int(tag.group(1))).first() if tag else None
