@@ -2,11 +2,12 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from patron.api.models import ApiKey
 from patron.api.services import create_key
 from patron.commerce.models import Order
+from patron.core.models import AuditEvent
 from patron.customers.models import Customer
 from patron.loyalty import services as loyalty_services
 from patron.loyalty.models import Movement, Program
@@ -183,3 +184,31 @@ def test_racers_with_one_idempotency_key_all_get_the_one_answer():
                     **{"Idempotency-Key": "redeem-2"}) for _ in range(2)]
     assert [r.status_code for r in refused] == [409, 409] and refused[0].json() == refused[1].json()
     assert refused[0].json()["code"] == "insufficient_points"
+
+
+def test_keys_are_listed_with_their_last_use_and_revoked_at_once(db):
+    made, secret = create_key("till", ["customers:read"])
+    client = ApiClient(headers={"Authorization": f"Bearer {secret}"})
+    assert client.get("/api/v1/customers/nobody").status_code == 404  # a good key: the customer is missing
+    out = io.StringIO()
+    call_command("apikey", "list", stdout=out)
+    [line] = [row for row in out.getvalue().splitlines() if row.startswith(made.prefix)]
+    assert "till" in line and "active" in line and "never" not in line.split("active")[0][-20:]
+    call_command("apikey", "revoke", made.prefix, stdout=io.StringIO())
+    refused = client.get("/api/v1/customers/nobody")
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorised"
+    listed = io.StringIO()
+    call_command("apikey", "list", "--json", stdout=listed)
+    assert json.loads(listed.getvalue())[0]["revoked_at"] is not None
+    assert AuditEvent.objects.get(action="apikey.revoke").target == f"apikey:{made.prefix}"
+    with pytest.raises(CommandError, match="no API key 'nope'"):
+        call_command("apikey", "revoke", "nope")
+
+
+def test_the_admin_lists_keys_and_revokes_them(admin_client):
+    made, secret = create_key("pos", ["orders:write"])
+    page = admin_client.get("/admin/api/apikey/").content.decode()
+    assert "pos" in page and made.prefix in page and secret not in page
+    admin_client.post("/admin/api/apikey/", {"action": "revoke", "_selected_action": [made.pk]})
+    made.refresh_from_db()
+    assert made.revoked_at is not None

@@ -13,8 +13,8 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from patron.api.models import ApiKey, IdempotentRequest
-from patron.core import sql
-from patron.core.errors import Conflict, InvalidInput, PatronError
+from patron.core import audit, sql
+from patron.core.errors import Conflict, InvalidInput, NotFound, PatronError
 
 
 IDEMPOTENCY_WAIT_SECONDS = 10  # a retry waits this long for the first request with its key
@@ -44,6 +44,29 @@ def create_key(name: str, scopes: list[str]) -> tuple[ApiKey, str]:
     prefix = secrets.token_hex(4)
     key = f"pat_{prefix}_{secrets.token_urlsafe(32)}"
     return ApiKey.objects.create(name=name, prefix=prefix, key_hash=_digest(key), scopes=sorted(set(scopes))), key
+
+
+def keys() -> list[ApiKey]:
+    """Every key, newest first, revoked ones included (they stay as a record)."""
+    return list(ApiKey.objects.order_by("-created_at", "-pk"))
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+
+
+def revoke_key(prefix: str, *, actor=None) -> ApiKey:
+    """Revoke a key at once (the next request with it is refused 401); the revocation is audited."""
+    prefix = (prefix or "").strip().removeprefix("pat_").split("_")[0].removesuffix("...")
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().filter(prefix=prefix).first()
+        if key is None:
+            raise ApiKeyNotFound(f"no API key {prefix!r}; `patron apikey list` shows them", field="prefix")
+        if key.revoked_at is None:
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at"])
+            audit.record(actor, audit.KEY_REVOKED, f"apikey:{key.prefix}", name=key.name)
+    return key
 
 
 def check_key(key: str) -> ApiKey | None:

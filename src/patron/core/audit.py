@@ -11,6 +11,7 @@ ERASE = "customer.erase"
 EXPORT = "customer.export"
 JOURNEY_ON = "journey.on"
 JOURNEY_OFF = "journey.off"
+KEY_REVOKED = "apikey.revoke"
 
 
 def record(actor, action: str, target: str = "", **detail) -> AuditEvent:
