@@ -116,7 +116,7 @@ def test_a_new_customer_names_the_friend_who_referred_them(client):
     made = post(client, "/api/v1/customers", {"external_id": "c2", "referral_code": code.lower()})
     assert made.status_code == 200 and Referral.objects.get().friend.external_id == "c2"
     unknown = post(client, "/api/v1/customers", {"external_id": "c3", "referral_code": "NOPE1234"})
-    assert unknown.status_code == 422 and unknown.json()["details"]["field"] == "referral_code"
+    assert unknown.status_code == 409 and unknown.json()["code"] == "referral_refused" and unknown.json()["details"]["field"] == "referral_code"
     assert client.get("/api/v1/customers/c3").status_code == 404  # refused whole: nothing half-made
     itself = post(client, "/api/v1/customers", {"external_id": "c1", "referral_code": code})
     assert itself.status_code == 409 and itself.json()["code"] == "referral_refused"
@@ -212,3 +212,38 @@ def test_the_admin_lists_keys_and_revokes_them(admin_client):
     admin_client.post("/admin/api/apikey/", {"action": "revoke", "_selected_action": [made.pk]})
     made.refresh_from_db()
     assert made.revoked_at is not None
+
+
+@pytest.mark.parametrize("path, raw, field", [
+    ("/api/v1/orders", {**ORDER, "total": "99999999999999999999.99"}, "total"),
+    ("/api/v1/orders", '{"external_id": "o1", "customer_external_id": "c1", "placed_at": "2025-06-01T10:00:00Z", "total": 1e400}', "total"),
+    ("/api/v1/orders", {**ORDER, "placed_at": "9999-12-31T00:00:00Z"}, "placed_at"),
+    ("/api/v1/orders", {**ORDER, "lines": [{"sku": "B1", "quantity": 2 ** 63, "unit_price": "1"}]}, "lines.0.quantity"),
+    ("/api/v1/customers", '{"external_id": "c2", "first_name": "\\ud800"}', "first_name"),
+])
+def test_out_of_range_input_is_422_naming_the_field_not_a_500(client, path, raw, field):
+    post(client, "/api/v1/customers", {"external_id": "c1"})
+    answer = client.post(path, raw if isinstance(raw, str) else json.dumps(raw), content_type="application/json")
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_input"
+    details = answer.json()["details"]
+    assert details.get("field") == field or details.get("fields") == [field]
+    assert not Order.objects.exists()
+
+
+def test_days_out_of_range_and_a_body_that_is_not_json_answer_in_the_error_body(client):
+    post(client, "/api/v1/customers", {"external_id": "c1"})
+    far = client.get("/api/v1/customers/c1/loyalty?days=1000000000000")
+    assert far.status_code == 422 and far.json()["details"]["fields"] == ["days"]
+    for body in ("\x00", "{", "not json"):
+        bad = client.post("/api/v1/customers", body, content_type="application/json")
+        assert bad.status_code == 400 and set(bad.json()) == {"code", "message", "details"} and bad.json()["code"] == "invalid_json"
+
+
+def test_two_lines_of_one_sku_are_one_line_with_both_quantities(client):
+    post(client, "/api/v1/customers", {"external_id": "c1"})
+    lines = [{"sku": "B1", "category": "Books", "quantity": 1, "unit_price": "10.00"},
+             {"sku": "B1", "quantity": 2, "unit_price": "7.00"}]
+    answer = post(client, "/api/v1/orders", {**ORDER, "total": "24.00", "lines": lines})
+    assert answer.status_code == 200
+    [line] = Order.objects.get().lines.all()
+    assert line.quantity == 3 and line.quantity * line.unit_price == pytest.approx(24, abs=0.01)

@@ -5,12 +5,7 @@ content type, body). Bounded for CI: a few dozen examples per operation."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import positive_data_acceptance
 
 from patron.api.models import ApiKey
 from patron.api.services import create_key
@@ -19,7 +14,10 @@ from patron.loyalty.models import Program, Reward
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server is another thread with its own connection
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Every check schemathesis has, but one: positive_data_acceptance wants every schema-valid body accepted,
+# and some rules span fields the schema cannot tie together (an amount's decimal places depend on its
+# currency: 1.5 is good in EUR, not in JPY). Those answer 422 naming the field, as the schema says.
+EXCLUDED = [positive_data_acceptance]
 
 
 @pytest.fixture
@@ -38,6 +36,6 @@ def test_the_api_never_fails_and_answers_as_its_schema_says(live_server, secret)
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def fuzz(case):
-            case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS)
+            case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, excluded_checks=EXCLUDED)
 
         fuzz()

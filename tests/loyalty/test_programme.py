@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from patron.commerce import services as commerce
-from patron.core.errors import InvalidInput, ReferralRefused
+from patron.core.errors import ReferralRefused
 from patron.customers.services import upsert_customer
 from patron.loyalty import earning, programme, services
 from patron.loyalty.models import EarningRule, ExpiryNotice, Program
@@ -37,7 +37,7 @@ def test_referral_rewards_both_on_the_friends_first_order_once(club):
     commerce.record_order(mari, "o3", placed_at=NOW, total="5.00", currency="EUR")
     with pytest.raises(ReferralRefused, match="new customer"):
         programme.refer(club, mari, code)
-    with pytest.raises(InvalidInput, match="no referral code"):
+    with pytest.raises(ReferralRefused, match="no referral code"):
         programme.refer(club, mari, "NOPE")
     assert services.verify() == []
 

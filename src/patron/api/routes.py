@@ -13,16 +13,19 @@ from decimal import Decimal
 
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, JsonResponse
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
 from patron.api import services as api_services
 from patron.commerce import services as commerce
+from patron.commerce.services import QUANTITY_LIMIT
 from patron.commerce.models import Category, Order, Product, Refund
 from patron.core.errors import InvalidInput, PatronError
+from patron.core.money import AMOUNT_LIMIT
 from patron.customers import services as customers
+from patron.customers import validation
 from patron.customers.models import Customer
 from patron.feedback import services as feedback
 from patron.feedback.models import Response as SurveyResponse
@@ -133,30 +136,50 @@ def internal_error(request, exc):
     return _error(request, 500, "internal_error", "Patron could not answer this request; the fault is logged")
 
 
-def _has_nul(value) -> bool:
+def _bad_text(value) -> str | None:
+    """What makes a text unstorable: a NUL (PostgreSQL cannot keep it) or a lone surrogate (no encoding can)."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "text must not contain NUL characters"
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return "text must be valid Unicode (it holds a lone surrogate)"
+        return None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return next((why for k, v in value.items() if (why := _bad_text(k) or _bad_text(v))), None)
     if isinstance(value, (list, tuple)):
-        return any(_has_nul(v) for v in value)
-    return False
+        return next((why for v in value if (why := _bad_text(v))), None)
+    return None
 
 
 class In(Schema):
-    """A request body. Text with a NUL character is refused on every store (PostgreSQL cannot keep it)."""
+    """A request body. Text that no store can keep (a NUL, a lone surrogate) is refused, naming the field."""
 
     @field_validator("*")
     @classmethod
-    def no_nul(cls, value):
-        if _has_nul(value):
-            raise ValueError("text must not contain NUL characters")
+    def storable_text(cls, value):
+        if why := _bad_text(value):
+            raise ValueError(why)
         return value
 
 
-def fits(model, name: str, default=...):
+def fits(model, name: str, default=..., **rules):
     """A text no longer than the column that keeps it: a longer one is 422 naming the field, not a store error."""
-    return Field(default, max_length=model._meta.get_field(name).max_length)
+    return Field(default, max_length=model._meta.get_field(name).max_length, **rules)
+
+
+def an_id(model, name: str, default=...):
+    """An identifier: the column's length, and something in it besides spaces."""
+    return fits(model, name, default, pattern=r"\S")
+
+
+# What the customer services accept, stated in the schema (blank leaves a field as it is).
+EMAIL = Field(None, max_length=254, pattern=f"{validation.EMAIL_PATTERN}|^$")
+PHONE = Field(None, pattern=f"{validation.PHONE_PATTERN}|^$")
+LANGUAGE = Field(None, pattern=validation.language_schema_pattern(), description="a BCP 47 tag such as lt or en-GB")
+COUNTRY = Field(None, json_schema_extra={"enum": sorted(validation.countries()) + [""]},
+                description="ISO 3166-1 alpha-2, e.g. LT")
+TIMEZONE = Field(None, json_schema_extra={"enum": sorted(validation.timezones()) + [""]},
+                 description="IANA, e.g. Europe/Vilnius")
 
 
 def need(request, scope: str) -> None:
@@ -175,14 +198,14 @@ def answer(request, handle, status: int = 200):
 
 # -- customers ------------------------------------------------------------------------------------
 class CustomerIn(In):
-    external_id: str = fits(Customer, "external_id")
-    email: str | None = None
-    phone: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    language: str | None = None
-    country: str | None = None
-    timezone: str | None = None
+    external_id: str = an_id(Customer, "external_id")
+    email: str | None = EMAIL
+    phone: str | None = PHONE
+    first_name: str | None = fits(Customer, "first_name", None)
+    last_name: str | None = fits(Customer, "last_name", None)
+    language: str | None = LANGUAGE
+    country: str | None = COUNTRY
+    timezone: str | None = TIMEZONE
     birth_date: dt.date | None = None
     email_consent: bool | None = None
     sms_consent: bool | None = None
@@ -221,24 +244,24 @@ def get_customer(request, external_id: str):
 
 # -- orders ---------------------------------------------------------------------------------------
 class LineIn(In):
-    sku: str = fits(Product, "sku")
+    sku: str = an_id(Product, "sku")
     category: str = fits(Category, "name", "")
-    quantity: int = 1
-    unit_price: Decimal
+    quantity: int = Field(1, ge=1, le=QUANTITY_LIMIT)
+    unit_price: Decimal = Field(ge=0, lt=AMOUNT_LIMIT)
 
 
 class OrderIn(In):
-    external_id: str = fits(Order, "external_id")
-    customer_external_id: str
+    external_id: str = an_id(Order, "external_id")
+    customer_external_id: str = an_id(Customer, "external_id")
     placed_at: dt.datetime
-    total: Decimal
+    total: Decimal = Field(ge=0, lt=AMOUNT_LIMIT)
     currency: str | None = None
     status: str = "completed"
     lines: list[LineIn] | None = None
 
 
 class RefundIn(In):
-    amount: Decimal | None = None  # the whole remainder when left out
+    amount: Decimal | None = Field(None, gt=0, lt=AMOUNT_LIMIT)  # the whole remainder when left out
     external_id: str | None = fits(Refund, "external_id", None)
     reason: str = fits(Refund, "reason", "")
 
@@ -277,7 +300,7 @@ def refund(request, external_id: str, payload: RefundIn):
 
 # -- loyalty --------------------------------------------------------------------------------------
 @api.get("/customers/{external_id}/loyalty", summary="Balance, lifetime points, points expiring soon and recent movements")
-def loyalty_status(request, external_id: str, days: int = 30):
+def loyalty_status(request, external_id: str, days: int = Query(30, ge=1, le=3650, description="points expiring within this many days")):
     need(request, "loyalty:read")
     return {"customer": external_id, "programs": loyalty_queries.status(customers.get_customer(external_id), days)}
 

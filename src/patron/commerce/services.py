@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from patron.core import sql
 from patron.core.errors import CustomerErased, InvalidInput, OrderNotFound, RefundExceedsOrder
-from patron.core.money import is_currency, parse_amount
+from patron.core.money import AMOUNT_DECIMAL_PLACES, is_currency, parse_amount
 from patron.commerce.events import order_recorded
 from patron.commerce.models import Category, Order, OrderLine, Product, Refund
 from patron.customers.models import Customer
@@ -40,6 +40,11 @@ def product_for_sku(sku: str, *, category: str = "", name: str = "") -> Product:
     return product
 
 
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+FUTURE_SLACK = dt.timedelta(days=1)  # a shop's clock a little ahead is fine; an order in 9999 is not
+QUANTITY_LIMIT = 1_000_000
+
+
 def record_order(
     customer: Customer,
     external_id: str,
@@ -67,8 +72,11 @@ def record_order(
         raise InvalidInput(f"unknown status {status!r} (expected {', '.join(Order.Status.values)})", field="status")
     if timezone.is_naive(placed_at):
         raise InvalidInput("placed_at needs a time zone", field="placed_at")
-    fields = {"placed_at": placed_at, "total": parse_amount(total, currency), "currency": currency, "status": status}
-    checked = None if lines is None else [_checked_line(line, currency) for line in lines]
+    if not EARLIEST <= placed_at <= timezone.now() + FUTURE_SLACK:
+        raise InvalidInput(f"placed_at {placed_at.isoformat()} is not a time an order was placed (from 1970 to now)",
+                           field="placed_at")
+    fields = {"placed_at": placed_at, "total": parse_amount(total, currency, field="total"), "currency": currency, "status": status}
+    checked = None if lines is None else _merged([_checked_line(line, currency) for line in lines])
     with transaction.atomic(savepoint=False):
         # A new order is one INSERT (most are new); one already there is updated under its row lock.
         new_id = sql.insert(Order, {"external_id": external_id, "customer_id": customer.pk, **fields}, unless_exists=("external_id",))
@@ -92,11 +100,32 @@ def record_order(
 def _checked_line(line: dict, currency: str) -> tuple[str, str, int, Decimal]:
     try:
         quantity = int(line.get("quantity", 1))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput(f"quantity {line.get('quantity')!r} is not a whole number", field="quantity") from None
-    if quantity <= 0:
-        raise InvalidInput(f"quantity {quantity} must be positive", field="quantity")
-    return _clean_sku(line.get("sku")), line.get("category") or "", quantity, parse_amount(line.get("unit_price", 0), currency)
+    if not 0 < quantity <= QUANTITY_LIMIT:
+        raise InvalidInput(f"quantity {quantity} must be from 1 to {QUANTITY_LIMIT:,}", field="quantity")
+    return (_clean_sku(line.get("sku")), line.get("category") or "", quantity,
+            parse_amount(line.get("unit_price", 0), currency, field="unit_price"))
+
+
+def _merged(lines: list[tuple[str, str, int, Decimal]]) -> list[tuple[str, str, int, Decimal]]:
+    """One line per SKU: shops send the same SKU twice (a gift and a bought one, two sizes of a variant
+    under one SKU). Quantities add up; the unit price is their average, to the store's precision."""
+    by_sku: dict[str, list] = {}
+    for sku, category, quantity, price in lines:
+        if sku in by_sku:
+            kept = by_sku[sku]
+            kept[2], kept[3] = kept[2] + quantity, kept[3] + quantity * price
+            kept[1] = kept[1] or category
+        else:
+            by_sku[sku] = [sku, category, quantity, quantity * price]
+    merged = []
+    for sku, category, quantity, amount in by_sku.values():
+        if quantity > QUANTITY_LIMIT:
+            raise InvalidInput(f"SKU {sku}: quantity {quantity} must be at most {QUANTITY_LIMIT:,}", field="quantity")
+        price = (amount / quantity).quantize(Decimal(1).scaleb(-AMOUNT_DECIMAL_PLACES))
+        merged.append((sku, category, quantity, price))
+    return merged
 
 
 def refunded_amount(order: Order) -> Decimal:

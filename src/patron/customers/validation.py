@@ -30,6 +30,20 @@ def _known_timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def countries() -> frozenset[str]:
+    return _known_countries()
+
+
+def timezones() -> frozenset[str]:
+    return _known_timezones()
+
+
+def language_schema_pattern() -> str:
+    """LANGUAGE_PATTERN with the known languages spelled out, for the API's schema."""
+    codes = "|".join(sorted(_known_languages(), key=lambda c: (-len(c), c)))
+    return f"^(?:{codes}|{codes.upper()})(?:[-_][A-Za-z0-9]{{1,8}})*$|^$"
+
+
 def normalize_email(value: str) -> str:
     email = value.strip().lower()
     if len(email) > 254 or not re.match(EMAIL_PATTERN, email):

@@ -12,7 +12,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from patron.commerce.models import Order
-from patron.core.errors import InvalidInput, ReferralRefused
+from patron.core.errors import ReferralRefused
 from patron.customers.models import Customer
 from patron.loyalty import services
 from patron.loyalty.models import EarningRule, ExpiryNotice, Lot, Program, Referral, ReferralCode
@@ -39,7 +39,7 @@ def refer_by_code(friend: Customer, code: str, *, at: dt.datetime | None = None)
     """`refer` in whichever program the code belongs to (codes are unique across programs)."""
     owner = ReferralCode.objects.select_related("program").filter(code=(code or "").strip().upper()).first()
     if owner is None:
-        raise InvalidInput(f"no referral code {code!r}", field="referral_code")
+        raise ReferralRefused(f"no referral code {code!r}", field="referral_code", reason="unknown_code")
     return refer(owner.program, friend, owner.code, at=at)
 
 
@@ -48,7 +48,7 @@ def refer(program: Program, friend: Customer, code: str, *, at: dt.datetime | No
     """Record that `friend` came with `code`; refused for oneself, twice, in a loop, or for an existing customer."""
     owner = ReferralCode.objects.select_related("customer").filter(program=program, code=(code or "").strip().upper()).first()
     if owner is None:
-        raise InvalidInput(f"no referral code {code!r}", field="code")
+        raise ReferralRefused(f"no referral code {code!r}", field="code", reason="unknown_code")
     referrer = owner.customer
     if referrer.pk == friend.pk:
         raise ReferralRefused("a customer cannot refer themselves", reason="self")
