@@ -1,7 +1,9 @@
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from patron.commerce.models import Category, Order, OrderLine, Product
@@ -124,3 +126,36 @@ def test_sql_agrees_with_the_rules_read_by_hand(db, rows, language, days):
     expected = sorted(f"p{i}" for i, (lang, consent, quiet) in enumerate(rows)
                       if (lang.split("-")[0] == language or consent is not True) and quiet >= days)
     assert sorted(ids(rules)) == expected
+
+
+OUT_OF_RANGE = [
+    {"field": "orders", "op": "gt", "value": float("nan")},
+    {"field": "spend", "op": "gt", "value": float("inf")},
+    {"field": "days_since_last_order", "op": "gt", "value": 1e308},
+    {"field": "days_as_customer", "op": "lt", "value": -1e12},
+    {"field": "orders", "op": "gt", "value": 10 ** 30},
+    {"field": "orders", "op": "between", "value": [0, 2 ** 63]},
+    {"field": "lapse_ratio", "op": "gt", "value": 1e300},
+]
+
+
+@pytest.mark.parametrize("rules", OUT_OF_RANGE)
+def test_numbers_no_store_can_compare_are_refused_everywhere(people, rules, admin_client):
+    with pytest.raises(InvalidSegment) as caught:
+        services.count(rules)
+    message = caught.value.message
+    assert caught.value.details["path"] == "rules.value" and ("out of range" in message or "not a number" in message)
+    # The admin's live count answers with the reason, the command exits 2 naming it.
+    live = admin_client.post("/admin/segments/segment/count/", json.dumps(rules), content_type="application/json")
+    assert live.status_code == 400 and live.json()["path"] == "rules.value"
+    with pytest.raises(CommandError, match="rules.value"):
+        call_command("segment", "count", "--rules", json.dumps(rules))
+
+
+def test_a_bad_rule_stored_before_the_checks_shows_an_error_not_a_500(people, admin_client):
+    segment = Segment.objects.create(name="huge", rules={"field": "orders", "op": "gt", "value": 1})
+    Segment.objects.filter(pk=segment.pk).update(rules={"field": "days_since_last_order", "op": "gt", "value": 1e308})
+    page = admin_client.get(f"/admin/segments/segment/{segment.pk}/change/")
+    assert page.status_code == 200 and "invalid rules: rules.value" in page.content.decode()
+    with pytest.raises(CommandError, match="rules.value"):
+        call_command("segment", "count", "huge")

@@ -10,6 +10,7 @@ The SQL reads `customers_customer c LEFT JOIN insights_customerscore s`; fields 
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -36,6 +37,11 @@ TIERS = Tier._meta.db_table
 
 MAX_DEPTH = 8
 MAX_CONDITIONS = 100
+# Bounds every store can compare against: a rule outside them is refused when it is checked (saved, counted,
+# run), naming the value, instead of overflowing a timestamp or an integer deep in the SQL.
+NUMBER_LIMIT = 10 ** 15  # past any spend, CLV or order count
+MAX_DAYS = 100 * 366  # ages in days: a century
+MAX_RATIO = 1000
 
 NUMBER_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 TEXT_OPS = {"eq", "ne", "in", "not_in"}
@@ -152,9 +158,13 @@ class _Compiler:
         if op not in allowed:
             self.fail(f"{path}.op", f"{op!r} is not one of {', '.join(sorted(allowed))}")
 
-    def _number_value(self, value, path):
+    def _number_value(self, value, path, low=-NUMBER_LIMIT, high=NUMBER_LIMIT):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"{path}.value", "expected a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            self.fail(f"{path}.value", f"{value} is not a number to compare with")
+        if not low <= value <= high:
+            self.fail(f"{path}.value", f"{value:g} is out of range: from {low:,} to {high:,}")
         return value
 
     def _number(self, field: Field, op, value, path) -> str:
@@ -197,14 +207,14 @@ class _Compiler:
     def _age(self, field: Field, op, value, path) -> str:
         # 'more than N days ago' is 'before now - N days': the column keeps its index.
         self._ops(op, {"gt", "gte", "lt", "lte"}, path)
-        days = self._number_value(value, path)
+        days = self._number_value(value, path, 0, MAX_DAYS)
         self.params.append(sql.timestamp(self.now - dt.timedelta(days=days)))
         flipped = {"gt": "<", "gte": "<=", "lt": ">", "lte": ">="}[op]
         return f"({field.column} {flipped} %s)"
 
     def _ratio(self, field: Field, op, value, path) -> str:
         self._ops(op, {"gt", "gte", "lt", "lte"}, path)
-        ratio = self._number_value(value, path)
+        ratio = self._number_value(value, path, 0, MAX_RATIO)
         self.params += [self.now.timestamp(), ratio]
         return (f"(s.rhythm_days > 0 AND (%s - {sql.epoch(field.column)}) / 86400.0 "
                 f"{NUMBER_OPS[op]} %s * s.rhythm_days)")
