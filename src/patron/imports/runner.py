@@ -1,6 +1,7 @@
 """Run one import: stream the file, check each batch, stage it, merge in one transaction, write the rejects."""
 
 import csv
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from patron.core.errors import ImportFileError
 from patron.imports.checks import Checked
-from patron.imports.source import Source, open_source
+from patron.imports.source import Source, open_source, shown
 from patron.imports.stage import Stage
 
 
@@ -73,7 +74,7 @@ def run_import(kind: ImportKind, path, *, progress: Progress | None = None) -> I
     if missing:
         raise ImportFileError(
             f"{source.path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(the {kind.name} file needs {', '.join(kind.required)}; found {', '.join(source.columns) or 'none'})"
+            f"(the {kind.name} file needs {', '.join(kind.required)}; found {', '.join(map(shown, source.columns)) or 'none'})"
         )
     known = set(kind.required) | set(kind.optional)
     used = [c for c in source.columns if c in known]
@@ -106,9 +107,20 @@ def run_import(kind: ImportKind, path, *, progress: Progress | None = None) -> I
                 kind.merged(stage)
             result.unchanged = stage.staged - result.updated - result.imported
             result.rejected = stage.count_rejects()
-        target = rejects_path(source.path)
+            # The rejects are written before the merge commits, beside the file under a temporary name, and
+            # renamed once it has: a disk that fills up or refuses leaves nothing half-written, neither rows
+            # in the store without their rejects list nor a list for rows that were never stored.
+            target = rejects_path(source.path)
+            written = target.with_name(f".{target.name}.{os.getpid()}.part")
+            if result.rejected:
+                try:
+                    _write_rejects(source, used, stage, written, progress)
+                except OSError as exc:
+                    written.unlink(missing_ok=True)
+                    raise ImportFileError(f"cannot write the rejects file {target}: {exc.strerror or exc}; "
+                                          "nothing was imported") from None
         if result.rejected:
-            _write_rejects(source, used, stage, target, progress)
+            os.replace(written, target)
             result.rejects_file = str(target)
         elif target.exists():
             target.unlink()  # a stale list from an earlier run would mislead

@@ -16,6 +16,10 @@ import pyarrow.parquet as pq
 from patron.core.errors import ImportFileError
 
 CSV_BLOCK_BYTES = 4 << 20
+# Python's csv module refuses fields over 128 KiB by default; a long comment or a broken quote makes one,
+# and it must become a reject or a one-line error, not a traceback.
+csv.field_size_limit(2**31 - 1)
+NAME_SHOWN = 60  # characters of a column name shown in a message
 
 
 @dataclass
@@ -87,10 +91,19 @@ class Source:
                     lines, next_line = _number_lines(record_batch.num_rows, next_line, skipped)
                     yield _clean(record_batch, columns, lines)
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                bad = _first_line_not_utf8(self.path) if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError) else None
+                if bad is not None:
+                    raise ImportFileError(f"{self.path}: line {bad[0]:,} is not UTF-8 text ({bad[1]}); save the CSV as "
+                                          "UTF-8; nothing was imported") from None
                 raise ImportFileError(f"cannot read {self.path} after line {next_line - 1}: {_arrow_message(exc)}") from None
 
     def _parquet_batches(self, columns: list[str], batch_rows: int) -> Iterator[Batch]:
         parquet = pq.ParquetFile(self.path)
+        for name in columns:
+            kind = parquet.schema_arrow.field(name).type
+            if not _readable_as_text(kind):
+                raise ImportFileError(f"{self.path}: column {shown(name)} holds {kind}, which is not one value per cell; "
+                                      "Patron reads text, numbers, dates and true/false (nothing was imported)")
         for record_batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
             start = self._rows_read + 1
             self._rows_read += record_batch.num_rows
@@ -160,6 +173,28 @@ def _to_text(column: pa.Array) -> pa.Array:
     return column.cast(pa.string())
 
 
+def _readable_as_text(kind: pa.DataType) -> bool:
+    nested = pa.types.is_nested(kind) or pa.types.is_dictionary(kind) and pa.types.is_nested(kind.value_type)
+    raw = pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+    return not nested and not raw
+
+
+def _first_line_not_utf8(path: Path) -> tuple[int, str] | None:
+    """The physical line number of the first bytes that are not UTF-8, and those bytes (read again on an error only)."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, f"bytes {raw[exc.start:exc.start + 4]!r} at character {exc.start + 1}"
+    return None
+
+
+def shown(name: str) -> str:
+    """A column name as a message shows it: quoted, and cut when it is long."""
+    return repr(name if len(name) <= NAME_SHOWN else name[:NAME_SHOWN] + "…")
+
+
 def _arrow_message(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0]
     return text.replace("CSV parse error: ", "")
@@ -186,11 +221,11 @@ def open_source(path: str | os.PathLike) -> Source:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), None)
     except UnicodeDecodeError:
-        raise ImportFileError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise ImportFileError(f"{path}: the header is not UTF-8 text; save the CSV as UTF-8") from None
     if not header:
         raise ImportFileError(f"{path}: the file is empty (a header row is needed)")
     columns = [name.strip() for name in header]
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
-        raise ImportFileError(f"{path}: columns named twice in the header: {', '.join(duplicates)}")
+        raise ImportFileError(f"{path}: columns named twice in the header: {', '.join(map(shown, duplicates))}")
     return Source(path, "csv", columns, path.stat().st_size, "line")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from patron.core.cli import patron_errors, progress_bar
 from patron.imports import kinds
 from patron.imports.runner import run_import
+from patron.imports.source import shown
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         if result.rejects_file:
             self.stdout.write(f"rejected rows and reasons: {result.rejects_file}")
         if result.ignored_columns:
-            self.stdout.write(f"ignored columns: {', '.join(result.ignored_columns)}")
+            self.stdout.write(f"ignored columns: {', '.join(map(shown, result.ignored_columns))}")
 
 
 def _json(data) -> str:
