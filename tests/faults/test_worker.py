@@ -23,7 +23,7 @@ from patron.dashboard.services import add_staff
 from patron.ops import jobs
 from patron.ops.models import Job
 from patron.segments.models import Segment
-from tests.messaging.test_worker_kill import worker_env
+from tests.faults.test_worker_kill import worker_env
 
 OVERFLOW = {"field": "days_since_last_order", "op": "gt", "value": 1e308}
 

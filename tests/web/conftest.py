@@ -14,7 +14,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if CHROMIUM is None:
-        pytest.skip("the page tests need Debian's chromium: apt install chromium (Playwright never downloads one here)")
+        why = "the page tests need Debian's chromium: apt install chromium (Playwright never downloads one here)"
+        if os.environ.get("PATRON_REQUIRE_BROWSER"):
+            pytest.fail(f"{why}; CI requires them (PATRON_REQUIRE_BROWSER)")
+        pytest.skip(why)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
