@@ -10,20 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
+from typing import Annotated, Literal
 
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import field_validator
+from pydantic import ConfigDict, WithJsonSchema, field_validator
 
 from patron.api import services as api_services
 from patron.commerce import services as commerce
 from patron.commerce.services import QUANTITY_LIMIT
 from patron.commerce.models import Category, Order, Product, Refund
 from patron.core.errors import InvalidInput, PatronError
-from patron.core.money import AMOUNT_LIMIT
+from patron.core.money import AMOUNT_LIMIT, currencies
 from patron.customers import services as customers
 from patron.customers import validation
 from patron.customers.models import Customer
@@ -33,7 +34,7 @@ from patron.feedback.tokens import API_PREFIX
 from patron.loyalty import earning, programme, queries as loyalty_queries, services as loyalty
 from patron.loyalty.models import Coupon
 from patron.service import services as desk
-from patron.service.models import Ticket, TicketEvent
+from patron.service.models import Priority, Ticket, TicketEvent
 
 
 logger = logging.getLogger(__name__)
@@ -151,8 +152,30 @@ def _bad_text(value) -> str | None:
     return None
 
 
+# What the validator below lets through, as far as a pattern can say it in every engine (lone surrogates,
+# which JSON can carry as escapes, are refused too; no regular expression engine here can name them).
+STORABLE = r"^[^\x00]*$"
+
+
+def _say_storable(schema: dict) -> None:
+    """State in the schema what `storable_text` checks: every text field of a body refuses NUL and lone surrogates."""
+    def mark(node: dict) -> None:
+        # A field with a pattern of its own states it there (ID_PATTERN, the email's): one pattern per field.
+        if node.get("type") == "string" and "format" not in node and "enum" not in node and "pattern" not in node:
+            node["pattern"] = STORABLE
+        for option in node.get("anyOf", []):
+            mark(option)
+        if isinstance(node.get("items"), dict):
+            mark(node["items"])
+
+    for prop in schema.get("properties", {}).values():
+        mark(prop)
+
+
 class In(Schema):
     """A request body. Text that no store can keep (a NUL, a lone surrogate) is refused, naming the field."""
+
+    model_config = ConfigDict(json_schema_extra=_say_storable)
 
     @field_validator("*")
     @classmethod
@@ -167,9 +190,31 @@ def fits(model, name: str, default=..., **rules):
     return Field(default, max_length=model._meta.get_field(name).max_length, **rules)
 
 
+AMOUNT_PATTERN = r"^([1-9][0-9]{0,11}|0)(\.[0-9]{1,3})?$"
+POSITIVE_AMOUNT_PATTERN = r"^([1-9][0-9]{0,11}(\.[0-9]{1,3})?|0\.[0-9]{0,2}[1-9])$"
+
+
+def money(low_exclusive: bool = False):
+    """An amount as the schema states it: a number or a decimal string, below AMOUNT_LIMIT, with at most the
+    store's three decimal places (the currency's own limit is a rule across fields: 422 names it)."""
+    low = {"exclusiveMinimum": 0} if low_exclusive else {"minimum": 0}
+    return WithJsonSchema({"anyOf": [
+        {"type": "number", **low, "exclusiveMaximum": int(AMOUNT_LIMIT), "multipleOf": 0.001},
+        {"type": "string", "pattern": POSITIVE_AMOUNT_PATTERN if low_exclusive else AMOUNT_PATTERN}]})
+
+
+Amount = Annotated[Decimal, Field(ge=0, lt=AMOUNT_LIMIT), money()]
+PositiveAmount = Annotated[Decimal, Field(gt=0, lt=AMOUNT_LIMIT), money(low_exclusive=True)]
+CURRENCIES = tuple(sorted(currencies()))
+# Not blank (a character Python's strip() keeps, spelled out: \s differs between regular expression engines),
+# and no NUL.
+NOT_BLANK = r"[^\x00-\x20\x85\xa0" + "\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000" + "]"
+ID_PATTERN = rf"^[^\x00]*{NOT_BLANK}[^\x00]*$"
+
+
 def an_id(model, name: str, default=...):
     """An identifier: the column's length, and something in it besides spaces."""
-    return fits(model, name, default, pattern=r"\S")
+    return fits(model, name, default, pattern=ID_PATTERN)
 
 
 # What the customer services accept, stated in the schema (blank leaves a field as it is).
@@ -247,21 +292,21 @@ class LineIn(In):
     sku: str = an_id(Product, "sku")
     category: str = fits(Category, "name", "")
     quantity: int = Field(1, ge=1, le=QUANTITY_LIMIT)
-    unit_price: Decimal = Field(ge=0, lt=AMOUNT_LIMIT)
+    unit_price: Amount
 
 
 class OrderIn(In):
     external_id: str = an_id(Order, "external_id")
     customer_external_id: str = an_id(Customer, "external_id")
     placed_at: dt.datetime
-    total: Decimal = Field(ge=0, lt=AMOUNT_LIMIT)
-    currency: str | None = None
-    status: str = "completed"
+    total: Amount
+    currency: Literal[CURRENCIES] | None = Field(None, description="ISO 4217; the shop's currency when left out")
+    status: Literal["completed", "refunded", "cancelled"] = "completed"
     lines: list[LineIn] | None = None
 
 
 class RefundIn(In):
-    amount: Decimal | None = Field(None, gt=0, lt=AMOUNT_LIMIT)  # the whole remainder when left out
+    amount: PositiveAmount | None = None  # the whole remainder when left out
     external_id: str | None = fits(Refund, "external_id", None)
     reason: str = fits(Refund, "reason", "")
 
@@ -347,17 +392,17 @@ def use_coupon(request, code: str, payload: CouponUseIn):
 
 # -- tickets --------------------------------------------------------------------------------------
 class TicketIn(In):
-    subject: str
-    body: str = ""
-    customer_external_id: str | None = None
-    email: str | None = fits(Ticket, "requester_email", None)  # who wrote, when the shop does not know the customer
-    kind: str | None = None  # question, complaint, request, suggestion
-    priority: str | None = None  # low, normal, high, urgent (raised for detractors, high CLV, at risk)
-    external_ref: str | None = None  # the shop's id for it: sending it twice makes one ticket
+    subject: str = an_id(Ticket, "subject")
+    body: str = Field("", max_length=desk.BODY_LIMIT)
+    customer_external_id: str | None = an_id(Customer, "external_id", None)
+    email: str | None = EMAIL  # who wrote, when the shop does not know the customer
+    kind: Literal[tuple(Ticket.Kind.values)] | None = None
+    priority: Literal[tuple(Priority.values)] | None = None  # raised for detractors, high CLV, at risk
+    external_ref: str | None = fits(Ticket, "external_ref", None)  # the shop's id for it: sending it twice makes one ticket
 
 
 class TicketMessageIn(In):
-    body: str
+    body: str = Field(max_length=desk.BODY_LIMIT, pattern=ID_PATTERN)
 
 
 def ticket_out(ticket, with_messages: bool = False) -> dict:
@@ -411,10 +456,10 @@ def ticket_message(request, ticket_id: int, payload: TicketMessageIn):
 
 # -- survey answers -------------------------------------------------------------------------------
 class SurveyAnswerIn(In):
-    kind: str  # nps or csat
-    score: int
-    comment: str | None = None
-    ref: str | None = None  # what was asked (e.g. the shop's survey id): answering the same ref again updates
+    kind: Literal["nps", "csat"]
+    score: int = Field(ge=0, le=10, description="nps 0-10, csat 1-5")
+    comment: str | None = Field(None, max_length=feedback.COMMENT_LIMIT)
+    ref: str | None = Field(None, max_length=76)  # what was asked (e.g. the shop's survey id): answering the same ref again updates
     answered_at: dt.datetime | None = None
 
 

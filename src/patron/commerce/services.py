@@ -143,6 +143,8 @@ def refund_order(order: Order, amount=None, *, reason: str = "", refunded_at=Non
         return existing
     order = Order.objects.select_for_update().get(pk=order.pk)
     remaining = order.total - refunded_amount(order)
+    if amount is None and remaining <= 0:
+        raise RefundExceedsOrder(f"nothing is left to refund on order {order.external_id}")
     amount = remaining if amount is None else parse_amount(amount, order.currency)
     if amount <= 0:
         raise InvalidInput("a refund must be for more than zero", field="amount")
