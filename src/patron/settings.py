@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "patron.segments",
     "patron.messaging",
     "patron.campaigns",
+    "patron.connectors",
     "patron.feedback",
     "patron.service",
     "patron.api",

@@ -143,7 +143,7 @@ def silent_mail_server(settings):
     listener.listen(50)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.getsockname()[1]
-    settings.EMAIL_TIMEOUT = 2
+    settings.EMAIL_TIMEOUT = 4
     yield listener
     listener.close()
 
@@ -156,8 +156,8 @@ def test_sign_in_answers_at_once_and_alike_when_the_mail_server_hangs(shop, sile
         answer = Client().post("/portal/sign-in/", {"email": email}, REMOTE_ADDR="10.0.0.9")
         took[email] = time.monotonic() - started
         assert answer.status_code == 200
-    # Far below the mail server's 2 s timeout: the page never waited on it, known address or not.
-    assert max(took.values()) < 1.0, took
+    # Far below the mail server's 4 s timeout: the page never waited on it, known address or not.
+    assert max(took.values()) < 2.0, took
     # Nine more at once (the number that took the site down) leave the staff sign-in answering.
     answers = run_together([lambda: Client().post("/portal/sign-in/", {"email": "ieva@example.com"}).status_code] * 9)
     assert set(answers) <= {200, 429}

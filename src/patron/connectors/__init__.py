@@ -1,0 +1,1 @@
+"""Connections to the shop's platform (WooCommerce, Shopify): credentials kept encrypted, their state and errors."""

@@ -1,0 +1,37 @@
+"""A connection to one shop: which platform, where, its credentials (encrypted), and how it is doing."""
+
+from django.db import models
+from django.utils.timezone import now
+
+
+class Connection(models.Model):
+    class Kind(models.TextChoices):
+        WOOCOMMERCE = "woocommerce", "WooCommerce"
+        SHOPIFY = "shopify", "Shopify"
+
+    class State(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        FAILING = "failing", "Failing (the last call to the shop failed)"
+        PAUSED = "paused", "Paused"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    address = models.CharField(max_length=300)  # the store's URL (WooCommerce) or myshopify domain (Shopify)
+    # The platform's keys, encrypted with a key derived from the secret key (connectors.secrets); never shown.
+    credentials = models.TextField()
+    hint = models.CharField(max_length=40, blank=True)  # the key's last characters: which key this is, no more
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CONNECTED)
+    store_name = models.CharField(max_length=200, blank=True)
+    store_currency = models.CharField(max_length=3, blank=True)
+    created_at = models.DateTimeField(default=now)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    # Where the backfill stands, per resource: {"orders": {"page": next page (0: the pass is done),
+    # "started": when the pass began, "modified_after": what the pass reads}}.
+    cursor = models.JSONField(default=dict, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "address"], name="one_connection_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.address}"

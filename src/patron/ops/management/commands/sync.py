@@ -1,0 +1,59 @@
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from patron.connectors import backfill, services
+from patron.connectors.models import Connection
+from patron.connectors.woocommerce import ShopRefused, ShopUnreachable
+from patron.core.cli import patron_errors, progress_bar
+from patron.core.errors import InvalidInput
+
+
+class Command(BaseCommand):
+    help = ("Read the connected shop into Patron: customers, then orders with their lines, page by page through the "
+            "import engine; resumes where an interrupted run stopped, and later runs read only what changed.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("id", nargs="?", help="one connection (default: every one)")
+        parser.add_argument("--since", help="only orders created after this date (a first look at a big shop)")
+        parser.add_argument("--again", action="store_true", help="read everything again from the first page")
+        parser.add_argument("--json", action="store_true", dest="as_json")
+
+    @patron_errors
+    def handle(self, *args, id, since, again, as_json, **options):
+        after = None
+        if since:
+            after = parse_datetime(since) or (parse_date(since) and dt.datetime.combine(parse_date(since), dt.time()))
+            if not after:
+                raise InvalidInput(f"--since: {since!r} is not a date such as 2025-01-31")
+            after = timezone.make_aware(after, dt.UTC) if timezone.is_naive(after) else after
+        connections = [services.get_connection(id)] if id else list(Connection.objects.order_by("pk"))
+        if not connections:
+            raise InvalidInput("no shop is connected: `patron connect woocommerce --url URL --key ck_... --secret cs_...`")
+        report = {}
+        for connection in connections:
+            if again:
+                backfill.restart(connection)
+            with progress_bar(f"sync #{connection.pk}", in_bytes=False) as progress:
+                try:
+                    synced = backfill.backfill(connection, since=after, progress=progress)
+                except (ShopUnreachable, ShopRefused) as exc:
+                    Connection.objects.filter(pk=connection.pk).update(
+                        state=Connection.State.FAILING, last_error=exc.message[:500], last_error_at=timezone.now())
+                    raise InvalidInput(f"#{connection.pk} {connection}: {exc.message}; what was read so far is kept, "
+                                       "and `patron sync` goes on from there") from None
+            report[connection.pk] = {**synced.counts, "pages": synced.pages, "retries": synced.retries,
+                                     "skipped_orders": synced.skipped_orders, "rejects_files": synced.rejects_files}
+            if not as_json:
+                for kind, c in synced.counts.items():
+                    self.stdout.write(f"#{connection.pk} {kind}: imported {c['imported']:,}, updated {c['updated']:,}, "
+                                      f"unchanged {c['unchanged']:,}, rejected {c['rejected']:,}")
+                self.stdout.write(f"#{connection.pk}: {synced.pages:,} pages read ({synced.retries} asked again), "
+                                  f"{synced.skipped_orders:,} unpaid or failed orders left out")
+                for path in synced.rejects_files:
+                    self.stdout.write(f"rejected rows and reasons: {path}")
+        if as_json:
+            self.stdout.write(json.dumps(report, indent=2))
