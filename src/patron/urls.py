@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from patron.api.routes import api
+from patron.connectors import hooks
 from patron.portal import link_urls
 
 admin.site.site_header = "Patron"
@@ -14,5 +15,6 @@ urlpatterns = [
     path("m/", include(link_urls.messages)),
     path("f/", include(link_urls.surveys)),
     path("portal/", include("patron.portal.urls")),
+    path("hooks/woocommerce/<int:connection_id>", hooks.woocommerce, name="hooks-woocommerce"),
     path("", include("patron.dashboard.urls")),
 ]

@@ -65,6 +65,7 @@ class Store:
         self.answers: dict[str, list] = {}  # endpoint -> statuses to answer first (429, 500...)
         self.fail_from_page: dict[str, int] = {}  # endpoint -> every page from this one answers 500
         self.calls: list[str] = []
+        self.webhooks: list[dict] = []  # what Patron registered (POST /webhooks)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -117,4 +118,30 @@ class Store:
                                       {"X-WP-Total": str(len(rows)), "X-WP-TotalPages": str(pages)})
                 return self._send(404, {"code": "rest_no_route", "message": "No route was found matching the URL and request method.", "data": {"status": 404}})
 
+            def do_POST(self):
+                parts = urlsplit(self.path)
+                params = dict(parse_qsl(parts.query, keep_blank_values=True))
+                expected = oauth_signature("POST", f"{store.url}{parts.path}", params, store.secret)
+                if params.get("oauth_consumer_key") != store.key or not hmac.compare_digest(params.get("oauth_signature", ""), expected):
+                    return self._send(401, {"code": "woocommerce_rest_authentication_error", "message": "Invalid signature", "data": {"status": 401}})
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                endpoint = parts.path.removeprefix("/wp-json/wc/v3/")
+                store.calls.append(f"POST {endpoint}")
+                if endpoint == "webhooks":
+                    hook = {"id": len(store.webhooks) + 1, "status": "active", **body}
+                    store.webhooks.append(hook)
+                    return self._send(201, hook)
+                return self._send(404, {"code": "rest_no_route", "message": "No route", "data": {"status": 404}})
+
         return Handler
+
+    def deliver(self, client, topic: str, payload: dict, *, delivery_id: str = "", secret: str | None = None):
+        """Send a webhook to Patron as WooCommerce does: the resource's JSON, signed with the webhook's secret."""
+        hook = next(h for h in self.webhooks if h["topic"] == topic)
+        body = json.dumps(payload).encode()
+        signed = base64.b64encode(hmac.new((secret or hook["secret"]).encode(), body, hashlib.sha256).digest()).decode()
+        path = urlsplit(hook["delivery_url"]).path
+        return client.post(path, body, content_type="application/json", headers={
+            "X-WC-Webhook-Source": self.url + "/", "X-WC-Webhook-Topic": topic, "X-WC-Webhook-Resource": topic.split(".")[0],
+            "X-WC-Webhook-Event": topic.split(".")[1], "X-WC-Webhook-Signature": signed,
+            "X-WC-Webhook-ID": str(hook["id"]), "X-WC-Webhook-Delivery-ID": delivery_id or str(len(self.calls))})

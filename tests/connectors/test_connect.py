@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection as db
 
-from patron.connectors import secrets
+from patron.connectors import secrets, services
 from patron.connectors.models import Connection
 from patron.core.models import AuditEvent
 from tests.connectors.fake_woocommerce import KEY, SECRET, Store
@@ -35,7 +35,12 @@ def test_a_store_is_connected_with_its_keys_kept_encrypted(store):
     made = Connection.objects.get()
     assert (made.kind, made.address, made.state, made.store_currency) == ("woocommerce", store.url, "connected", "EUR")
     assert made.hint == "…" + KEY[-4:]
-    assert secrets.unseal(made.credentials) == {"key": KEY, "secret": SECRET}
+    kept = secrets.unseal(made.credentials)
+    assert (kept["key"], kept["secret"]) == (KEY, SECRET) and len(kept["webhook_secret"]) > 30
+    # The store was asked to tell Patron of every change, signed with a secret of this connection's own.
+    assert sorted(h["topic"] for h in store.webhooks) == sorted(services.WOOCOMMERCE_TOPICS)
+    assert {h["secret"] for h in store.webhooks} == {kept["webhook_secret"]}
+    assert all(h["delivery_url"].endswith(f"/hooks/woocommerce/{made.pk}") for h in store.webhooks)
     with db.cursor() as cursor:  # nothing of the keys is readable in the table
         cursor.execute("SELECT credentials, hint FROM connectors_connection")
         stored = " ".join(cursor.fetchone())

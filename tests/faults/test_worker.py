@@ -83,15 +83,16 @@ def test_the_worker_runs_the_daily_work_itself_and_health_says_so(smtp_server):
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and Job.objects.filter(ok_at__isnull=False).count() < 5:
+        while time.monotonic() < deadline and Job.objects.filter(ok_at__isnull=False).count() < 6:
             assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
             time.sleep(0.5)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
     assert sorted(Job.objects.filter(ok_at__isnull=False, failed=False).values_list("name", flat=True)) == [
-        "delivery", "journeys", "loyalty daily", "score", "sla sweep"]
+        "delivery", "journeys", "loyalty daily", "score", "sla sweep", "webhooks"]
     health = subprocess.run([sys.executable, "-m", "patron.cli", "worker", "--health"], env=env, capture_output=True, text=True)
     assert health.returncode == 0, health.stdout + health.stderr
-    assert [line.split()[0] for line in health.stdout.splitlines()] == ["delivery", "journeys", "sla", "loyalty", "score"]
+    assert [line.split()[0] for line in health.stdout.splitlines()] == ["delivery", "journeys", "sla", "webhooks", "loyalty",
+                                                                       "score"]
     assert all(" ok " in line for line in health.stdout.splitlines())

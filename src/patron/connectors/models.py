@@ -35,3 +35,22 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.address}"
+
+
+class Delivery(models.Model):
+    """A webhook the store sent, kept as it came (after its signature was checked) and processed after."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="deliveries")
+    delivery_id = models.CharField(max_length=100, blank=True)  # the platform's, when it sends one
+    topic = models.CharField(max_length=60)  # e.g. order.updated
+    resource_id = models.CharField(max_length=100, blank=True)
+    modified_at = models.CharField(max_length=40, blank=True)  # the resource's own date_modified_gmt: newer wins
+    body = models.JSONField()
+    received_at = models.DateTimeField(default=now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)  # what processing did, or why it did nothing
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "delivery_id"], condition=~models.Q(delivery_id=""),
+                                               name="one_delivery_per_id")]
+        indexes = [models.Index(fields=["received_at"], name="delivery_pending", condition=models.Q(processed_at=None))]

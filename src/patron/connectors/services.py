@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from secrets import token_urlsafe
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from patron.connectors import secrets
@@ -14,6 +17,8 @@ from patron.core import audit
 from patron.core.errors import InvalidInput, NotFound
 
 CONNECTED, REMOVED = "connection.add", "connection.remove"
+WOOCOMMERCE_TOPICS = ("order.created", "order.updated", "order.deleted", "customer.created", "customer.updated",
+                      "product.created", "product.updated")
 READS = {Connection.Kind.WOOCOMMERCE: "customers, orders with their lines and refunds, products and categories"}
 WRITES = {Connection.Kind.WOOCOMMERCE: "coupons (the codes Patron gives), and webhooks that tell Patron of new orders"}
 
@@ -43,13 +48,19 @@ def connect_woocommerce(url: str, key: str, secret: str, *, actor=None) -> Conne
     if not key.startswith("ck_") or not secret.startswith("cs_"):
         raise InvalidInput("WooCommerce keys look like ck_... (consumer key) and cs_... (consumer secret); make them under "
                            "WooCommerce > Settings > Advanced > REST API", field="key")
-    store = WooCommerce(url, key, secret).store()
+    shop = WooCommerce(url, key, secret)
+    store = shop.store()
+    webhook_secret = token_urlsafe(32)
     with transaction.atomic():
         connection, _ = Connection.objects.update_or_create(
             kind=Connection.Kind.WOOCOMMERCE, address=url,
-            defaults={"credentials": secrets.seal({"key": key, "secret": secret}), "hint": secrets.hint(key),
-                      "state": Connection.State.CONNECTED, "store_currency": store.currency, "store_name": store.url,
-                      "last_error": "", "last_error_at": None})
+            defaults={"credentials": secrets.seal({"key": key, "secret": secret, "webhook_secret": webhook_secret}),
+                      "hint": secrets.hint(key), "state": Connection.State.CONNECTED, "store_currency": store.currency,
+                      "store_name": store.url, "last_error": "", "last_error_at": None})
+        # The store tells Patron of every change from now on; if it refuses, nothing is kept.
+        for topic in WOOCOMMERCE_TOPICS:
+            shop.post("webhooks", {"name": f"Patron: {topic}", "topic": topic, "secret": webhook_secret,
+                                   "delivery_url": settings.PATRON_BASE_URL + reverse("hooks-woocommerce", args=[connection.pk])})
         audit.record(actor, CONNECTED, f"connection:{connection.pk}", kind=connection.kind, address=url)
     return connection
 

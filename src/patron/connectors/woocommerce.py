@@ -70,6 +70,22 @@ class WooCommerce:
             raise ShopRefused(f"{self.url}/wp-json/{VERSION}/{endpoint} did not answer with JSON (a security plugin "
                               "or a login page in the way?)") from None
 
+    def post(self, endpoint: str, data: dict) -> dict:
+        try:
+            response = self.api.post(endpoint, data)
+        except requests.Timeout:
+            raise ShopUnreachable(f"{self.url} did not answer in time") from None
+        except requests.RequestException as exc:
+            raise ShopUnreachable(f"{self.url} cannot be reached: {type(exc).__name__}") from None
+        if response.status_code in (401, 403):
+            raise ShopRefused(f"{self.url} refused to let Patron write {endpoint} ({response.status_code}): the key needs "
+                              "Read/Write permission")
+        if response.status_code == 429 or response.status_code >= 500:
+            raise ShopUnreachable(f"{self.url} answered {response.status_code}; try again later")
+        if response.status_code >= 400:
+            raise ShopRefused(f"{self.url} answered {response.status_code} to {endpoint}: {response.text[:200]}")
+        return response.json()
+
     def store(self) -> Store:
         """What the store says of itself (GET system_status): its address, currency and WooCommerce version."""
         status, _ = self.get("system_status")

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from patron.ops.models import Job
 
-DELIVERY, JOURNEYS, SLA = "delivery", "journeys", "sla sweep"
+DELIVERY, JOURNEYS, SLA, WEBHOOKS = "delivery", "journeys", "sla sweep", "webhooks"
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Daily:
 DAILY = (Daily("loyalty daily", ("loyalty", "daily"), "PATRON_LOYALTY_DAILY_HOUR"),
          Daily("score", ("score",), "PATRON_SCORE_HOUR"))
 # How long a job may go without a good run before --health calls it overdue.
-EXPECTED = {DELIVERY: dt.timedelta(minutes=5), JOURNEYS: None, SLA: None}
+EXPECTED = {DELIVERY: dt.timedelta(minutes=5), JOURNEYS: None, SLA: None, WEBHOOKS: None}
 
 
 def shop_now(now: dt.datetime | None = None) -> dt.datetime:

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from patron.campaigns import services as journeys
+from patron.connectors import live as connector_deliveries
 from patron.core.cli import patron_errors
 from patron.core.errors import InvalidInput
 from patron.messaging.delivery import Delivered, deliver_due, release_own_claims
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                     last_run = time.monotonic()
                 if not no_daily:
                     self._daily()
+                self._job(jobs.WEBHOOKS, connector_deliveries.process_pending, every=30.0)  # what the shops sent
                 self._start_helpers(once, batch, processes)
                 delivered = self._job(jobs.DELIVERY, lambda: deliver_due(batch=batch), every=30.0) or Delivered()
                 if once:
