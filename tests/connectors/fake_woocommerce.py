@@ -54,7 +54,9 @@ def order(i: int, customers: int) -> dict:
             "billing": {"first_name": "Svečias" if guest else "Rūta", "last_name": f"Nr{i}", "country": "LT",
                         "email": f"svecias{i}@example.lt" if guest else f"pirkeja{i % customers}@example.lt", "phone": ""},
             "line_items": [{"id": 1, "name": "Arbata", "product_id": 93, "sku": "ARB-1", "quantity": 1, "price": 10},
-                           {"id": 2, "name": "Puodelis", "product_id": 94, "sku": "", "quantity": 1, "price": i + 0.5}]}
+                           {"id": 2, "name": "Puodelis", "product_id": 94, "sku": "", "quantity": 1, "price": i + 0.5}],
+            # Every seventh paid order had the tea refunded (10.00), as "refunds" lists it on an order.
+            "refunds": [{"id": 900 + i, "reason": "Arbata sudužo", "total": "-10.00"}] if i % 7 == 3 and status != "refunded" else []}
 
 
 class Store:

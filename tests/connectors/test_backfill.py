@@ -57,9 +57,17 @@ def test_the_store_is_read_through_the_import_engine_and_again_changes_nothing(s
     assert [(line.product.sku, line.quantity) for line in lines] == [("ARB-1", 1), ("wc-94", 1)]
     earned = Movement.objects.filter(kind="earn").count()
     assert earned > 0
+    # Partial refunds: recorded once each by the store's refund id, with their share of the points taken back.
+    refunded = [o for o in paid if o["refunds"]]
+    assert first["refunds"] == len(refunded) > 0
+    sample = Order.objects.get(external_id=str(refunded[0]["id"]))
+    assert [(r.external_id, r.amount) for r in sample.refunds.all()] == [(f"wc-refund-{refunded[0]['refunds'][0]['id']}", 10)]
+    assert Movement.objects.filter(kind="reverse", reference=sample.external_id).exists()
+    taken_back = Movement.objects.filter(kind="reverse").count()
     again = sync("--again")[str(connected.pk)]
     assert again["orders"]["imported"] == 0 and again["orders"]["updated"] == 0 and again["orders"]["unchanged"] == 54
     assert Movement.objects.filter(kind="earn").count() == earned  # no order earns twice
+    assert again["refunds"] == 0 and Movement.objects.filter(kind="reverse").count() == taken_back
     connected.refresh_from_db()
     assert connected.last_sync_at is not None and connected.cursor["orders"]["page"] == 0
 

@@ -91,3 +91,21 @@ def test_a_live_customer_update_is_saved_and_an_unpaid_order_waits(store, connec
     assert Customer.objects.get(external_id="300").email == "naujas@example.lt"
     assert not Order.objects.exists()
     assert "not an order yet (pending)" in Delivery.objects.get(delivery_id="o-9").outcome
+
+
+def test_a_partial_refund_in_a_live_update_takes_back_its_share_once(store, connected):
+    web = Client()
+    paid = order(3, 3) | {"refunds": [], "date_modified_gmt": "2025-10-02T12:30:00"}  # 13.50, a registered customer
+    Customer.objects.create(external_id=str(paid["customer_id"]), email="pirkeja0@example.lt")
+    store.deliver(web, "order.created", paid, delivery_id="p-1")
+    live.process_pending()
+    earned = Movement.objects.get(kind="earn", reference="5003").points
+    refunded = copy.deepcopy(paid) | {"refunds": [{"id": 77, "reason": "", "total": "-10.00"}],
+                                      "date_modified_gmt": "2025-10-03T08:00:00"}
+    store.deliver(web, "order.updated", refunded, delivery_id="p-2")
+    store.deliver(web, "order.updated", refunded | {"date_modified_gmt": "2025-10-03T08:00:01"}, delivery_id="p-3")
+    live.process_pending()
+    made = Order.objects.get(external_id="5003")
+    assert [r.external_id for r in made.refunds.all()] == ["wc-refund-77"]
+    taken = -sum(m.points for m in Movement.objects.filter(kind="reverse", reference="5003"))
+    assert taken == int(earned * 10 / 13.5)

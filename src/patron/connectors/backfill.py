@@ -20,8 +20,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from patron.commerce import services as commerce
+from patron.commerce.models import Order, Refund
 from patron.connectors import services
 from patron.connectors.models import Connection
+from patron.core.errors import PatronError
+from patron.loyalty import earning
 from patron.connectors.woocommerce import ShopUnreachable, WooCommerce
 from patron.imports import kinds
 from patron.imports.runner import run_import
@@ -47,6 +51,7 @@ class Synced:
     pages: int = 0
     retries: int = 0
     skipped_orders: int = 0  # pending, failed, drafts: not orders (yet)
+    refunds: int = 0  # partial refunds recorded
     rejects_files: list[str] = field(default_factory=list)
 
     @property
@@ -96,6 +101,36 @@ def order_rows(o: dict) -> tuple[dict | None, dict | None, list[dict]]:
     return guest, order, lines
 
 
+def refunds_of(o: dict) -> list[tuple[str, str, str]]:
+    """(refund id, amount, reason) of an order's refunds ("refunds": [{"id", "reason", "total": "-5.00"}])."""
+    out = []
+    for refund in o.get("refunds") or []:
+        amount = str(refund.get("total", "")).lstrip("-")
+        if refund.get("id") and amount:
+            out.append((f"wc-refund-{refund['id']}", amount, str(refund.get("reason") or "")[:200]))
+    return out
+
+
+def apply_refunds(external_id: str, refunds: list[tuple[str, str, str]]) -> int:
+    """Record an order's partial refunds (each once, by the store's refund id) and take back their share of the
+    points; an order the store marks refunded already has its whole refund. Returns the refunds recorded."""
+    order = Order.objects.filter(external_id=external_id).first()
+    if order is None or order.status != Order.Status.COMPLETED:
+        return 0
+    done = 0
+    for refund_id, amount, reason in refunds:
+        if Refund.objects.filter(external_id=refund_id).exists():
+            continue
+        try:
+            commerce.refund_order(order, amount, reason=reason, external_id=refund_id)
+        except PatronError:
+            continue  # more than is left, or not an amount: the order's own state stands
+        done += 1
+    if done:
+        earning.reverse_refunds_everywhere(order)
+    return done
+
+
 def _page(shop: WooCommerce, endpoint: str, page: int, params: dict, synced: Synced, sleep=time.sleep,
           per_page: int = PER_PAGE):
     """One page and the number of pages, asking again while the store is busy or failing."""
@@ -120,7 +155,7 @@ def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 
 def _merge(connection: Connection, resource: str, next_page: int, files: list[tuple[str, list[str], list[dict]]],
-           synced: Synced) -> None:
+           synced: Synced, refunds: dict[str, list] | None = None) -> None:
     """Import the chunk's files and move the cursor, in one transaction."""
     folder = Path(settings.PATRON_HOME) / "connections" / str(connection.pk)
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,6 +172,8 @@ def _merge(connection: Connection, resource: str, next_page: int, files: list[tu
             synced.add(kind, result)
             if result.rejects_file:
                 synced.rejects_files.append(result.rejects_file)
+        for external_id, its_refunds in (refunds or {}).items():
+            synced.refunds += apply_refunds(external_id, its_refunds)
         cursor = dict(connection.cursor or {})
         cursor[resource] = {**cursor.get(resource, {}), "page": next_page}
         Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
@@ -174,7 +211,7 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
         page, params = _pass(connection, resource, now)
         if since and resource == "orders":
             params["after"] = _stamp(since)
-        customers, orders, lines, since_merge = [], [], [], 0
+        customers, orders, lines, refunds, since_merge = [], [], [], {}, 0
         while True:
             rows, total_pages = _page(shop, resource, page, params, synced, sleep, per_page)
             synced.pages += 1
@@ -189,6 +226,8 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
                     customers += [guest] if guest else []
                     orders.append(order)
                     lines += its_lines
+                    if refunds_of(row):
+                        refunds[order["external_id"]] = refunds_of(row)
             since_merge += 1
             last = page >= total_pages or not rows
             if progress:
@@ -196,8 +235,8 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
             if last or since_merge >= pages_per_chunk:
                 _merge(connection, resource, 0 if last else page + 1, [
                     ("customers", CUSTOMER_COLUMNS, customers), ("orders", ORDER_COLUMNS, orders),
-                    ("order-lines", LINE_COLUMNS, lines)], synced)
-                customers, orders, lines, since_merge = [], [], [], 0
+                    ("order-lines", LINE_COLUMNS, lines)], synced, refunds)
+                customers, orders, lines, refunds, since_merge = [], [], [], {}, 0
             if last:
                 break
             page += 1

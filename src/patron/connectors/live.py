@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from patron.commerce import services as commerce
-from patron.connectors.backfill import customer_row, order_rows
+from patron.connectors.backfill import apply_refunds, customer_row, order_rows, refunds_of
 from patron.connectors.models import Delivery
 from patron.core.errors import PatronError
 from patron.customers import services as customers
@@ -48,7 +48,8 @@ def _apply(delivery: Delivery) -> str:
                                         currency=order["currency"], status=order["status"],
                                         lines=[{"sku": line["sku"], "quantity": line["quantity"],
                                                 "unit_price": str(line["unit_price"])} for line in lines])
-        return f"order saved, {made.effects.get('points_earned', 0)} points"
+        refunded = apply_refunds(made.external_id, refunds_of(body))
+        return f"order saved, {made.effects.get('points_earned', 0)} points" + (f", {refunded} refund(s)" if refunded else "")
     if topic == "order.deleted":
         return "order deleted in the store: kept here as it was"
     return f"topic {topic} is not read"

@@ -46,13 +46,15 @@ class Command(BaseCommand):
                     raise InvalidInput(f"#{connection.pk} {connection}: {exc.message}; what was read so far is kept, "
                                        "and `patron sync` goes on from there") from None
             report[connection.pk] = {**synced.counts, "pages": synced.pages, "retries": synced.retries,
-                                     "skipped_orders": synced.skipped_orders, "rejects_files": synced.rejects_files}
+                                     "skipped_orders": synced.skipped_orders, "refunds": synced.refunds,
+                                     "rejects_files": synced.rejects_files}
             if not as_json:
                 for kind, c in synced.counts.items():
                     self.stdout.write(f"#{connection.pk} {kind}: imported {c['imported']:,}, updated {c['updated']:,}, "
                                       f"unchanged {c['unchanged']:,}, rejected {c['rejected']:,}")
                 self.stdout.write(f"#{connection.pk}: {synced.pages:,} pages read ({synced.retries} asked again), "
-                                  f"{synced.skipped_orders:,} unpaid or failed orders left out")
+                                  f"{synced.skipped_orders:,} unpaid or failed orders left out, {synced.refunds:,} partial "
+                                  "refunds recorded")
                 for path in synced.rejects_files:
                     self.stdout.write(f"rejected rows and reasons: {path}")
         if as_json:
