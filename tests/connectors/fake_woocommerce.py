@@ -59,11 +59,24 @@ def order(i: int, customers: int) -> dict:
             "refunds": [{"id": 900 + i, "reason": "Arbata sudužo", "total": "-10.00"}] if i % 7 == 3 and status != "refunded" else []}
 
 
+PRODUCTS = [  # as "List all products" shows them, trimmed
+    {"id": 93, "name": "Juodoji arbata", "slug": "juodoji-arbata", "permalink": "http://shop.example.lt/produktas/juodoji-arbata/",
+     "sku": "ARB-1", "price": "10", "regular_price": "12", "stock_status": "instock",
+     "categories": [{"id": 9, "name": "Arbata", "slug": "arbata"}],
+     "images": [{"id": 792, "src": "http://shop.example.lt/wp-content/uploads/arbata.jpg", "alt": ""}]},
+    {"id": 94, "name": "Puodelis", "slug": "puodelis", "permalink": "http://shop.example.lt/produktas/puodelis/",
+     "sku": "", "price": "7.50", "stock_status": "outofstock", "categories": [{"id": 10, "name": "Indai", "slug": "indai"}],
+     "images": []},
+    {"id": 95, "name": "Per tikslus", "sku": "BAD-1", "price": "1.2345", "stock_status": "instock", "categories": [], "images": []},
+]
+
+
 class Store:
     def __init__(self, customers: int = 0, orders: int = 0):
         self.key, self.secret = KEY, SECRET
         self.customers = [customer(i) for i in range(customers)]
         self.orders = [order(i, max(customers, 1)) for i in range(orders)]
+        self.products = [dict(p) for p in PRODUCTS]
         self.answers: dict[str, list] = {}  # endpoint -> statuses to answer first (429, 500...)
         self.fail_from_page: dict[str, int] = {}  # endpoint -> every page from this one answers 500
         self.calls: list[str] = []
@@ -107,7 +120,7 @@ class Store:
                     return self._send(status, {"code": "error", "message": "busy"}, {"Retry-After": "1"} if status == 429 else None)
                 if endpoint == "system_status":
                     return self._send(200, SYSTEM_STATUS)
-                if endpoint in ("customers", "orders"):
+                if endpoint in ("customers", "orders", "products"):
                     page, per_page = int(params.get("page", 1)), int(params.get("per_page", 10))
                     store.calls[-1] = f"{endpoint}?page={page}"
                     if page >= store.fail_from_page.get(endpoint, 10**9):

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from patron.commerce.models import Order, OrderLine
+from patron.commerce.models import Order, OrderLine, Product
 from patron.connectors.models import Connection
 from patron.customers.models import Customer
 from patron.loyalty.models import Movement, Program
@@ -53,6 +53,11 @@ def test_the_store_is_read_through_the_import_engine_and_again_changes_nothing(s
     assert Customer.objects.filter(external_id__startswith="guest:").count() == len([o for o in paid if not o["customer_id"]])
     assert Customer.objects.get(external_id="101").email == "pirkeja1@example.lt"
     assert Order.objects.get(external_id="5012").status == "refunded"  # 12 % 13 == 12
+    tea, cup = Product.objects.get(sku="ARB-1"), Product.objects.get(sku="wc-94")
+    assert (tea.name, tea.category.name, tea.price, tea.currency, tea.in_stock) == ("Juodoji arbata", "Arbata", 10, "EUR", True)
+    assert tea.image_url.endswith("arbata.jpg") and tea.url.endswith("/juodoji-arbata/")
+    assert (cup.category.name, cup.in_stock, cup.image_url) == ("Indai", False, "")
+    assert first["products"]["rejected"] == 1  # 1.2345 EUR: more decimals than euros have
     lines = OrderLine.objects.filter(order__external_id="5001").order_by("product__sku")
     assert [(line.product.sku, line.quantity) for line in lines] == [("ARB-1", 1), ("wc-94", 1)]
     earned = Movement.objects.filter(kind="earn").count()

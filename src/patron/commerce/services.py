@@ -40,6 +40,28 @@ def product_for_sku(sku: str, *, category: str = "", name: str = "") -> Product:
     return product
 
 
+def save_product(sku: str, *, name: str = "", category: str = "", url: str = "", image_url: str = "", price=None,
+                 currency: str = "", in_stock: bool | None = None) -> Product:
+    """Create or update a product from the shop's catalogue; a blank value leaves what is stored."""
+    product = product_for_sku(sku, category=category, name=name[:200])
+    changes = {"name": name[:200], "url": url[:500], "image_url": image_url[:500], "currency": (currency or "").upper()}
+    changes = {k: v for k, v in changes.items() if v and getattr(product, k) != v}
+    if category and category.strip() and (product.category is None or product.category.name != category.strip()):
+        changes["category"] = Category.objects.get_or_create(name=category.strip()[:100])[0]
+    if price not in (None, ""):
+        amount = parse_amount(price, changes.get("currency") or product.currency or settings.PATRON_DEFAULT_CURRENCY,
+                              field="price")
+        if product.price != amount:
+            changes["price"] = amount
+    if in_stock is not None and product.in_stock != in_stock:
+        changes["in_stock"] = in_stock
+    if changes:
+        for name_, value in changes.items():
+            setattr(product, name_, value)
+        product.save(update_fields=list(changes))
+    return product
+
+
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 FUTURE_SLACK = dt.timedelta(days=1)  # a shop's clock a little ahead is fine; an order in 9999 is not
 QUANTITY_LIMIT = 1_000_000

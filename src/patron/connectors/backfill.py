@@ -1,4 +1,4 @@
-"""Backfill from a WooCommerce store: its customers, then its orders with their lines, page by page.
+"""Backfill from a WooCommerce store: its catalogue, its customers, then its orders with their lines, page by page.
 
 Pages are gathered into chunks, and each chunk goes through the import engine as the files of
 `patron import` do (the same checks, the same set-wise merge, a bad record a reject with its reason), in
@@ -71,6 +71,26 @@ def customer_id(customer_id: int, email: str) -> str:
 
 def _gmt(value: str | None) -> str:
     return f"{value}Z" if value and not value.endswith("Z") else (value or "")
+
+
+def product_row(p: dict, currency: str) -> dict:
+    """A product from WooCommerce's catalogue, as commerce.services.save_product takes it."""
+    stock = p.get("stock_status")
+    return {"sku": p.get("sku") or f"wc-{p.get('id', 0)}", "name": p.get("name", ""),
+            "category": ((p.get("categories") or [{}])[0] or {}).get("name", ""), "url": p.get("permalink", ""),
+            "image_url": ((p.get("images") or [{}])[0] or {}).get("src", ""), "price": p.get("price") or None,
+            "currency": currency, "in_stock": None if stock is None else stock != "outofstock"}
+
+
+def save_products(rows: list[dict], synced: "Synced") -> None:
+    counts = synced.counts.setdefault("products", {"imported": 0, "updated": 0, "unchanged": 0, "rejected": 0})
+    for row in rows:
+        try:
+            with transaction.atomic():
+                commerce.save_product(row.pop("sku"), **row)
+            counts["updated"] += 1
+        except PatronError:
+            counts["rejected"] += 1
 
 
 def customer_row(c: dict) -> dict:
@@ -155,11 +175,12 @@ def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 
 def _merge(connection: Connection, resource: str, next_page: int, files: list[tuple[str, list[str], list[dict]]],
-           synced: Synced, refunds: dict[str, list] | None = None) -> None:
+           synced: Synced, refunds: dict[str, list] | None = None, products: list[dict] | None = None) -> None:
     """Import the chunk's files and move the cursor, in one transaction."""
     folder = Path(settings.PATRON_HOME) / "connections" / str(connection.pk)
     folder.mkdir(parents=True, exist_ok=True)
     with transaction.atomic():
+        save_products(products or [], synced)
         for kind, columns, rows in files:
             if not rows:
                 continue
@@ -207,16 +228,18 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
     shop = services.client(connection)
     synced = Synced()
     now = timezone.now()
-    for resource in ("customers", "orders"):
+    for resource in ("products", "customers", "orders"):
         page, params = _pass(connection, resource, now)
         if since and resource == "orders":
             params["after"] = _stamp(since)
-        customers, orders, lines, refunds, since_merge = [], [], [], {}, 0
+        customers, orders, lines, refunds, products, since_merge = [], [], [], {}, [], 0
         while True:
             rows, total_pages = _page(shop, resource, page, params, synced, sleep, per_page)
             synced.pages += 1
             for row in rows or []:
-                if resource == "customers":
+                if resource == "products":
+                    products.append(product_row(row, connection.store_currency))
+                elif resource == "customers":
                     customers.append(customer_row(row))
                 else:
                     guest, order, its_lines = order_rows(row)
@@ -235,8 +258,8 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
             if last or since_merge >= pages_per_chunk:
                 _merge(connection, resource, 0 if last else page + 1, [
                     ("customers", CUSTOMER_COLUMNS, customers), ("orders", ORDER_COLUMNS, orders),
-                    ("order-lines", LINE_COLUMNS, lines)], synced, refunds)
-                customers, orders, lines, refunds, since_merge = [], [], [], {}, 0
+                    ("order-lines", LINE_COLUMNS, lines)], synced, refunds, products)
+                customers, orders, lines, refunds, products, since_merge = [], [], [], {}, [], 0
             if last:
                 break
             page += 1

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from patron.commerce import services as commerce
-from patron.connectors.backfill import apply_refunds, customer_row, order_rows, refunds_of
+from patron.connectors.backfill import apply_refunds, customer_row, order_rows, product_row, refunds_of
 from patron.connectors.models import Delivery
 from patron.core.errors import PatronError
 from patron.customers import services as customers
@@ -50,6 +50,10 @@ def _apply(delivery: Delivery) -> str:
                                                 "unit_price": str(line["unit_price"])} for line in lines])
         refunded = apply_refunds(made.external_id, refunds_of(body))
         return f"order saved, {made.effects.get('points_earned', 0)} points" + (f", {refunded} refund(s)" if refunded else "")
+    if topic in ("product.created", "product.updated"):
+        row = product_row(body, delivery.connection.store_currency)
+        commerce.save_product(row.pop("sku"), **row)
+        return "product saved"
     if topic == "order.deleted":
         return "order deleted in the store: kept here as it was"
     return f"topic {topic} is not read"
@@ -58,7 +62,8 @@ def _apply(delivery: Delivery) -> str:
 def process_pending(batch: int = BATCH) -> int:
     """Process up to `batch` deliveries in the order they came; one that fails says why and is not retried."""
     done = 0
-    for delivery in Delivery.objects.filter(processed_at__isnull=True).order_by("received_at", "pk")[:batch]:
+    pending = Delivery.objects.filter(processed_at__isnull=True).select_related("connection").order_by("received_at", "pk")
+    for delivery in pending[:batch]:
         try:
             with transaction.atomic():
                 outcome = _apply(delivery)
