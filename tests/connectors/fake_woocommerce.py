@@ -45,14 +45,15 @@ def customer(i: int) -> dict:
 
 
 def order(i: int, customers: int) -> dict:
-    """An order as "List all orders" shows one; every fifth is a guest's, one in ten pending (not paid)."""
+    """An order as "List all orders" shows one; every fifth is a guest's (the same few guests again and
+    again), one in ten pending (not paid)."""
     guest = i % 5 == 4
     who = 0 if guest else 100 + i % customers
     status = "pending" if i % 10 == 9 else ("refunded" if i % 13 == 12 else "completed" if i % 2 else "processing")
     return {"id": 5000 + i, "status": status, "currency": "EUR", "date_created_gmt": f"2025-10-{1 + i % 28:02d}T12:30:00",
             "total": f"{10 + i}.50", "customer_id": who,
             "billing": {"first_name": "Svečias" if guest else "Rūta", "last_name": f"Nr{i}", "country": "LT",
-                        "email": f"svecias{i}@example.lt" if guest else f"pirkeja{i % customers}@example.lt", "phone": ""},
+                        "email": f"svecias{i % 10}@example.lt" if guest else f"pirkeja{i % customers}@example.lt", "phone": ""},
             "line_items": [{"id": 1, "name": "Arbata", "product_id": 93, "sku": "ARB-1", "quantity": 1, "price": 10},
                            {"id": 2, "name": "Puodelis", "product_id": 94, "sku": "", "quantity": 1, "price": i + 0.5}],
             # Every seventh paid order had the tea refunded (10.00), as "refunds" lists it on an order.

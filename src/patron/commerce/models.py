@@ -25,11 +25,12 @@ class Product(models.Model):
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200, blank=True)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
-    # From the shop's catalogue, where a connection reads it: what a message shows of the product.
-    url = models.URLField(max_length=500, blank=True)
-    image_url = models.URLField(max_length=500, blank=True)
+    # From the shop's catalogue, where a connection reads it: what a message shows of the product. Blank in
+    # the database too, for the import's own INSERT of products that names only sku, name and category.
+    url = models.URLField(max_length=500, blank=True, db_default="")
+    image_url = models.URLField(max_length=500, blank=True, db_default="")
     price = Amount(null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True)
+    currency = models.CharField(max_length=3, blank=True, db_default="")
     in_stock = models.BooleanField(null=True)
 
     def __str__(self) -> str:

@@ -157,7 +157,8 @@ def _page(shop: WooCommerce, endpoint: str, page: int, params: dict, synced: Syn
     for attempt in range(1, ATTEMPTS + 1):
         try:
             rows, headers = shop.get(endpoint, page=page, per_page=per_page, orderby="id", order="asc", **params)
-            return rows, int(headers.get("X-WP-TotalPages") or headers.get("x-wp-totalpages") or 1)
+            found = {k.lower(): v for k, v in headers.items()}
+            return rows, int(found.get("x-wp-totalpages") or 1), int(found.get("x-wp-total") or len(rows or []))
         except ShopUnreachable as exc:
             if attempt == ATTEMPTS:
                 raise
@@ -232,21 +233,23 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
         page, params = _pass(connection, resource, now)
         if since and resource == "orders":
             params["after"] = _stamp(since)
-        customers, orders, lines, refunds, products, since_merge = [], [], [], {}, [], 0
+        customers, orders, lines, refunds, products, since_merge = {}, [], [], {}, [], 0
         while True:
-            rows, total_pages = _page(shop, resource, page, params, synced, sleep, per_page)
+            rows, total_pages, total_rows = _page(shop, resource, page, params, synced, sleep, per_page)
             synced.pages += 1
             for row in rows or []:
                 if resource == "products":
                     products.append(product_row(row, connection.store_currency))
                 elif resource == "customers":
-                    customers.append(customer_row(row))
+                    person = customer_row(row)
+                    customers[person["external_id"]] = person
                 else:
                     guest, order, its_lines = order_rows(row)
                     if order is None:
                         synced.skipped_orders += 1
                         continue
-                    customers += [guest] if guest else []
+                    if guest:  # a guest who ordered twice is one customer, as of their latest order
+                        customers[guest["external_id"]] = guest
                     orders.append(order)
                     lines += its_lines
                     if refunds_of(row):
@@ -254,12 +257,12 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
             since_merge += 1
             last = page >= total_pages or not rows
             if progress:
-                progress(resource, page, total_pages)
+                progress(resource, min(page * per_page, total_rows), total_rows)
             if last or since_merge >= pages_per_chunk:
                 _merge(connection, resource, 0 if last else page + 1, [
-                    ("customers", CUSTOMER_COLUMNS, customers), ("orders", ORDER_COLUMNS, orders),
+                    ("customers", CUSTOMER_COLUMNS, list(customers.values())), ("orders", ORDER_COLUMNS, orders),
                     ("order-lines", LINE_COLUMNS, lines)], synced, refunds, products)
-                customers, orders, lines, refunds, products, since_merge = [], [], [], {}, [], 0
+                customers, orders, lines, refunds, products, since_merge = {}, [], [], {}, [], 0
             if last:
                 break
             page += 1
