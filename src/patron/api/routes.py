@@ -29,7 +29,7 @@ from patron.customers import services as customers
 from patron.customers import validation
 from patron.customers.models import Customer
 from patron.feedback import services as feedback
-from patron.feedback.models import Response as SurveyResponse
+from patron.feedback.models import Response as SurveyResponse, SurveyKind
 from patron.feedback.tokens import API_PREFIX
 from patron.loyalty import earning, programme, queries as loyalty_queries, services as loyalty
 from patron.loyalty.models import Coupon
@@ -208,7 +208,7 @@ PositiveAmount = Annotated[Decimal, Field(gt=0, lt=AMOUNT_LIMIT), money(low_excl
 CURRENCIES = tuple(sorted(currencies()))
 # Not blank (a character Python's strip() keeps, spelled out: \s differs between regular expression engines),
 # and no NUL.
-NOT_BLANK = r"[^\x00-\x20\x85\xa0" + "\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000" + "]"
+NOT_BLANK = r"[^\x00-\x20\x85\xa0" + validation.UNICODE_SPACES + "]"
 ID_PATTERN = rf"^[^\x00]*{NOT_BLANK}[^\x00]*$"
 
 
@@ -301,7 +301,7 @@ class OrderIn(In):
     placed_at: dt.datetime
     total: Amount
     currency: Literal[CURRENCIES] | None = Field(None, description="ISO 4217; the shop's currency when left out")
-    status: Literal["completed", "refunded", "cancelled"] = "completed"
+    status: Literal[tuple(Order.Status.values)] = Order.Status.COMPLETED.value
     lines: list[LineIn] | None = None
 
 
@@ -456,10 +456,10 @@ def ticket_message(request, ticket_id: int, payload: TicketMessageIn):
 
 # -- survey answers -------------------------------------------------------------------------------
 class SurveyAnswerIn(In):
-    kind: Literal["nps", "csat"]
+    kind: Literal[tuple(SurveyKind.values)]
     score: int = Field(ge=0, le=10, description="nps 0-10, csat 1-5")
     comment: str | None = Field(None, max_length=feedback.COMMENT_LIMIT)
-    ref: str | None = Field(None, max_length=76)  # what was asked (e.g. the shop's survey id): answering the same ref again updates
+    ref: str | None = Field(None, max_length=SurveyResponse._meta.get_field("ref").max_length - len(API_PREFIX))  # what was asked (e.g. the shop's survey id): answering the same ref again updates
     answered_at: dt.datetime | None = None
 
 

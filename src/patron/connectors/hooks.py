@@ -7,13 +7,12 @@ import hashlib
 import hmac
 import json
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from patron.connectors import secrets
-from patron.connectors.models import Connection, Delivery
+from patron.connectors import live, secrets
+from patron.connectors.models import Connection
 
 MAX_BODY = 5 << 20
 
@@ -52,12 +51,5 @@ def woocommerce(request: HttpRequest, connection_id: int) -> JsonResponse:
         return _refuse(400, "the body is not JSON")
     if not isinstance(payload, dict):
         return _refuse(400, "the body is not a JSON object")
-    delivery_id = request.headers.get("X-WC-Webhook-Delivery-ID", "")[:100]
-    try:
-        with transaction.atomic():
-            Delivery.objects.create(connection=connection, delivery_id=delivery_id, topic=topic[:60],
-                                    resource_id=str(payload.get("id", ""))[:100],
-                                    modified_at=str(payload.get("date_modified_gmt") or "")[:40], body=payload)
-    except IntegrityError:
-        pass  # the same delivery again: kept once
+    live.receive(connection, topic, request.headers.get("X-WC-Webhook-Delivery-ID", ""), payload)
     return JsonResponse({"ok": True})

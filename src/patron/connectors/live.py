@@ -6,18 +6,30 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from patron.commerce import services as commerce
-from patron.connectors.backfill import apply_refunds, customer_row, order_rows, product_row, refunds_of
-from patron.connectors.models import Delivery
+from patron.connectors.models import Connection, Delivery
+from patron.connectors.services import apply_refunds
+from patron.connectors.woocommerce import customer_row, order_rows, product_row, refunds_of
 from patron.core.errors import PatronError
 from patron.customers import services as customers
 
 log = logging.getLogger(__name__)
 BATCH = 200
+
+
+def receive(connection: Connection, topic: str, delivery_id: str, payload: dict) -> None:
+    """Keep one delivery, once per the platform's delivery id, for `process_pending`."""
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(connection=connection, delivery_id=delivery_id[:100], topic=topic[:60],
+                                    resource_id=str(payload.get("id", ""))[:100],
+                                    modified_at=str(payload.get("date_modified_gmt") or "")[:40], body=payload)
+    except IntegrityError:
+        pass  # the same delivery again: kept once
 
 
 def _newer_seen(delivery: Delivery) -> bool:
@@ -45,9 +57,7 @@ def _apply(delivery: Delivery) -> str:
         person = _customer(guest) if guest else customers.get_customer(order["customer_external_id"])
         placed = parse_datetime(order["placed_at"])
         made, _ = commerce.record_order(person, order["external_id"], placed_at=placed, total=order["total"],
-                                        currency=order["currency"], status=order["status"],
-                                        lines=[{"sku": line["sku"], "quantity": line["quantity"],
-                                                "unit_price": str(line["unit_price"])} for line in lines])
+                                        currency=order["currency"], status=order["status"], lines=lines)
         refunded = apply_refunds(made.external_id, refunds_of(body))
         return f"order saved, {made.effects.get('points_earned', 0)} points" + (f", {refunded} refund(s)" if refunded else "")
     if topic in ("product.created", "product.updated"):

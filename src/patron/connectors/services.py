@@ -10,17 +10,20 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from patron.commerce import services as commerce
+from patron.commerce.models import Order, Refund
 from patron.connectors import secrets
 from patron.connectors.models import Connection
 from patron.connectors.woocommerce import ShopRefused, ShopUnreachable, WooCommerce
 from patron.core import audit
-from patron.core.errors import InvalidInput, NotFound
+from patron.core.errors import InvalidInput, NotFound, PatronError
+from patron.loyalty import earning
 
 CONNECTED, REMOVED = "connection.add", "connection.remove"
 WOOCOMMERCE_TOPICS = ("order.created", "order.updated", "order.deleted", "customer.created", "customer.updated",
                       "product.created", "product.updated")
 READS = {Connection.Kind.WOOCOMMERCE: "customers, orders with their lines and refunds, products and categories"}
-WRITES = {Connection.Kind.WOOCOMMERCE: "coupons (the codes Patron gives), and webhooks that tell Patron of new orders"}
+WRITES = {Connection.Kind.WOOCOMMERCE: "webhooks that tell Patron of new and changed orders, customers and products"}
 
 
 class ConnectionNotFound(NotFound):
@@ -72,18 +75,46 @@ def get_connection(connection_id) -> Connection:
         raise ConnectionNotFound(f"no connection {connection_id!r}; `patron connect list` shows them") from None
 
 
+def mark_failing(connection: Connection, error: PatronError) -> None:
+    """The last call to the store failed: the connection says so, and why, until a call goes well."""
+    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.FAILING, last_error=error.message[:500],
+                                                       last_error_at=timezone.now())
+
+
+def mark_working(connection: Connection, **fields) -> None:
+    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.CONNECTED, last_error="", last_error_at=None,
+                                                       **fields)
+
+
 def test(connection: Connection):
     """Call the store; the connection's state and last error say how it went."""
-    now = timezone.now()
     try:
         store = client(connection).store()
     except (ShopUnreachable, ShopRefused, secrets.CredentialsUnreadable) as exc:
-        Connection.objects.filter(pk=connection.pk).update(state=Connection.State.FAILING, last_error=exc.message[:500],
-                                                           last_error_at=now)
+        mark_failing(connection, exc)
         raise
-    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.CONNECTED, last_error="", last_error_at=None,
-                                                       store_currency=store.currency)
+    mark_working(connection, store_currency=store.currency)
     return store
+
+
+def apply_refunds(external_id: str, refunds: list[tuple[str, str, str]]) -> int:
+    """Record an order's partial refunds (each once, by the store's refund id) and take back their share of the
+    points; an order the store marks refunded already has its whole refund. Returns the refunds recorded."""
+    order = Order.objects.filter(external_id=external_id).first()
+    if order is None or order.status != Order.Status.COMPLETED:
+        return 0
+    done = 0
+    for refund_id, amount, reason in refunds:
+        if Refund.objects.filter(external_id=refund_id).exists():
+            continue
+        try:
+            commerce.refund_order(order, amount, reason=reason, external_id=refund_id)
+        except PatronError:
+            continue  # more than is left, or not an amount: the order's own state stands
+        done += 1
+    if done:
+        earning.reverse_refunds_everywhere(order)
+    return done
 
 
 def remove(connection: Connection, *, actor=None) -> None:

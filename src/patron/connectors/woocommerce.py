@@ -46,24 +46,7 @@ class WooCommerce:
     def get(self, endpoint: str, **params) -> tuple[object, dict]:
         """(decoded JSON, response headers) of GET endpoint; ShopUnreachable or ShopRefused otherwise."""
         # The query goes into the endpoint, so that the client signs it (OAuth over http) and sends it once.
-        query = f"{endpoint}?{urlencode(params)}" if params else endpoint
-        try:
-            response = self.api.get(query)
-        except requests.Timeout:
-            raise ShopUnreachable(f"{self.url} did not answer in time") from None
-        except requests.RequestException as exc:
-            raise ShopUnreachable(f"{self.url} cannot be reached: {type(exc).__name__}") from None
-        if response.status_code in (401, 403):
-            raise ShopRefused(f"{self.url} refused the key ({response.status_code}): check the consumer key and secret, "
-                              "and that the key has Read/Write permission")
-        if response.status_code == 404:
-            raise ShopRefused(f"no WooCommerce REST API at {self.url}/wp-json/{VERSION}/{endpoint} (is WooCommerce "
-                              "active, with pretty permalinks?)")
-        if response.status_code == 429 or response.status_code >= 500:
-            raise ShopUnreachable(f"{self.url} answered {response.status_code}; try again later",
-                                  retry_after=response.headers.get("Retry-After", ""))
-        if response.status_code >= 400:
-            raise ShopRefused(f"{self.url} answered {response.status_code} to {endpoint}")
+        response = self._call("GET", f"{endpoint}?{urlencode(params)}" if params else endpoint)
         try:
             return response.json(), dict(response.headers)
         except ValueError:
@@ -71,20 +54,31 @@ class WooCommerce:
                               "or a login page in the way?)") from None
 
     def post(self, endpoint: str, data: dict) -> dict:
+        return self._call("POST", endpoint, data).json()
+
+    def _call(self, method: str, endpoint: str, data: dict | None = None):
+        """The response of one call, its failures named: the store unreachable or busy (try again later), or
+        refusing (keys, permissions, no REST API there)."""
         try:
-            response = self.api.post(endpoint, data)
+            response = self.api.get(endpoint) if method == "GET" else self.api.post(endpoint, data)
         except requests.Timeout:
             raise ShopUnreachable(f"{self.url} did not answer in time") from None
         except requests.RequestException as exc:
             raise ShopUnreachable(f"{self.url} cannot be reached: {type(exc).__name__}") from None
-        if response.status_code in (401, 403):
-            raise ShopRefused(f"{self.url} refused to let Patron write {endpoint} ({response.status_code}): the key needs "
-                              "Read/Write permission")
-        if response.status_code == 429 or response.status_code >= 500:
-            raise ShopUnreachable(f"{self.url} answered {response.status_code}; try again later")
-        if response.status_code >= 400:
-            raise ShopRefused(f"{self.url} answered {response.status_code} to {endpoint}: {response.text[:200]}")
-        return response.json()
+        status = response.status_code
+        if status in (401, 403):
+            what = "refused the key" if method == "GET" else f"refused to let Patron write {endpoint}"
+            raise ShopRefused(f"{self.url} {what} ({status}): check the consumer key and secret, and that the key "
+                              "has Read/Write permission")
+        if status == 404 and method == "GET":
+            raise ShopRefused(f"no WooCommerce REST API at {self.url}/wp-json/{VERSION}/{endpoint} (is WooCommerce "
+                              "active, with pretty permalinks?)")
+        if status == 429 or status >= 500:
+            raise ShopUnreachable(f"{self.url} answered {status}; try again later",
+                                  retry_after=response.headers.get("Retry-After", ""))
+        if status >= 400:
+            raise ShopRefused(f"{self.url} answered {status} to {endpoint}: {response.text[:200]}")
+        return response
 
     def store(self) -> Store:
         """What the store says of itself (GET system_status): its address, currency and WooCommerce version."""
@@ -92,3 +86,65 @@ class WooCommerce:
         environment, shop = (status or {}).get("environment", {}), (status or {}).get("settings", {})
         return Store(url=environment.get("home_url") or self.url, currency=(shop.get("currency") or "").upper(),
                      version=environment.get("version", ""))
+
+
+# What WooCommerce's JSON means to Patron: the rows the import engine and the services take. The backfill
+# and the webhooks read the same shapes through these.
+
+# WooCommerce's order statuses, as Patron's: paid ones are orders; unpaid or failed ones are not (yet).
+STATUSES = {"completed": "completed", "processing": "completed", "on-hold": "completed", "refunded": "refunded",
+            "cancelled": "cancelled"}
+
+
+def customer_id(shop_id: int, email: str) -> str:
+    """The shop's customer id; a guest (id 0) is known by the address they ordered with."""
+    return str(shop_id) if shop_id else f"guest:{(email or '').strip().lower()}"
+
+
+def _gmt(value: str | None) -> str:
+    return f"{value}Z" if value and not value.endswith("Z") else (value or "")
+
+
+def product_row(p: dict, currency: str) -> dict:
+    """A product from the catalogue, as commerce.services.save_product takes it."""
+    stock = p.get("stock_status")
+    return {"sku": p.get("sku") or f"wc-{p.get('id', 0)}", "name": p.get("name", ""),
+            "category": ((p.get("categories") or [{}])[0] or {}).get("name", ""), "url": p.get("permalink", ""),
+            "image_url": ((p.get("images") or [{}])[0] or {}).get("src", ""), "price": p.get("price") or None,
+            "currency": currency, "in_stock": None if stock is None else stock != "outofstock"}
+
+
+def customer_row(c: dict) -> dict:
+    """A customer (or a guest: an order's billing details), as the customers import takes it."""
+    billing = c.get("billing") or {}
+    return {"external_id": customer_id(c.get("id", 0), c.get("email", "")), "email": c.get("email", ""),
+            "first_name": c.get("first_name") or billing.get("first_name", ""),
+            "last_name": c.get("last_name") or billing.get("last_name", ""), "phone": billing.get("phone", ""),
+            "country": billing.get("country", ""), "created_at": _gmt(c.get("date_created_gmt"))}
+
+
+def order_rows(o: dict) -> tuple[dict | None, dict | None, list[dict]]:
+    """(guest customer or None, order or None, lines) of one order; an unpaid one is no order (None)."""
+    status = STATUSES.get(o.get("status", ""))
+    if status is None:
+        return None, None, []
+    billing = o.get("billing") or {}
+    guest = None if o.get("customer_id") else customer_row(
+        {"email": billing.get("email", ""), "billing": billing, "date_created_gmt": o.get("date_created_gmt")})
+    order = {"external_id": str(o["id"]), "customer_external_id": customer_id(o.get("customer_id", 0), billing.get("email", "")),
+             "placed_at": _gmt(o.get("date_created_gmt")), "total": o.get("total", ""), "currency": o.get("currency", ""),
+             "status": status}
+    lines = [{"order_external_id": str(o["id"]), "sku": item.get("sku") or f"wc-{item.get('product_id', 0)}",
+              "quantity": item.get("quantity", ""), "unit_price": item.get("price", "")}
+             for item in o.get("line_items") or []]
+    return guest, order, lines
+
+
+def refunds_of(o: dict) -> list[tuple[str, str, str]]:
+    """(refund id, amount, reason) of an order's refunds ("refunds": [{"id", "reason", "total": "-5.00"}])."""
+    out = []
+    for refund in o.get("refunds") or []:
+        amount = str(refund.get("total", "")).lstrip("-")
+        if refund.get("id") and amount:
+            out.append((f"wc-refund-{refund['id']}", amount, str(refund.get("reason") or "")[:200]))
+    return out

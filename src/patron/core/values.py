@@ -1,4 +1,8 @@
-"""Plain values read the same way by every context and by the bulk import: yes and no."""
+"""Plain values read the same way by every context and by the bulk import: yes and no, days, JSON strings."""
+
+import datetime as dt
+
+from django.utils.dateparse import parse_date
 
 from patron.core.errors import InvalidInput
 
@@ -26,3 +30,13 @@ def map_strings(function, value):
     if isinstance(value, dict):
         return {function(str(k)): map_strings(function, v) for k, v in value.items()}
     return value
+
+
+def parse_day(value: str | None, option: str) -> dt.datetime | None:
+    """The start (UTC) of the day a command's `--option YYYY-MM-DD` names; None when it was not given."""
+    if value is None:
+        return None
+    day = parse_date(value) if isinstance(value, str) else None
+    if day is None:
+        raise InvalidInput(f"--{option} must be a date, YYYY-MM-DD, not {value!r}")
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from patron.core.values import map_strings
@@ -37,6 +38,7 @@ class Person:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @cached_property
     def _pattern(self) -> re.Pattern | None:
         words = self.identifiers() + [n.strip() for n in (self.first_name, self.last_name) if len(n.strip()) > 1]
         if not words:
@@ -47,7 +49,7 @@ class Person:
 
     def scrub(self, text: str) -> str:
         """`text` without the person's email, phone, names and external id."""
-        pattern = self._pattern()
+        pattern = self._pattern
         if not text or pattern is None:
             return text
         return pattern.sub(ERASED, text)

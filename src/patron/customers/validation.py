@@ -12,7 +12,9 @@ from patron.core.errors import InvalidInput
 # the JSON Schema (ECMA) regular expressions the API's schema states this pattern in.
 # The ASCII ones as \x escapes, the others as the characters themselves: the one pattern serves Python's re,
 # the import's RE2 and the schema's ECMA syntax, which spell \u escapes differently.
-_NOT_IN_ADDRESS = r"[^@,;<>\x00-\x20\x7f-\xa0" + "\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff" + "]"
+# The spaces beyond Latin-1 that Python's str.isspace() and strip() know, as the characters themselves.
+UNICODE_SPACES = "\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_IN_ADDRESS = r"[^@,;<>\x00-\x20\x7f-\xa0" + UNICODE_SPACES + "\ufeff]"
 EMAIL_PATTERN = rf"^{_NOT_IN_ADDRESS}+@{_NOT_IN_ADDRESS}+\.{_NOT_IN_ADDRESS}+$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{4,30}$"
 LANGUAGE_PATTERN = re.compile(r"^([A-Za-z]{2,3})((?:-[A-Za-z0-9]{1,8})*)$")

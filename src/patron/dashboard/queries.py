@@ -5,9 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from patron.campaigns.models import Journey
 from patron.core.models import AuditEvent
 from patron.customers import queries as customer_queries
 from patron.customers.models import Customer
+from patron.dashboard import charts
 from patron.insights import risk
 from patron.insights.models import CustomerScore
 from patron.loyalty import queries as loyalty_queries
@@ -99,3 +101,14 @@ def customer_picture(customer: Customer) -> dict:
         "outbox": list(Message.objects.filter(customer=customer).select_related("journey").order_by("-created_at")[:20]),
         "tickets": list(Ticket.objects.filter(customer=customer).order_by("-created_at")[:20]),
     }
+
+
+NO_FIGURES = {"entered": 0, "held_out": 0, "sent": 0, "suppressed": 0, "converted": 0, "uplift_pp": None}
+
+
+def journeys(snapshot: dict | None) -> list[dict]:
+    """Every journey as it is now (on or off, whether its last run failed and why), with the figures of the last
+    snapshot (refreshed by `patron score`): a switch shows at once."""
+    figures = {row["key"]: row for row in charts.journey_rows(snapshot)} if snapshot else {}
+    return [{**NO_FIGURES, **figures.get(j.key, {}), "key": j.key, "name": j.name, "enabled": j.enabled,
+             "last_error": j.last_error, "last_error_at": j.last_error_at} for j in Journey.objects.order_by("pk")]

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.campaigns import services as journeys
-from patron.campaigns.models import Journey
 from patron.core.errors import PatronError
 from patron.customers import services as customer_services
 from patron.customers.models import Customer
@@ -47,24 +46,13 @@ loyalty_page = _snapshot_page("loyalty")
 
 @page("journeys")
 def journeys_page(request):
-    """The figures come from the last snapshot; whether each journey is on, and whether its last run
-    failed, are read live, so a switch shows at once."""
     found = snapshots.read("journeys")
-    data = found.data if found else {"journeys": []}
-    rows = charts.journey_rows(data) if found else []
-    live = {j.key: j for j in Journey.objects.order_by("pk")}
-    shown = {row["key"] for row in rows}
-    rows += [{"key": key, "name": j.name, "entered": 0, "held_out": 0, "sent": 0, "suppressed": 0, "converted": 0,
-              "uplift_pp": None} for key, j in live.items() if key not in shown]
-    for row in rows:
-        journey = live.get(row["key"])
-        row.update(enabled=bool(journey and journey.enabled), last_error=journey.last_error if journey else "",
-                   last_error_at=journey.last_error_at if journey else None)
-    rows = [row for row in rows if row["key"] in live]
-    context = {"rows": rows, "chart": charts.funnel_chart(data) if found else {}}
+    context = {"rows": queries.journeys(found.data if found else None), "chart": charts.funnel_chart(found.data) if found else {}}
     if found:
         context.update(computed_at=found.computed_at, data=found.data)
     return render(request, "dashboard/journeys.html", context)
+
+
 feedback = _snapshot_page("feedback", lambda data: {"chart": charts.feedback_chart(data)})
 
 

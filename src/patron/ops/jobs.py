@@ -51,10 +51,7 @@ def daily_due(job: Daily, now: dt.datetime | None = None) -> bool:
 
 
 def started(name: str, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
-    updated = Job.objects.filter(name=name).update(started_at=now, running=True)
-    if not updated:
-        Job.objects.create(name=name, started_at=now, running=True)
+    Job.objects.update_or_create(name=name, defaults={"started_at": now or timezone.now(), "running": True})
 
 
 def finished(name: str, error: str = "", now: dt.datetime | None = None) -> None:
@@ -62,8 +59,7 @@ def finished(name: str, error: str = "", now: dt.datetime | None = None) -> None
     fields = {"finished_at": now, "running": False, "failed": bool(error), "error": error[-4000:]}
     if not error:
         fields["ok_at"] = now
-    if not Job.objects.filter(name=name).update(**fields):
-        Job.objects.create(name=name, **fields)
+    Job.objects.update_or_create(name=name, defaults=fields)
 
 
 def health(now: dt.datetime | None = None) -> list[dict]:

@@ -8,6 +8,10 @@ from patron.api.models import ApiKey
 from patron.core.cli import patron_errors
 
 
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
+
+
 class Command(BaseCommand):
     help = ("API keys for /api/v1: `create --name NAME --scopes S1,S2` prints the new key once; `list` shows every key "
             "with its last use; `revoke PREFIX` refuses it from the next request on.")
@@ -42,10 +46,9 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{'prefix':<12} {'name':<24} {'created':<16} {'last used':<16} {'state':<8} scopes")
         for r in rows:
-            when = lambda t: f"{t:%Y-%m-%d %H:%M}" if t else "never"  # noqa: E731
             state = "revoked" if r["revoked_at"] else "active"
-            self.stdout.write(f"{r['prefix'] + '...':<12} {r['name'][:24]:<24} {when(r['created_at']):<16} "
-                              f"{when(r['last_used_at']):<16} {state:<8} {','.join(r['scopes'])}")
+            self.stdout.write(f"{r['prefix'] + '...':<12} {r['name'][:24]:<24} {_when(r['created_at']):<16} "
+                              f"{_when(r['last_used_at']):<16} {state:<8} {','.join(r['scopes'])}")
 
     def do_revoke(self, prefix, **_):
         key = services.revoke_key(prefix)

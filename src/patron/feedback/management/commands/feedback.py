@@ -3,23 +3,14 @@ import json
 import math
 
 from django.core.management.base import BaseCommand
-from django.utils.dateparse import parse_date
 from rich.console import Console
 from rich.table import Table
 
 from patron.core.cli import patron_errors
 from patron.core.errors import InvalidInput
+from patron.core.values import parse_day
 from patron.customers.services import get_customer
 from patron.feedback import queries, services
-
-
-def _day(value: str | None, name: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    day = parse_date(value) if isinstance(value, str) else None
-    if day is None:
-        raise InvalidInput(f"--{name} must be a date, YYYY-MM-DD, not {value!r}")
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def _clean(value):
@@ -53,8 +44,8 @@ class Command(BaseCommand):
         getattr(self, f"do_{action}")(**options)
 
     def do_scores(self, by, start, end, as_json, **_):
-        last = _day(end, "end")
-        result = queries.score_table(by, _day(start, "start"), last + dt.timedelta(days=1) if last else None)
+        last = parse_day(end, "end")
+        result = queries.score_table(by, parse_day(start, "start"), last + dt.timedelta(days=1) if last else None)
         rows = [{"group": str(key), **{k: _clean(v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
                 for key, row in result.iterrows()]
         if as_json:
@@ -75,7 +66,7 @@ class Command(BaseCommand):
     def do_themes(self, since, k, as_json, **_):
         if k is not None and k < 1:
             raise InvalidInput("--k must be at least 1")
-        report = queries.comment_themes(_day(since, "since"), k=k)
+        report = queries.comment_themes(parse_day(since, "since"), k=k)
         for theme in report["themes"]:
             theme["nps"] = _clean(theme["nps"])
         if as_json:

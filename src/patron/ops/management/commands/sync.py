@@ -1,15 +1,13 @@
-import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from patron.connectors import backfill, services
 from patron.connectors.models import Connection
 from patron.connectors.woocommerce import ShopRefused, ShopUnreachable
 from patron.core.cli import patron_errors, progress_bar
 from patron.core.errors import InvalidInput
+from patron.core.values import parse_day
 
 
 class Command(BaseCommand):
@@ -24,12 +22,7 @@ class Command(BaseCommand):
 
     @patron_errors
     def handle(self, *args, id, since, again, as_json, **options):
-        after = None
-        if since:
-            after = parse_datetime(since) or (parse_date(since) and dt.datetime.combine(parse_date(since), dt.time()))
-            if not after:
-                raise InvalidInput(f"--since: {since!r} is not a date such as 2025-01-31")
-            after = timezone.make_aware(after, dt.UTC) if timezone.is_naive(after) else after
+        after = parse_day(since, "since")
         connections = [services.get_connection(id)] if id else list(Connection.objects.order_by("pk"))
         if not connections:
             raise InvalidInput("no shop is connected: `patron connect woocommerce --url URL --key ck_... --secret cs_...`")
@@ -41,8 +34,6 @@ class Command(BaseCommand):
                 try:
                     synced = backfill.backfill(connection, since=after, progress=progress)
                 except (ShopUnreachable, ShopRefused) as exc:
-                    Connection.objects.filter(pk=connection.pk).update(
-                        state=Connection.State.FAILING, last_error=exc.message[:500], last_error_at=timezone.now())
                     raise InvalidInput(f"#{connection.pk} {connection}: {exc.message}; what was read so far is kept, "
                                        "and `patron sync` goes on from there") from None
             report[connection.pk] = {**synced.counts, "pages": synced.pages, "retries": synced.retries,

@@ -20,6 +20,7 @@ from patron.service import services as service_desk
 log = logging.getLogger("patron.worker")
 LOST_STORE = (OperationalError, InterfaceError)  # the database went away (a restart, the network)
 MAX_BACKOFF = 60.0
+DAILY_CHECK_SECONDS = 60.0
 
 
 class Command(BaseCommand):
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         self.helpers: list[subprocess.Popen] = []
         self.daily: dict[str, tuple[subprocess.Popen, object]] = {}
         self.recorded: dict[str, float] = {}
+        self.daily_checked = -DAILY_CHECK_SECONDS
         self.failing: dict[str, bool] = {}
         try:
             self._loop(once, batch, interval, no_journeys, no_daily or no_journeys or once, as_json, processes)
@@ -100,7 +102,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"the database cannot be reached ({str(exc).strip()[:200]}); trying again in {backoff:.0f} s")
                 log.warning("database unreachable, retrying in %.0f s: %s", backoff, exc)
                 for conn in connections.all():
-                    conn.close_if_unusable_or_obsolete()
                     try:
                         conn.close()
                     except LOST_STORE:
@@ -139,12 +140,15 @@ class Command(BaseCommand):
             tail = errors.read().decode("utf-8", "replace").strip()[-2000:]
             errors.close()
             del self.daily[name]
+            self.daily_checked = -DAILY_CHECK_SECONDS  # the next one due may start at once
             jobs.finished(name, error="" if process.returncode == 0 else f"exit {process.returncode}: {tail}")
             if process.returncode:
                 self.stderr.write(f"{name} failed (exit {process.returncode}): {tail[-300:]}")
-        for job in jobs.DAILY:
-            if job.name in self.daily or self.daily or not jobs.daily_due(job):
-                continue  # one daily run at a time, in order
+        if self.daily or time.monotonic() - self.daily_checked < DAILY_CHECK_SECONDS:
+            return  # one daily run at a time; whether one is due is asked once a minute, not every round
+        self.daily_checked = time.monotonic()
+        job = next((job for job in jobs.DAILY if jobs.daily_due(job)), None)  # in order: loyalty, then the scores
+        if job is not None:
             jobs.started(job.name)
             errors = tempfile.TemporaryFile()
             self.daily[job.name] = (subprocess.Popen([sys.executable, "-m", "patron.cli", *job.command],
