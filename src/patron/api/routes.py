@@ -219,8 +219,9 @@ def an_id(model, name: str, default=...):
 
 # What the customer services accept, stated in the schema (blank leaves a field as it is).
 EMAIL = Field(None, max_length=254, pattern=f"{validation.EMAIL_PATTERN}|^$")
-PHONE = Field(None, pattern=f"{validation.PHONE_PATTERN}|^$")
-LANGUAGE = Field(None, pattern=validation.language_schema_pattern(), description="a BCP 47 tag such as lt or en-GB")
+PHONE = Field(None, pattern=f"{validation.PHONE_SCHEMA_PATTERN}|^$")
+LANGUAGE = Field(None, max_length=validation.LANGUAGE_LIMIT, pattern=validation.language_schema_pattern(),
+                 description="a BCP 47 tag such as lt or en-GB")
 COUNTRY = Field(None, json_schema_extra={"enum": sorted(validation.countries()) + [""]},
                 description="ISO 3166-1 alpha-2, e.g. LT")
 TIMEZONE = Field(None, json_schema_extra={"enum": sorted(validation.timezones()) + [""]},

@@ -17,6 +17,10 @@ UNICODE_SPACES = "\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _NOT_IN_ADDRESS = r"[^@,;<>\x00-\x20\x7f-\xa0" + UNICODE_SPACES + "\ufeff]"
 EMAIL_PATTERN = rf"^{_NOT_IN_ADDRESS}+@{_NOT_IN_ADDRESS}+\.{_NOT_IN_ADDRESS}+$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{4,30}$"
+# The same, as the API's schema states it: what the pattern accepts once the value is stripped, so no
+# space at either end (the last character one the pattern allows and strip() keeps).
+PHONE_SCHEMA_PATTERN = r"^\+?[0-9][0-9 ()./-]{3,29}[0-9()./-]$"
+LANGUAGE_LIMIT = 16  # the column's length: a language and a region or script, not a whole tag with extensions
 LANGUAGE_PATTERN = re.compile(r"^([A-Za-z]{2,3})((?:-[A-Za-z0-9]{1,8})*)$")
 
 
@@ -69,7 +73,7 @@ def normalize_phone(value: str) -> str:
 def normalize_language(value: str) -> str:
     """A BCP 47 tag with its cases normalised: 'LT' -> 'lt', 'en-gb' -> 'en-GB'."""
     match = LANGUAGE_PATTERN.match(value.strip().replace("_", "-"))
-    if not match or match.group(1).lower() not in _known_languages():
+    if not match or match.group(1).lower() not in _known_languages() or len(value.strip()) > LANGUAGE_LIMIT:
         raise InvalidInput(f"unknown language {value!r} (expected a BCP 47 tag such as lt or en-GB)", field="language")
     parts = [match.group(1).lower()]
     for sub in match.group(2).split("-")[1:]:
