@@ -295,6 +295,7 @@ PATRON_DEFAULT_TIMEZONE = env_timezone("PATRON_DEFAULT_TIMEZONE", "UTC")  # for 
 PATRON_SHOP_TIMEZONE = env_timezone("PATRON_SHOP_TIMEZONE", PATRON_DEFAULT_TIMEZONE)
 PATRON_LOYALTY_DAILY_HOUR = env_hour("PATRON_LOYALTY_DAILY_HOUR", 2)
 PATRON_SCORE_HOUR = env_hour("PATRON_SCORE_HOUR", 3)
+PATRON_RECONCILE_HOUR = env_hour("PATRON_RECONCILE_HOUR", 4)
 PATRON_FREQUENCY_CAP = env_int("PATRON_FREQUENCY_CAP", 3)  # marketing messages per customer, all channels...
 PATRON_FREQUENCY_CAP_DAYS = env_int("PATRON_FREQUENCY_CAP_DAYS", 7, minimum=1)  # ...in this many days
 PATRON_QUIET_HOURS = env_quiet_hours("PATRON_QUIET_HOURS", "21-8")  # local hours when marketing waits; blank: none

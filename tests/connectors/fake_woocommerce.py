@@ -1,7 +1,8 @@
 """A WooCommerce store played by a local HTTP server: the wc/v3 endpoints Patron calls, answering with payloads
 shaped as in WooCommerce's REST API reference (woocommerce.github.io/woocommerce-rest-api-docs: "Retrieve
 system status", "List all customers", "List all orders"; trimmed to the fields Patron reads), paginated with
-X-WP-Total and X-WP-TotalPages as the reference documents, and checking each request's authentication as WooCommerce does: over plain http, a
+X-WP-Total and X-WP-TotalPages as the reference documents; "Create a coupon", "Retrieve a coupon" by code and
+"Delete a coupon" with force=true, as the coupons reference shows them; and checking each request's authentication as WooCommerce does: over plain http, a
 one-legged OAuth 1.0a signature (HMAC-SHA256 of METHOD&URL&sorted parameters, keyed with the consumer
 secret and "&", class-wc-rest-authentication.php); over https, HTTP Basic."""
 
@@ -82,6 +83,8 @@ class Store:
         self.fail_from_page: dict[str, int] = {}  # endpoint -> every page from this one answers 500
         self.calls: list[str] = []
         self.webhooks: list[dict] = []  # what Patron registered (POST /webhooks)
+        self.coupons: dict[int, dict] = {}  # the store's discount codes, by id ("Create a coupon")
+        self.down = False  # True: every call answers 503, as a store under maintenance does
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -115,12 +118,22 @@ class Store:
                     return self._send(401, {"code": "woocommerce_rest_authentication_error", "message": "Invalid signature - provided signature does not match.", "data": {"status": 401}})
                 endpoint = parts.path.removeprefix("/wp-json/wc/v3/")
                 store.calls.append(endpoint)
+                # As WordPress checks a list's arguments against their schema (rest_validate_request_arg).
+                if params.get("order", "asc") not in ("asc", "desc") or params.get("orderby", "id") not in ("id", "date", "include", "title", "slug", "modified"):
+                    return self._send(400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): order", "data": {"status": 400}})
+                if store.down:
+                    return self._send(503, {"code": "maintenance", "message": "Briefly unavailable for scheduled maintenance."})
                 queued = store.answers.get(endpoint)
                 if queued:
                     status = queued.pop(0)
                     return self._send(status, {"code": "error", "message": "busy"}, {"Retry-After": "1"} if status == 429 else None)
                 if endpoint == "system_status":
                     return self._send(200, SYSTEM_STATUS)
+                if endpoint == "coupons":
+                    code = params.get("code", "").lower()
+                    return self._send(200, [c for c in store.coupons.values() if c["code"] == code])
+                if endpoint == "products" and "sku" in params:
+                    return self._send(200, [p for p in store.products if p.get("sku") == params["sku"]])
                 if endpoint in ("customers", "orders", "products"):
                     page, per_page = int(params.get("page", 1)), int(params.get("per_page", 10))
                     store.calls[-1] = f"{endpoint}?page={page}"
@@ -143,11 +156,37 @@ class Store:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 endpoint = parts.path.removeprefix("/wp-json/wc/v3/")
                 store.calls.append(f"POST {endpoint}")
+                if store.down:
+                    return self._send(503, {"code": "maintenance", "message": "Briefly unavailable for scheduled maintenance."})
                 if endpoint == "webhooks":
                     hook = {"id": len(store.webhooks) + 1, "status": "active", **body}
                     store.webhooks.append(hook)
                     return self._send(201, hook)
+                if endpoint == "coupons":
+                    # WooCommerce keeps codes in lower case and refuses one it has (class-wc-rest-coupons-controller.php).
+                    code = body["code"].lower()
+                    if any(c["code"] == code for c in store.coupons.values()):
+                        return self._send(400, {"code": "woocommerce_rest_coupon_code_already_exists",
+                                                "message": "The coupon code already exists", "data": {"status": 400}})
+                    made = {**body, "id": 700 + len(store.coupons), "code": code, "usage_count": 0}
+                    store.coupons[made["id"]] = made
+                    return self._send(201, made)
                 return self._send(404, {"code": "rest_no_route", "message": "No route", "data": {"status": 404}})
+
+            def do_DELETE(self):
+                parts = urlsplit(self.path)
+                params = dict(parse_qsl(parts.query, keep_blank_values=True))
+                expected = oauth_signature("DELETE", f"{store.url}{parts.path}", params, store.secret)
+                if params.get("oauth_consumer_key") != store.key or not hmac.compare_digest(params.get("oauth_signature", ""), expected):
+                    return self._send(401, {"code": "woocommerce_rest_authentication_error", "message": "Invalid signature", "data": {"status": 401}})
+                endpoint = parts.path.removeprefix("/wp-json/wc/v3/")
+                store.calls.append(f"DELETE {endpoint}")
+                if store.down:
+                    return self._send(503, {"code": "maintenance", "message": "Briefly unavailable for scheduled maintenance."})
+                kind, _, ident = endpoint.partition("/")
+                if kind == "coupons" and ident.isdigit() and int(ident) in store.coupons and params.get("force") == "true":
+                    return self._send(200, store.coupons.pop(int(ident)))
+                return self._send(404, {"code": "woocommerce_rest_shop_coupon_invalid_id", "message": "Invalid ID.", "data": {"status": 404}})
 
         return Handler
 

@@ -21,10 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from patron.commerce import services as commerce
-from patron.connectors import services
+from patron.connectors import coupons, services
 from patron.connectors.models import Connection
-from patron.connectors.woocommerce import (ShopRefused, ShopUnreachable, WooCommerce, customer_row, order_rows,
-                                           product_row, refunds_of)
+from patron.connectors.woocommerce import (ShopRefused, ShopUnreachable, WooCommerce, coupons_of, customer_row,
+                                           order_rows, product_row, refunds_of)
 from patron.core.errors import PatronError
 from patron.imports import kinds
 from patron.imports.runner import run_import
@@ -48,6 +48,7 @@ class Synced:
     retries: int = 0
     skipped_orders: int = 0  # pending, failed, drafts: not orders (yet)
     refunds: int = 0  # partial refunds recorded
+    coupons_used: int = 0  # Patron's coupons that orders used
     rejects_files: list[str] = field(default_factory=list)
 
     def of(self, kind: str) -> dict[str, int]:
@@ -79,6 +80,7 @@ class _Chunk:
     lines: list[dict] = field(default_factory=list)
     refunds: dict[str, list] = field(default_factory=dict)
     products: list[dict] = field(default_factory=list)
+    coupons: dict[str, tuple[list[str], str]] = field(default_factory=dict)  # order id: (codes used, placed at)
     pages: int = 0
 
     def take(self, resource: str, row: dict, currency: str, synced: Synced) -> None:
@@ -98,6 +100,8 @@ class _Chunk:
             self.lines += lines
             if refunds := refunds_of(row):
                 self.refunds[order["external_id"]] = refunds
+            if (codes := coupons_of(row)) and order["status"] == "completed":
+                self.coupons[order["external_id"]] = (codes, order["placed_at"])
 
     def files(self) -> list[tuple[str, list[str], list[dict]]]:
         return [("customers", CUSTOMER_COLUMNS, list(self.customers.values())), ("orders", ORDER_COLUMNS, self.orders),
@@ -148,10 +152,16 @@ def _merge(connection: Connection, resource: str, next_page: int, chunk: _Chunk,
                 synced.rejects_files.append(result.rejects_file)
         for external_id, its_refunds in chunk.refunds.items():
             synced.refunds += services.apply_refunds(external_id, its_refunds)
+        for external_id, (codes, placed_at) in chunk.coupons.items():
+            synced.coupons_used += coupons.mark_used(connection, codes, external_id, _moment(placed_at))
         cursor = dict(connection.cursor or {})
         cursor[resource] = {**cursor.get(resource, {}), "page": next_page}
         Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
         connection.cursor = cursor
+
+
+def _moment(stamp: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def _stamp(moment: dt.datetime) -> str:

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from patron.commerce import services as commerce
+from patron.connectors import coupons
 from patron.connectors.models import Connection, Delivery
 from patron.connectors.services import apply_refunds
-from patron.connectors.woocommerce import customer_row, order_rows, product_row, refunds_of
+from patron.connectors.woocommerce import coupons_of, customer_row, order_rows, product_row, refunds_of
 from patron.core.errors import PatronError
 from patron.customers import services as customers
 
@@ -59,7 +60,10 @@ def _apply(delivery: Delivery) -> str:
         made, _ = commerce.record_order(person, order["external_id"], placed_at=placed, total=order["total"],
                                         currency=order["currency"], status=order["status"], lines=lines)
         refunded = apply_refunds(made.external_id, refunds_of(body))
-        return f"order saved, {made.effects.get('points_earned', 0)} points" + (f", {refunded} refund(s)" if refunded else "")
+        used = coupons.mark_used(delivery.connection, coupons_of(body), made.external_id, placed) \
+            if made.status == made.Status.COMPLETED else 0
+        return (f"order saved, {made.effects.get('points_earned', 0)} points" + (f", {refunded} refund(s)" if refunded else "")
+                + (f", {used} Patron coupon(s) used" if used else ""))
     if topic in ("product.created", "product.updated"):
         row = product_row(body, delivery.connection.store_currency)
         commerce.save_product(row.pop("sku"), **row)

@@ -54,3 +54,32 @@ class Delivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["connection", "delivery_id"], condition=~models.Q(delivery_id=""),
                                                name="one_delivery_per_id")]
         indexes = [models.Index(fields=["received_at"], name="delivery_pending", condition=models.Q(processed_at=None))]
+
+
+class StoreCoupon(models.Model):
+    """A Patron coupon as a native discount code in one connected store: waiting to be written, there, refused
+    by the store (why is in last_error), or removed again (expired, used elsewhere, or its coupon gone)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be written to the store"
+        IN_STORE = "in_store", "In the store"
+        USED = "used", "Used at the store"
+        REFUSED = "refused", "Refused by the store"
+        REMOVED = "removed", "Removed from the store"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="coupons")
+    # Kept when the coupon row goes (an erased customer's): its code must still leave the store.
+    coupon = models.ForeignKey("loyalty.Coupon", on_delete=models.SET_NULL, null=True, related_name="in_stores")
+    code = models.CharField(max_length=32)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    store_id = models.CharField(max_length=40, blank=True)  # the store's own id of the code
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=now)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "code"], name="one_store_code_per_coupon")]
+        indexes = [models.Index(fields=["state", "next_try_at"], name="store_coupon_due")]

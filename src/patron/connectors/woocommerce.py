@@ -4,7 +4,9 @@ timeouts of every outside call, and its failures are named for the shop owner.""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import requests
@@ -30,6 +32,30 @@ class ShopRefused(PatronError):
     status = 400
 
 
+def _with_query(endpoint: str, params: dict) -> str:
+    """The endpoint with its query, so that the client signs the query (OAuth over http) and sends it once. The
+    client appends "?" and its own (empty) query to the endpoint before signing; the closing "&" keeps that "?"
+    out of the last value ("asc?"), which WooCommerce would refuse."""
+    return f"{endpoint}?{urlencode(params)}&" if params else endpoint
+
+
+class Gone(ShopRefused):
+    """What Patron asked to delete is not in the store (any more)."""
+
+
+@dataclass(frozen=True)
+class CouponSpec:
+    """A discount code as every platform takes it."""
+
+    code: str
+    kind: str  # percent, amount (off the cart, in the store's currency) or product (one free)
+    value: Decimal
+    expires_at: dt.datetime | None
+    email: str  # the customer's: only they may use it (blank: anyone, once)
+    sku: str = ""
+    description: str = ""
+
+
 @dataclass(frozen=True)
 class Store:
     url: str
@@ -45,8 +71,7 @@ class WooCommerce:
 
     def get(self, endpoint: str, **params) -> tuple[object, dict]:
         """(decoded JSON, response headers) of GET endpoint; ShopUnreachable or ShopRefused otherwise."""
-        # The query goes into the endpoint, so that the client signs it (OAuth over http) and sends it once.
-        response = self._call("GET", f"{endpoint}?{urlencode(params)}" if params else endpoint)
+        response = self._call("GET", _with_query(endpoint, params))
         try:
             return response.json(), dict(response.headers)
         except ValueError:
@@ -56,11 +81,24 @@ class WooCommerce:
     def post(self, endpoint: str, data: dict) -> dict:
         return self._call("POST", endpoint, data).json()
 
+    def delete(self, endpoint: str) -> bool:
+        """Delete for good (not to the bin); False when the store has no such thing."""
+        try:
+            self._call("DELETE", _with_query(endpoint, {"force": "true"}))
+        except Gone:
+            return False
+        return True
+
     def _call(self, method: str, endpoint: str, data: dict | None = None):
         """The response of one call, its failures named: the store unreachable or busy (try again later), or
         refusing (keys, permissions, no REST API there)."""
         try:
-            response = self.api.get(endpoint) if method == "GET" else self.api.post(endpoint, data)
+            if method == "GET":
+                response = self.api.get(endpoint)
+            elif method == "POST":
+                response = self.api.post(endpoint, data)
+            else:
+                response = self.api.delete(endpoint)
         except requests.Timeout:
             raise ShopUnreachable(f"{self.url} did not answer in time") from None
         except requests.RequestException as exc:
@@ -70,6 +108,8 @@ class WooCommerce:
             what = "refused the key" if method == "GET" else f"refused to let Patron write {endpoint}"
             raise ShopRefused(f"{self.url} {what} ({status}): check the consumer key and secret, and that the key "
                               "has Read/Write permission")
+        if status == 404 and method == "DELETE":
+            raise Gone(f"{self.url} has no {endpoint.partition('?')[0]}")
         if status == 404 and method == "GET":
             raise ShopRefused(f"no WooCommerce REST API at {self.url}/wp-json/{VERSION}/{endpoint} (is WooCommerce "
                               "active, with pretty permalinks?)")
@@ -86,6 +126,30 @@ class WooCommerce:
         environment, shop = (status or {}).get("environment", {}), (status or {}).get("settings", {})
         return Store(url=environment.get("home_url") or self.url, currency=(shop.get("currency") or "").upper(),
                      version=environment.get("version", ""))
+
+    # Discount codes (coupons API): Patron's coupons as the store's own, so its checkout takes them.
+
+    def find_code(self, code: str) -> str | None:
+        found, _ = self.get("coupons", code=code)
+        return str(found[0]["id"]) if found else None
+
+    def create_code(self, spec: CouponSpec) -> str:
+        data = {"code": spec.code, "amount": str(spec.value), "usage_limit": 1, "usage_limit_per_user": 1,
+                "individual_use": False, "description": spec.description[:200],
+                "date_expires_gmt": spec.expires_at.strftime("%Y-%m-%dT%H:%M:%S") if spec.expires_at else None,
+                "email_restrictions": [spec.email] if spec.email else []}
+        if spec.kind == "product":
+            found, _ = self.get("products", sku=spec.sku)
+            if not found:
+                raise ShopRefused(f"the store has no product with sku {spec.sku!r} for a free-product coupon")
+            data |= {"discount_type": "percent", "amount": "100", "product_ids": [found[0]["id"]],
+                     "limit_usage_to_x_items": 1}
+        else:
+            data["discount_type"] = "percent" if spec.kind == "percent" else "fixed_cart"
+        return str(self.post("coupons", data)["id"])
+
+    def remove_code(self, store_id: str) -> None:
+        self.delete(f"coupons/{store_id}")
 
 
 # What WooCommerce's JSON means to Patron: the rows the import engine and the services take. The backfill
@@ -138,6 +202,11 @@ def order_rows(o: dict) -> tuple[dict | None, dict | None, list[dict]]:
               "quantity": item.get("quantity", ""), "unit_price": item.get("price", "")}
              for item in o.get("line_items") or []]
     return guest, order, lines
+
+
+def coupons_of(o: dict) -> list[str]:
+    """The discount codes an order used ("coupon_lines": [{"code": ...}]), as Patron writes codes."""
+    return [str(line.get("code", "")).strip().upper() for line in o.get("coupon_lines") or [] if line.get("code")]
 
 
 def refunds_of(o: dict) -> list[tuple[str, str, str]]:

@@ -31,6 +31,10 @@ LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 CLAIM_LOCK = 726001  # the advisory lock that serialises claims on PostgreSQL
 S = Message.Status
+# Asked of each batch before it goes: each hold returns (the ids to hold a little, {id: reason never to send
+# them}). The shop connections register one: a message whose coupon code the store does not know yet waits.
+HOLDS: list = []
+HOLD_WAIT = dt.timedelta(minutes=1)
 SENT_SQL = (f"UPDATE {Message._meta.db_table} SET status = %s, sent_at = %s, attempts = %s, reason = '', language = %s, "
             "subject = %s, lease_until = NULL WHERE id = %s")
 
@@ -134,9 +138,17 @@ def claim(now: dt.datetime, batch: int = 200) -> tuple[list[Message], Delivered]
         recent = _recent_marketing(marketing_customers, window_start)
         hours = quiet_hours()
         send, suppress, defer = [], {}, {}
+        held, refused = set(), {}
+        for hold in HOLDS:
+            wait, never = hold(due)
+            held |= wait
+            refused |= never
         for message in due:
             customer = message.customer
-            reason = _suppression(message, customer)
+            reason = _suppression(message, customer) or refused.get(message.pk)
+            if reason is None and message.pk in held:
+                defer[message.pk] = now + HOLD_WAIT
+                continue
             if reason is None and message.purpose == Purpose.MARKETING:
                 local = now.astimezone(render.customer_zone(customer))
                 wake = quiet_until(local, hours)

@@ -1,8 +1,9 @@
 """The worker's jobs: what each is, when the daily ones are due, and the record of how each last went.
 
 A shop runs two processes, `patron serve` and `patron worker`; no cron. The worker delivers the
-outbox every second, runs the journeys and the service desk's SLA sweep every interval, and starts
-the daily runs (`patron loyalty daily`, then `patron score`) once a day at the shop's local hours,
+outbox every second, processes the shops' webhooks and writes Patron's coupons to the shops, runs the
+journeys and the service desk's SLA sweep every interval, and starts the daily runs (`patron loyalty
+daily`, `patron score`, and the shops' reconciliation, `patron sync --nightly`) once a day at the shop's local hours,
 each in a child process so that delivery goes on while they work.
 """
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from patron.ops.models import Job
 
-DELIVERY, JOURNEYS, SLA, WEBHOOKS = "delivery", "journeys", "sla sweep", "webhooks"
+DELIVERY, JOURNEYS, SLA, WEBHOOKS, COUPONS = "delivery", "journeys", "sla sweep", "webhooks", "store coupons"
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,11 @@ class Daily:
 
 
 DAILY = (Daily("loyalty daily", ("loyalty", "daily"), "PATRON_LOYALTY_DAILY_HOUR"),
-         Daily("score", ("score",), "PATRON_SCORE_HOUR"))
+         Daily("score", ("score",), "PATRON_SCORE_HOUR"),
+         # What a webhook missed (the store was down, Patron was down): every shop read again for what changed.
+         Daily("reconcile", ("sync", "--nightly", "--json"), "PATRON_RECONCILE_HOUR"))
 # How long a job may go without a good run before --health calls it overdue.
-EXPECTED = {DELIVERY: dt.timedelta(minutes=5), JOURNEYS: None, SLA: None, WEBHOOKS: None}
+EXPECTED = {DELIVERY: dt.timedelta(minutes=5), JOURNEYS: None, SLA: None, WEBHOOKS: None, COUPONS: None}
 
 
 def shop_now(now: dt.datetime | None = None) -> dt.datetime:

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from patron.campaigns import services as journeys
+from patron.connectors import coupons as store_coupons
 from patron.connectors import live as connector_deliveries
 from patron.core.cli import patron_errors
 from patron.core.errors import InvalidInput
@@ -21,6 +22,7 @@ log = logging.getLogger("patron.worker")
 LOST_STORE = (OperationalError, InterfaceError)  # the database went away (a restart, the network)
 MAX_BACKOFF = 60.0
 DAILY_CHECK_SECONDS = 60.0
+COUPON_SECONDS = 5.0  # how often new coupons are looked for and written to the shops
 
 
 class Command(BaseCommand):
@@ -65,7 +67,7 @@ class Command(BaseCommand):
                 helper.wait()
 
     def _loop(self, once, batch, interval, no_journeys, no_daily, as_json, processes):
-        last_run, backoff, lost = 0.0, 1.0, False
+        last_run, backoff, lost, last_coupons = 0.0, 1.0, False, -COUPON_SECONDS
         while True:
             try:
                 if lost:  # back after losing the store: what this process held is queued again
@@ -81,6 +83,9 @@ class Command(BaseCommand):
                 if not no_daily:
                     self._daily()
                 self._job(jobs.WEBHOOKS, connector_deliveries.process_pending, every=30.0)  # what the shops sent
+                if not no_journeys and (once or time.monotonic() - last_coupons >= COUPON_SECONDS):
+                    self._job(jobs.COUPONS, store_coupons.run, every=30.0)  # before the outbox: held messages go sooner
+                    last_coupons = time.monotonic()
                 self._start_helpers(once, batch, processes)
                 delivered = self._job(jobs.DELIVERY, lambda: deliver_due(batch=batch), every=30.0) or Delivered()
                 if once:
