@@ -16,5 +16,6 @@ urlpatterns = [
     path("f/", include(link_urls.surveys)),
     path("portal/", include("patron.portal.urls")),
     path("hooks/woocommerce/<int:connection_id>", hooks.woocommerce, name="hooks-woocommerce"),
+    path("hooks/shopify/<int:connection_id>", hooks.shopify, name="hooks-shopify"),
     path("", include("patron.dashboard.urls")),
 ]

@@ -38,9 +38,9 @@ def sync(*args) -> dict:
 
 @pytest.fixture(autouse=True)
 def small_pages(monkeypatch):
-    from patron.connectors import backfill
+    from patron.connectors import backfill, services
 
-    monkeypatch.setattr(backfill, "PER_PAGE", 10)  # the fake store's pages are small, so there are several
+    monkeypatch.setitem(services.PER_PAGE, "woocommerce", 10)  # the fake store's pages are small, so there are several
     monkeypatch.setattr(backfill, "PAGES_PER_CHUNK", 2)
     monkeypatch.setattr(backfill.time, "sleep", lambda seconds: None)  # the store's Retry-After, not waited here
 

@@ -1,4 +1,5 @@
-"""Backfill from a WooCommerce store: its catalogue, its customers, then its orders with their lines, page by page.
+"""Backfill from a shop (WooCommerce or Shopify): its catalogue, its customers, then its orders with their
+lines, page by page.
 
 Pages are gathered into chunks, and each chunk goes through the import engine as the files of
 `patron import` do (the same checks, the same set-wise merge, a bad record a reject with its reason), in
@@ -23,17 +24,16 @@ from django.utils import timezone
 from patron.commerce import services as commerce
 from patron.connectors import coupons, services
 from patron.connectors.models import Connection
-from patron.connectors.woocommerce import (ShopRefused, ShopUnreachable, WooCommerce, coupons_of, customer_row,
-                                           order_rows, product_row, refunds_of)
+from patron.connectors.platform import ShopRefused, ShopUnreachable
 from patron.core.errors import PatronError
 from patron.imports import kinds
 from patron.imports.runner import run_import
 
-PER_PAGE = 100  # WooCommerce's most
 OVERLAP = dt.timedelta(minutes=10)  # a new pass re-reads a little of the last one: clocks and slow writes
 PAGES_PER_CHUNK = 20
 ATTEMPTS = 6
-CUSTOMER_COLUMNS = ["external_id", "email", "first_name", "last_name", "phone", "country", "created_at"]
+CUSTOMER_COLUMNS = ["external_id", "email", "first_name", "last_name", "phone", "country", "created_at", "email_consent",
+                    "sms_consent"]
 ORDER_COLUMNS = ["external_id", "customer_external_id", "placed_at", "total", "currency", "status"]
 LINE_COLUMNS = ["order_external_id", "sku", "quantity", "unit_price"]
 
@@ -83,24 +83,25 @@ class _Chunk:
     coupons: dict[str, tuple[list[str], str]] = field(default_factory=dict)  # order id: (codes used, placed at)
     pages: int = 0
 
-    def take(self, resource: str, row: dict, currency: str, synced: Synced) -> None:
+    def take(self, resource: str, row: dict, connection: Connection, synced: Synced) -> None:
+        platform = services.platform(connection)
         if resource == "products":
-            self.products.append(product_row(row, currency))
+            self.products.append(services.product_row(connection, row))
         elif resource == "customers":
-            person = customer_row(row)
+            person = platform.customer_row(row)
             self.customers[person["external_id"]] = person
         else:
-            guest, order, lines = order_rows(row)
+            person, order, lines = platform.order_rows(row)
             if order is None:
                 synced.skipped_orders += 1
                 return
-            if guest:
-                self.customers[guest["external_id"]] = guest
+            if person and person["external_id"] not in self.customers:
+                self.customers[person["external_id"]] = person
             self.orders.append(order)
             self.lines += lines
-            if refunds := refunds_of(row):
+            if refunds := platform.refunds_of(row):
                 self.refunds[order["external_id"]] = refunds
-            if (codes := coupons_of(row)) and order["status"] == "completed":
+            if (codes := platform.coupons_of(row)) and order["status"] == "completed":
                 self.coupons[order["external_id"]] = (codes, order["placed_at"])
 
     def files(self) -> list[tuple[str, list[str], list[dict]]]:
@@ -108,20 +109,21 @@ class _Chunk:
                 ("order-lines", LINE_COLUMNS, self.lines)]
 
 
-def _page(shop: WooCommerce, endpoint: str, page: int, params: dict, synced: Synced, sleep=time.sleep,
-          per_page: int = PER_PAGE):
-    """One page and the number of pages, asking again while the store is busy or failing."""
+def _page(shop, resource: str, token, query: dict, synced: Synced, sleep, per_page: int):
+    """(rows, next token or 0, total or None) of one page, asking again while the store is busy or failing."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            rows, headers = shop.get(endpoint, page=page, per_page=per_page, orderby="id", order="asc", **params)
-            found = {k.lower(): v for k, v in headers.items()}
-            return rows, int(found.get("x-wp-totalpages") or 1), int(found.get("x-wp-total") or len(rows or []))
+            return shop.page(resource, token, per_page=per_page, **query)
         except ShopUnreachable as exc:
             if attempt == ATTEMPTS:
                 raise
             synced.retries += 1
-            wait = exc.details.get("retry_after") or ""
-            sleep(min(60.0, float(wait)) if str(wait).isdigit() else min(60.0, 2.0 ** (attempt - 1)))
+            wait = str(exc.details.get("retry_after") or "")
+            try:
+                pause = float(wait)
+            except ValueError:
+                pause = 2.0 ** (attempt - 1)
+            sleep(min(60.0, max(pause, 0.0)))
     raise AssertionError("unreachable")
 
 
@@ -132,8 +134,8 @@ def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def _merge(connection: Connection, resource: str, next_page: int, chunk: _Chunk, synced: Synced) -> None:
-    """Import the chunk and move the cursor, in one transaction."""
+def _merge(connection: Connection, resource: str, state: dict, chunk: _Chunk, synced: Synced) -> None:
+    """Import the chunk and move the cursor to `state`, in one transaction."""
     folder = Path(settings.PATRON_HOME) / "connections" / str(connection.pk)
     folder.mkdir(parents=True, exist_ok=True)
     with transaction.atomic():
@@ -141,7 +143,7 @@ def _merge(connection: Connection, resource: str, next_page: int, chunk: _Chunk,
         for kind, columns, rows in chunk.files():
             if not rows:
                 continue
-            path = folder / f"{kind}-{resource}-to-page-{next_page - 1:05d}.csv"
+            path = folder / f"{kind}-{resource}-{synced.pages:06d}.csv"
             _write(path, columns, rows)
             try:
                 result = run_import(kinds()[kind], path)
@@ -155,7 +157,7 @@ def _merge(connection: Connection, resource: str, next_page: int, chunk: _Chunk,
         for external_id, (codes, placed_at) in chunk.coupons.items():
             synced.coupons_used += coupons.mark_used(connection, codes, external_id, _moment(placed_at))
         cursor = dict(connection.cursor or {})
-        cursor[resource] = {**cursor.get(resource, {}), "page": next_page}
+        cursor[resource] = {**cursor.get(resource, {}), **state}
         Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
         connection.cursor = cursor
 
@@ -168,42 +170,44 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _pass(connection: Connection, resource: str, now: dt.datetime) -> tuple[int, dict]:
-    """(first page, query) of this run over `resource`: resume an unfinished pass where it stopped, or begin
-    a new one, which after a finished pass reads only what changed since that pass began (with a margin)."""
+def _pass(connection: Connection, resource: str, now: dt.datetime) -> dict:
+    """This run's state over `resource`: an unfinished pass resumed where it stopped, or a new one, which after
+    a finished pass reads only what changed since that pass began (with a margin). Its "page" is the next
+    page's token (WooCommerce's page number, Shopify's cursor; 1 is the first, 0 the pass done)."""
     state = dict((connection.cursor or {}).get(resource) or {})
     if state.get("page", 0) == 0:
         finished = state.get("started")
-        state = {"page": 1, "started": _stamp(now),
+        state = {"page": 1, "started": _stamp(now), "read": 0, "total": None,
                  "modified_after": _stamp(dt.datetime.fromisoformat(finished).replace(tzinfo=dt.UTC) - OVERLAP)
                  if finished else None}
         cursor = {**(connection.cursor or {}), resource: state}
         Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
         connection.cursor = cursor
-    query = {"modified_after": state["modified_after"]} if state.get("modified_after") else {}
-    return int(state["page"]), query
+    return state
 
 
-def _read(connection: Connection, shop: WooCommerce, resource: str, params: dict, synced: Synced, *,
+def _read(connection: Connection, shop, resource: str, created_after: str | None, synced: Synced, *,
           progress: Progress | None, pages_per_chunk: int, per_page: int, sleep) -> None:
     """One resource, page by page from the cursor, merged chunk by chunk."""
-    page, query = _pass(connection, resource, timezone.now())
+    state = _pass(connection, resource, timezone.now())
+    token, read, total = state["page"], state.get("read") or 0, state.get("total")
+    query = {"modified_after": state.get("modified_after"), "created_after": created_after}
     chunk = _Chunk()
     while True:
-        rows, total_pages, total_rows = _page(shop, resource, page, {**query, **params}, synced, sleep, per_page)
+        rows, token, counted = _page(shop, resource, token, query, synced, sleep, per_page)
+        total = counted if counted is not None else total
         synced.pages += 1
         chunk.pages += 1
-        for row in rows or []:
-            chunk.take(resource, row, connection.store_currency, synced)
-        last = page >= total_pages or not rows
+        read += len(rows)
+        for row in rows:
+            chunk.take(resource, row, connection, synced)
         if progress:
-            progress(resource, min(page * per_page, total_rows), total_rows)
-        if last or chunk.pages >= pages_per_chunk:
-            _merge(connection, resource, 0 if last else page + 1, chunk, synced)
+            progress(resource, read, max(total or 0, read))
+        if not token or chunk.pages >= pages_per_chunk:
+            _merge(connection, resource, {"page": token, "read": read, "total": total}, chunk, synced)
             chunk = _Chunk()
-        if last:
+        if not token:
             return
-        page += 1
 
 
 def backfill(connection: Connection, *, since: dt.datetime | None = None, progress: Progress | None = None,
@@ -213,8 +217,9 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
     synced = Synced()
     try:
         for resource in ("products", "customers", "orders"):
-            _read(connection, shop, resource, {"after": _stamp(since)} if since and resource == "orders" else {}, synced,
-                  progress=progress, pages_per_chunk=pages_per_chunk or PAGES_PER_CHUNK, per_page=per_page or PER_PAGE,
+            _read(connection, shop, resource, _stamp(since) if since else None, synced,
+                  progress=progress, pages_per_chunk=pages_per_chunk or PAGES_PER_CHUNK,
+                  per_page=per_page or services.PER_PAGE[connection.kind],
                   sleep=sleep or time.sleep)
     except (ShopUnreachable, ShopRefused) as exc:
         services.mark_failing(connection, exc)  # what was merged so far stays, and the next run goes on from it

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from patron.connectors import services
 from patron.connectors.models import Connection, StoreCoupon
-from patron.connectors.woocommerce import CouponSpec, Gone, ShopRefused, ShopUnreachable
+from patron.connectors.platform import CouponSpec, Gone, ShopRefused, ShopUnreachable
 from patron.core import sql
 from patron.core.errors import CouponExpired, CouponNotFound, CouponUsed
 from patron.loyalty import services as loyalty
@@ -68,7 +68,7 @@ def spec(coupon: Coupon, connection: Connection) -> CouponSpec:
             raise ShopRefused(f"{reward.name} takes {reward.value} {currency} off, and the store sells in "
                               f"{connection.store_currency}: an amount coupon needs the store's currency")
     return CouponSpec(code=coupon.code, kind=kind, value=reward.value, expires_at=coupon.expires_at,
-                      email=coupon.customer.email, sku=reward.sku,
+                      email=coupon.customer.email, sku=reward.sku, customer_id=coupon.customer.external_id,
                       description=f"Patron: {reward.name} ({coupon.reason or 'reward'})")
 
 

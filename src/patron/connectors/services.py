@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from secrets import token_urlsafe
 from urllib.parse import urlsplit
 
@@ -12,9 +13,11 @@ from django.utils import timezone
 
 from patron.commerce import services as commerce
 from patron.commerce.models import Order, Refund
-from patron.connectors import secrets
+from patron.connectors import secrets, shopify, woocommerce
 from patron.connectors.models import Connection
-from patron.connectors.woocommerce import ShopRefused, ShopUnreachable, WooCommerce
+from patron.connectors.platform import ShopRefused, ShopUnreachable
+from patron.connectors.shopify import Shopify
+from patron.connectors.woocommerce import WooCommerce
 from patron.core import audit
 from patron.core.errors import InvalidInput, NotFound, PatronError
 from patron.loyalty import earning
@@ -22,8 +25,16 @@ from patron.loyalty import earning
 CONNECTED, REMOVED = "connection.add", "connection.remove"
 WOOCOMMERCE_TOPICS = ("order.created", "order.updated", "order.deleted", "customer.created", "customer.updated",
                       "product.created", "product.updated")
-READS = {Connection.Kind.WOOCOMMERCE: "customers, orders with their lines and refunds, products and categories"}
-WRITES = {Connection.Kind.WOOCOMMERCE: "webhooks that tell Patron of new and changed orders, customers and products"}
+SHOPIFY_TOPICS = ("orders/create", "orders/updated", "orders/paid", "refunds/create", "customers/create",
+                  "customers/update", "products/update", "checkouts/create", "checkouts/update")
+READS = {Connection.Kind.WOOCOMMERCE: "customers, orders with their lines and refunds, products and categories",
+         Connection.Kind.SHOPIFY: "customers with their email and SMS marketing consent, orders with their lines and "
+                                  "refunds, products and product types, checkouts"}
+WRITES = {Connection.Kind.WOOCOMMERCE: "webhooks that tell Patron of new and changed orders, customers and products; "
+                                       "coupons with Patron's codes",
+          Connection.Kind.SHOPIFY: "webhooks that tell Patron of new and changed orders, refunds, customers, products "
+                                   "and checkouts; price rules and discount codes with Patron's codes"}
+PER_PAGE = {Connection.Kind.WOOCOMMERCE: 100, Connection.Kind.SHOPIFY: 250}  # each platform's most
 
 
 class ConnectionNotFound(NotFound):
@@ -39,9 +50,26 @@ def store_url(value: str) -> str:
     return url
 
 
-def client(connection: Connection) -> WooCommerce:
+def client(connection: Connection) -> WooCommerce | Shopify:
     keys = secrets.unseal(connection.credentials)
+    if connection.kind == Connection.Kind.SHOPIFY:
+        return Shopify(connection.address, keys["token"], keys.get("api_base", ""))
     return WooCommerce(connection.address, keys["key"], keys["secret"])
+
+
+def platform(connection: Connection):
+    """The module that reads the platform's JSON as Patron's rows (customer_row, order_rows, refunds_of, ...)."""
+    return shopify if connection.kind == Connection.Kind.SHOPIFY else woocommerce
+
+
+def product_row(connection: Connection, row: dict) -> dict:
+    if connection.kind == Connection.Kind.SHOPIFY:
+        return shopify.product_row(row, connection.store_currency, connection.store_name or connection.address)
+    return woocommerce.product_row(row, connection.store_currency)
+
+
+def hook_url(connection: Connection) -> str:
+    return settings.PATRON_BASE_URL + reverse(f"hooks-{connection.kind}", args=[connection.pk])
 
 
 def connect_woocommerce(url: str, key: str, secret: str, *, actor=None) -> Connection:
@@ -62,9 +90,40 @@ def connect_woocommerce(url: str, key: str, secret: str, *, actor=None) -> Conne
                       "store_name": store.url, "last_error": "", "last_error_at": None})
         # The store tells Patron of every change from now on; if it refuses, nothing is kept.
         for topic in WOOCOMMERCE_TOPICS:
-            shop.post("webhooks", {"name": f"Patron: {topic}", "topic": topic, "secret": webhook_secret,
-                                   "delivery_url": settings.PATRON_BASE_URL + reverse("hooks-woocommerce", args=[connection.pk])})
+            shop.register(topic, hook_url(connection), webhook_secret)
         audit.record(actor, CONNECTED, f"connection:{connection.pk}", kind=connection.kind, address=url)
+    return connection
+
+
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+
+
+def connect_shopify(shop: str, token: str, app_secret: str, *, api_base: str = "", actor=None) -> Connection:
+    """Test the token against the shop, register Patron's webhooks, keep the connection. Shopify signs webhooks
+    with the app's API secret key (not the access token), so both are needed."""
+    domain = (shop or "").strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+    if not SHOP_DOMAIN.match(domain):
+        raise InvalidInput(f"{shop!r} is not a shop domain such as my-shop.myshopify.com (the shop's own "
+                           ".myshopify.com address, not its public domain)", field="shop")
+    token, app_secret = (token or "").strip(), (app_secret or "").strip()
+    if not token.startswith(("shpat_", "shpca_", "shppa_")):
+        raise InvalidInput("a Shopify Admin API access token looks like shpat_...; make it under Settings > Apps and "
+                           "sales channels > Develop apps", field="token")
+    if len(app_secret) < 16:
+        raise InvalidInput("--secret is the app's API secret key (Shopify signs webhooks with it)", field="secret")
+    if api_base:
+        api_base = store_url(api_base)
+    client_ = Shopify(domain, token, api_base)
+    store = client_.store()
+    with transaction.atomic():
+        connection, _ = Connection.objects.update_or_create(
+            kind=Connection.Kind.SHOPIFY, address=domain,
+            defaults={"credentials": secrets.seal({"token": token, "webhook_secret": app_secret, "api_base": api_base}),
+                      "hint": secrets.hint(token), "state": Connection.State.CONNECTED, "store_currency": store.currency,
+                      "store_name": store.url, "last_error": "", "last_error_at": None})
+        for topic in SHOPIFY_TOPICS:
+            client_.register(topic, hook_url(connection))
+        audit.record(actor, CONNECTED, f"connection:{connection.pk}", kind=connection.kind, address=domain)
     return connection
 
 

@@ -4,32 +4,15 @@ timeouts of every outside call, and its failures are named for the shop owner.""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from woocommerce import API
 
-from patron.core.errors import PatronError
+from patron.connectors.platform import CouponSpec, Gone, ShopRefused, ShopUnreachable, Store
 
 VERSION = "wc/v3"
-
-
-class ShopUnreachable(PatronError):
-    """The store did not answer, or answered with a failure of its own (5xx, 429): try again later."""
-
-    code = "shop_unreachable"
-    status = 502
-
-
-class ShopRefused(PatronError):
-    """The store answered and refused: wrong keys, too few permissions, no REST API at that address."""
-
-    code = "shop_refused"
-    status = 400
 
 
 def _with_query(endpoint: str, params: dict) -> str:
@@ -37,30 +20,6 @@ def _with_query(endpoint: str, params: dict) -> str:
     client appends "?" and its own (empty) query to the endpoint before signing; the closing "&" keeps that "?"
     out of the last value ("asc?"), which WooCommerce would refuse."""
     return f"{endpoint}?{urlencode(params)}&" if params else endpoint
-
-
-class Gone(ShopRefused):
-    """What Patron asked to delete is not in the store (any more)."""
-
-
-@dataclass(frozen=True)
-class CouponSpec:
-    """A discount code as every platform takes it."""
-
-    code: str
-    kind: str  # percent, amount (off the cart, in the store's currency) or product (one free)
-    value: Decimal
-    expires_at: dt.datetime | None
-    email: str  # the customer's: only they may use it (blank: anyone, once)
-    sku: str = ""
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Store:
-    url: str
-    currency: str
-    version: str  # WooCommerce's
 
 
 class WooCommerce:
@@ -126,6 +85,22 @@ class WooCommerce:
         environment, shop = (status or {}).get("environment", {}), (status or {}).get("settings", {})
         return Store(url=environment.get("home_url") or self.url, currency=(shop.get("currency") or "").upper(),
                      version=environment.get("version", ""))
+
+    def register(self, topic: str, address: str, secret: str) -> None:
+        self.post("webhooks", {"name": f"Patron: {topic}", "topic": topic, "secret": secret, "delivery_url": address})
+
+    def page(self, resource: str, token, *, per_page: int, modified_after: str | None,
+             created_after: str | None) -> tuple[list[dict], object, int | None]:
+        """(rows, the next page's number or 0 when this was the last, how many there are in all)."""
+        params = {"page": token, "per_page": per_page, "orderby": "id", "order": "asc"}
+        if modified_after:
+            params["modified_after"] = modified_after
+        if created_after and resource == "orders":
+            params["after"] = created_after
+        rows, headers = self.get(resource, **params)
+        found = {k.lower(): v for k, v in headers.items()}
+        pages = int(found.get("x-wp-totalpages") or 1)
+        return rows or [], token + 1 if rows and token < pages else 0, int(found.get("x-wp-total") or len(rows or []))
 
     # Discount codes (coupons API): Patron's coupons as the store's own, so its checkout takes them.
 

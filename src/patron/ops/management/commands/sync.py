@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from patron.connectors import backfill, services
 from patron.connectors.models import Connection
-from patron.connectors.woocommerce import ShopRefused, ShopUnreachable
+from patron.connectors.platform import ShopRefused, ShopUnreachable
 from patron.core.cli import patron_errors, progress_bar
 from patron.core.errors import InvalidInput
 from patron.core.values import parse_day
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         else:
             connections = [services.get_connection(id)] if id else list(Connection.objects.order_by("pk"))
             if not connections:
-                raise InvalidInput("no shop is connected: `patron connect woocommerce --url URL --key ck_... --secret cs_...`")
+                raise InvalidInput("no shop is connected: `patron connect woocommerce` or `patron connect shopify` first")
         report, failed = {}, []
         for connection in connections:
             if again:
