@@ -215,8 +215,9 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
     """Read the store from the cursor on; `since` limits orders to those created after it (a first look)."""
     shop = services.client(connection)
     synced = Synced()
+    Connection.objects.filter(pk=connection.pk).update(syncing_since=timezone.now())
     try:
-        for resource in ("products", "customers", "orders"):
+        for resource in services.RESOURCES:
             _read(connection, shop, resource, _stamp(since) if since else None, synced,
                   progress=progress, pages_per_chunk=pages_per_chunk or PAGES_PER_CHUNK,
                   per_page=per_page or services.PER_PAGE[connection.kind],
@@ -224,6 +225,8 @@ def backfill(connection: Connection, *, since: dt.datetime | None = None, progre
     except (ShopUnreachable, ShopRefused) as exc:
         services.mark_failing(connection, exc)  # what was merged so far stays, and the next run goes on from it
         raise
+    finally:
+        Connection.objects.filter(pk=connection.pk).update(syncing_since=None)
     services.mark_working(connection, last_sync_at=timezone.now())
     return synced
 

@@ -29,6 +29,7 @@ class Connection(models.Model):
     cursor = models.JSONField(default=dict, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    syncing_since = models.DateTimeField(null=True, blank=True)  # a backfill is reading the store (since when)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "address"], name="one_connection_per_store")]

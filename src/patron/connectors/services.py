@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from secrets import token_urlsafe
 from urllib.parse import urlsplit
 
@@ -10,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patron.commerce import services as commerce
 from patron.commerce.models import Order, Refund
@@ -22,18 +27,20 @@ from patron.core import audit
 from patron.core.errors import InvalidInput, NotFound, PatronError
 from patron.loyalty import earning
 
-CONNECTED, REMOVED = "connection.add", "connection.remove"
+CONNECTED, REMOVED, PAUSED, RESUMED = "connection.add", "connection.remove", "connection.pause", "connection.resume"
+RESOURCES = ("products", "customers", "orders")
+STALE_SYNC = dt.timedelta(hours=2)  # a sync that has merged nothing for this long is taken to have died
 WOOCOMMERCE_TOPICS = ("order.created", "order.updated", "order.deleted", "customer.created", "customer.updated",
                       "product.created", "product.updated")
 SHOPIFY_TOPICS = ("orders/create", "orders/updated", "orders/paid", "refunds/create", "customers/create",
                   "customers/update", "products/update", "checkouts/create", "checkouts/update")
-READS = {Connection.Kind.WOOCOMMERCE: "customers, orders with their lines and refunds, products and categories",
-         Connection.Kind.SHOPIFY: "customers with their email and SMS marketing consent, orders with their lines and "
-                                  "refunds, products and product types, checkouts"}
-WRITES = {Connection.Kind.WOOCOMMERCE: "webhooks that tell Patron of new and changed orders, customers and products; "
-                                       "coupons with Patron's codes",
-          Connection.Kind.SHOPIFY: "webhooks that tell Patron of new and changed orders, refunds, customers, products "
-                                   "and checkouts; price rules and discount codes with Patron's codes"}
+READS = {Connection.Kind.WOOCOMMERCE: _("customers, orders with their lines and refunds, products and categories"),
+         Connection.Kind.SHOPIFY: _("customers with their email and SMS marketing consent, orders with their lines and "
+                                    "refunds, products and product types, checkouts")}
+WRITES = {Connection.Kind.WOOCOMMERCE: _("webhooks that tell Patron of new and changed orders, customers and products; "
+                                         "coupons with Patron's codes"),
+          Connection.Kind.SHOPIFY: _("webhooks that tell Patron of new and changed orders, refunds, customers, products "
+                                     "and checkouts; price rules and discount codes with Patron's codes")}
 PER_PAGE = {Connection.Kind.WOOCOMMERCE: 100, Connection.Kind.SHOPIFY: 250}  # each platform's most
 
 
@@ -135,14 +142,17 @@ def get_connection(connection_id) -> Connection:
 
 
 def mark_failing(connection: Connection, error: PatronError) -> None:
-    """The last call to the store failed: the connection says so, and why, until a call goes well."""
-    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.FAILING, last_error=error.message[:500],
-                                                       last_error_at=timezone.now())
+    """The last call to the store failed: the connection says so, and why, until a call goes well (a paused
+    connection stays paused, with the reason)."""
+    mine = Connection.objects.filter(pk=connection.pk)
+    mine.update(last_error=error.message[:500], last_error_at=timezone.now())
+    mine.exclude(state=Connection.State.PAUSED).update(state=Connection.State.FAILING)
 
 
 def mark_working(connection: Connection, **fields) -> None:
-    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.CONNECTED, last_error="", last_error_at=None,
-                                                       **fields)
+    mine = Connection.objects.filter(pk=connection.pk)
+    mine.update(last_error="", last_error_at=None, **fields)
+    mine.filter(state=Connection.State.FAILING).update(state=Connection.State.CONNECTED)
 
 
 def test(connection: Connection):
@@ -180,3 +190,41 @@ def remove(connection: Connection, *, actor=None) -> None:
     with transaction.atomic():
         audit.record(actor, REMOVED, f"connection:{connection.pk}", kind=connection.kind, address=connection.address)
         connection.delete()
+
+
+def pause(connection: Connection, *, actor=None) -> None:
+    """Stop writing coupons to the store and holding messages for it; webhooks are still kept."""
+    with transaction.atomic():
+        Connection.objects.filter(pk=connection.pk).update(state=Connection.State.PAUSED)
+        audit.record(actor, PAUSED, f"connection:{connection.pk}", kind=connection.kind, address=connection.address)
+
+
+def resume(connection: Connection, *, actor=None) -> None:
+    with transaction.atomic():
+        Connection.objects.filter(pk=connection.pk, state=Connection.State.PAUSED).update(state=Connection.State.CONNECTED)
+        audit.record(actor, RESUMED, f"connection:{connection.pk}", kind=connection.kind, address=connection.address)
+
+
+def syncing(connection: Connection, now: dt.datetime | None = None) -> bool:
+    since = connection.syncing_since
+    return since is not None and (now or timezone.now()) - since < STALE_SYNC
+
+
+def start_sync(connection: Connection) -> bool:
+    """Start `patron sync ID` in its own process (a page cannot wait for a whole store); False if one runs."""
+    if syncing(connection):
+        return False
+    Connection.objects.filter(pk=connection.pk).update(syncing_since=timezone.now())
+    subprocess.Popen([sys.executable, "-m", "patron.cli", "sync", str(connection.pk)], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=dict(os.environ))
+    return True
+
+
+def progress(connection: Connection) -> list[dict]:
+    """Per resource: rows read in the current (or last) pass, of how many, and whether that pass is done."""
+    out = []
+    for resource in RESOURCES:
+        state = (connection.cursor or {}).get(resource) or {}
+        out.append({"resource": resource, "read": state.get("read") or 0, "total": state.get("total"),
+                    "started": bool(state), "done": bool(state) and state.get("page", 0) == 0})
+    return out

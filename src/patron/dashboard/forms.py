@@ -35,3 +35,26 @@ class EraseForm(forms.Form):
 
     confirm = forms.CharField(label=_("Type the customer's external id to confirm"), max_length=100)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class WooCommerceForm(forms.Form):
+    """A WooCommerce store's address and REST API keys (Read/Write)."""
+
+    url = forms.CharField(label=_("Store address"), max_length=300,
+                          widget=forms.TextInput(attrs={"placeholder": "https://shop.example.lt", "inputmode": "url"}))
+    key = forms.CharField(label=_("Consumer key"), max_length=200, widget=forms.TextInput(attrs={"placeholder": "ck_…",
+                                                                                              "autocomplete": "off"}))
+    secret = forms.CharField(label=_("Consumer secret"), max_length=200,
+                             widget=forms.PasswordInput(attrs={"placeholder": "cs_…", "autocomplete": "off"}))
+
+
+class ShopifyForm(forms.Form):
+    """A Shopify shop's .myshopify.com domain, its custom app's access token, and the app's API secret key."""
+
+    shop = forms.CharField(label=_("Shop domain"), max_length=300,
+                           widget=forms.TextInput(attrs={"placeholder": "my-shop.myshopify.com"}))
+    token = forms.CharField(label=_("Admin API access token"), max_length=200,
+                            widget=forms.PasswordInput(attrs={"placeholder": "shpat_…", "autocomplete": "off"}))
+    app_secret = forms.CharField(label=_("The app's API secret key"), max_length=200,
+                                 help_text=_("Shopify signs its webhooks with it."),
+                                 widget=forms.PasswordInput(attrs={"autocomplete": "off"}))

@@ -1,11 +1,16 @@
 """What the pages read: lists walked by keyset (never OFFSET), one customer's whole picture, the snapshots."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patron.campaigns.models import Journey
+from patron.connectors import services as connectors
+from patron.connectors.models import Connection, Delivery, StoreCoupon
 from patron.core.models import AuditEvent
 from patron.customers import queries as customer_queries
 from patron.customers.models import Customer
@@ -112,3 +117,37 @@ def journeys(snapshot: dict | None) -> list[dict]:
     figures = {row["key"]: row for row in charts.journey_rows(snapshot)} if snapshot else {}
     return [{**NO_FIGURES, **figures.get(j.key, {}), "key": j.key, "name": j.name, "enabled": j.enabled,
              "last_error": j.last_error, "last_error_at": j.last_error_at} for j in Journey.objects.order_by("pk")]
+
+
+RESOURCE_NAMES = {"products": _("Products"), "customers": _("Customers"), "orders": _("Orders")}
+CONNECTION_STATES = {"connected": _("Connected"), "failing": _("Failing"), "paused": _("Paused")}
+PLATFORM_NAMES = {"woocommerce": "WooCommerce", "shopify": "Shopify"}
+
+
+def shop_connections() -> list[dict]:
+    """Each connected store as its page shows it: its state, how far the reading has come, the webhooks it
+    sends and the coupons written to it."""
+    out = []
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    for c in Connection.objects.order_by("pk"):
+        deliveries = Delivery.objects.filter(connection=c)
+        coupons = dict(StoreCoupon.objects.filter(connection=c).values_list("state").annotate(n=Count("id")))
+        refused = (StoreCoupon.objects.filter(connection=c, state=StoreCoupon.State.REFUSED).order_by("-pk")
+                   .values_list("last_error", flat=True).first())
+        progress = [{**row, "name": RESOURCE_NAMES[row["resource"]],
+                     "percent": min(100, round(100 * row["read"] / row["total"])) if row["total"] else (100 if row["done"] else 0)}
+                    for row in connectors.progress(c)]
+        out.append({
+            "connection": c, "platform": PLATFORM_NAMES.get(c.kind, c.kind), "state": c.state,
+            "state_name": CONNECTION_STATES.get(c.state, c.state), "syncing": connectors.syncing(c),
+            "progress": progress, "read_once": all(row["done"] for row in progress),
+            "reads": connectors.READS.get(c.kind, ""), "writes": connectors.WRITES.get(c.kind, ""),
+            "hook_url": connectors.hook_url(c),
+            "deliveries_day": deliveries.filter(received_at__gte=day_ago).count(),
+            "deliveries_waiting": deliveries.filter(processed_at__isnull=True).count(),
+            "last_delivery": deliveries.order_by("-received_at").values_list("received_at", flat=True).first(),
+            "coupons_in_store": coupons.get("in_store", 0) + coupons.get("used", 0),
+            "coupons_waiting": coupons.get("pending", 0), "coupons_refused": coupons.get("refused", 0),
+            "refused_reason": refused or "",
+        })
+    return out

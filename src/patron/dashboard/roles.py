@@ -31,6 +31,7 @@ PAGES = {
     "journeys": (_("Journeys"), INSIGHT),
     "feedback": (_("Feedback"), EVERYONE),
     "service": (_("Service"), frozenset({ADMIN, SUPPORT, ANALYST})),
+    "shop": (_("Shop"), frozenset({ADMIN})),
     "audit": (_("Audit log"), frozenset({ADMIN})),
 }
 NAVIGATION = [name for name in PAGES if name != "customer"]
@@ -42,6 +43,8 @@ ACTIONS = {
     "export_customer": frozenset({ADMIN}),
     "erase_customer": frozenset({ADMIN}),
     "toggle_journey": frozenset({ADMIN, MARKETER}),
+    "connect_shop": frozenset({ADMIN}),  # its keys open the store: administrators only
+    "manage_shop": frozenset({ADMIN}),
 }
 
 # Model permissions each group gets in the admin site (the admin role is a superuser's or has them all).

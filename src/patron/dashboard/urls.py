@@ -26,4 +26,7 @@ urlpatterns = [
     path("feedback/", views.feedback, name="feedback"),
     path("service/", views.service, name="service"),
     path("audit/", views.audit, name="audit"),
+    path("shop/", views.shop, name="shop"),
+    path("shop/connect/<slug:kind>/", views.connect_shop, name="connect_shop"),
+    path("shop/<int:connection_id>/<slug:verb>/", views.manage_shop, name="manage_shop"),
 ]

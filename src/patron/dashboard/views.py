@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.campaigns import services as journeys
+from patron.connectors import services as connectors
 from patron.core.errors import PatronError
 from patron.customers import services as customer_services
 from patron.customers.models import Customer
 from patron.dashboard import charts, queries, services
-from patron.dashboard.forms import CorrectionForm, EraseForm, GrantForm, LanguageForm
+from patron.dashboard.forms import CorrectionForm, EraseForm, GrantForm, LanguageForm, ShopifyForm, WooCommerceForm
 from patron.dashboard.roles import action, context, page
 from patron.dashboard import snapshots
 from patron.insights import risk
@@ -167,6 +168,82 @@ def toggle_journey(request, key: str):
 @page("service")
 def service(request):
     return render(request, "dashboard/service.html", {"page_rows": queries.ticket_queue(after=request.GET.get("after", ""))})
+
+
+def _shop_page(request, forms: dict | None = None, status: int = 200):
+    forms = {"woocommerce": WooCommerceForm(), "shopify": ShopifyForm(), **(forms or {})}
+    rows = queries.shop_connections()
+    return render(request, "dashboard/shop.html", {
+        "connections": rows, "woo_form": forms["woocommerce"], "shopify_form": forms["shopify"],
+        "syncing": any(row["syncing"] for row in rows), "reads": connectors.READS, "writes": connectors.WRITES},
+        status=status)
+
+
+@page("shop")
+def shop(request):
+    return _shop_page(request)
+
+
+CONNECT = {"woocommerce": (WooCommerceForm, lambda d, user: connectors.connect_woocommerce(d["url"], d["key"], d["secret"], actor=user)),
+           "shopify": (ShopifyForm, lambda d, user: connectors.connect_shopify(d["shop"], d["token"], d["app_secret"], actor=user))}
+FIELDS = {"secret": "app_secret"}  # the services' field names that the Shopify form calls otherwise
+
+
+@page("shop")
+@action("connect_shop")
+@require_POST
+def connect_shop(request, kind: str):
+    """Test the keys against the store, and keep the connection only if they work; a refusal is shown on the form."""
+    if kind not in CONNECT:
+        raise PermissionDenied(f"no platform {kind!r}")
+    form_class, connect = CONNECT[kind]
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            connection = connect(form.cleaned_data, request.user)
+        except PatronError as exc:
+            field = exc.details.get("field")
+            field = FIELDS.get(field, field) if kind == "shopify" else field
+            form.add_error(field if field in form.fields else None, _("Not connected: %(reason)s") % {"reason": exc.message})
+        else:
+            messages.success(request, _("%(store)s is connected. Read the shop now to bring in its history.")
+                             % {"store": connection.address})
+            return HttpResponseRedirect(reverse("dashboard:shop"))
+    return _shop_page(request, {kind: form}, status=400)
+
+
+@page("shop")
+@action("manage_shop")
+@require_POST
+def manage_shop(request, connection_id: int, verb: str):
+    try:
+        connection = connectors.get_connection(connection_id)
+        if verb == "test":
+            store = connectors.test(connection)
+            messages.success(request, _("%(store)s answers (currency %(currency)s).")
+                             % {"store": connection.address, "currency": store.currency or "–"})
+        elif verb == "sync":
+            if connectors.start_sync(connection):
+                messages.success(request, _("Reading %(store)s. This page shows how far it has come.") % {"store": connection.address})
+            else:
+                messages.error(request, _("%(store)s is being read already.") % {"store": connection.address})
+        elif verb == "pause":
+            connectors.pause(connection, actor=request.user)
+            messages.success(request, _("%(store)s is paused: no coupons are written to it.") % {"store": connection.address})
+        elif verb == "resume":
+            connectors.resume(connection, actor=request.user)
+            messages.success(request, _("%(store)s is connected again.") % {"store": connection.address})
+        elif verb == "remove":
+            if request.POST.get("confirm", "").strip() != connection.address:
+                messages.error(request, _("Type the store's address to remove it."))
+            else:
+                connectors.remove(connection, actor=request.user)
+                messages.success(request, _("%(store)s is removed; its keys are forgotten.") % {"store": connection.address})
+        else:
+            raise PermissionDenied(f"no action {verb!r}")
+    except PatronError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("dashboard:shop"))
 
 
 @page("audit")
