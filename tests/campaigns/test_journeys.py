@@ -31,7 +31,8 @@ def test_the_builtin_journeys_are_listed_and_off_by_default(db):
     rows = json.loads(patron("journeys", "list", "--json"))
     assert [r["key"] for r in rows] == ["welcome", "thank_you", "birthday", "winback", "service_recovery",
                                         "detractor_followup", "tier_upgrade", "points_expiring", "idea_shipped", "nps_survey",
-                                        "csat_survey", "newsletter", "name_day", "holiday_greeting"]
+                                        "csat_survey", "newsletter", "name_day", "holiday_greeting", "abandoned_checkout",
+                                        "browse_abandonment"]
     assert not any(r["enabled"] for r in rows)
 
 

@@ -5,7 +5,8 @@ from django.db import models
 
 class ApiKey(models.Model):
     SCOPES = ("customers:read", "customers:write", "orders:write", "loyalty:read", "loyalty:write", "tickets:read",
-              "tickets:write", "feedback:write")
+              "tickets:write", "feedback:write", "events:write")
+    PUBLISHABLE = "events:write"  # a key with only this scope goes into the shop's pages: it can write events, no more
 
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, unique=True)  # shown in listings, finds the key

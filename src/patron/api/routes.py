@@ -21,11 +21,13 @@ from pydantic import ConfigDict, WithJsonSchema, field_validator
 
 from patron.api import services as api_services
 from patron.commerce import services as commerce
+from patron.commerce import storefront
 from patron.commerce.services import QUANTITY_LIMIT
 from patron.commerce.models import Category, Order, Product, Refund
 from patron.core.errors import InvalidInput, PatronError
 from patron.core.money import AMOUNT_LIMIT, currencies
 from patron.customers import services as customers
+from patron.customers import shop_tokens
 from patron.customers import validation
 from patron.customers.models import Customer
 from patron.feedback import services as feedback
@@ -477,3 +479,42 @@ def survey_answer(request, external_id: str, payload: SurveyAnswerIn):
         return {"id": answer_.pk, "kind": answer_.kind, "score": answer_.score, "detractor": answer_.is_detractor}
 
     return answer(request, handle, status=201)
+
+
+# -- storefront events (the storefront script, /static/patron.js) ---------------------------------
+class EventItemIn(In):
+    sku: str = an_id(Product, "sku")
+    quantity: int = Field(1, ge=1, le=10_000)
+    price: str | None = Field(None, pattern=AMOUNT_PATTERN)
+    name: str | None = Field(None, max_length=200)
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+
+
+class EventIn(In):
+    key: str = Field(max_length=100, description="the shop's publishable key (scope events:write)")
+    customer: str = an_id(Customer, "external_id")
+    expires: int = Field(description="the shop's token: unix time it expires (at most an hour ahead)")
+    signature: str = Field(max_length=64, pattern=r"^[0-9a-fA-F]{64}$",
+                           description='hex HMAC-SHA256 of "<customer>:<expires>" under the shop secret')
+    kind: Literal[storefront.KINDS]
+    items: list[EventItemIn] = Field(min_length=1, max_length=storefront.MAX_ITEMS)
+    checkout: str = Field("", max_length=100, description="the checkout's token (checkout_started)")
+    checkout_url: str = Field("", max_length=500, pattern=r"^(https?://.*)?$")
+    currency: str = Field("", max_length=3)
+
+
+@api.post("/events", auth=None, response={202: dict},
+          summary="A known customer's storefront event (a product viewed, added to the cart, a checkout started)",
+          description="Sent by /static/patron.js from the shop's pages, as text/plain (a simple request, no CORS "
+                      "preflight). The key in the body is a publishable key, which can write events and nothing else; "
+                      "the customer is the one the shop signed in (the portal's shop token).")
+def storefront_event(request, payload: EventIn):
+    key = api_services.check_key(payload.key)
+    if key is None or key.scopes != ["events:write"]:
+        raise AuthenticationError()
+    customer, _signature, _expires = shop_tokens.read(
+        {"customer": payload.customer, "expires": payload.expires, "signature": payload.signature})
+    _event, new = storefront.record(customer, payload.kind, items=[i.dict() for i in payload.items],
+                                    checkout=payload.checkout, checkout_url=payload.checkout_url, currency=payload.currency)
+    return JsonResponse({"recorded": new}, status=202)

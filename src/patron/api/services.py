@@ -41,6 +41,9 @@ def create_key(name: str, scopes: list[str]) -> tuple[ApiKey, str]:
     unknown = [s for s in scopes if s not in ApiKey.SCOPES]
     if unknown or not scopes:
         raise InvalidInput(f"unknown scope {', '.join(unknown) or '(none given)'}; the scopes are {', '.join(ApiKey.SCOPES)}", field="scopes")
+    if ApiKey.PUBLISHABLE in scopes and set(scopes) != {ApiKey.PUBLISHABLE}:
+        raise InvalidInput(f"{ApiKey.PUBLISHABLE} is a publishable key's only scope (it goes into the shop's pages, "
+                           "where anyone can read it): make it a key of its own", field="scopes")
     prefix = secrets.token_hex(4)
     key = f"pat_{prefix}_{secrets.token_urlsafe(32)}"
     return ApiKey.objects.create(name=name, prefix=prefix, key_hash=_digest(key), scopes=sorted(set(scopes))), key

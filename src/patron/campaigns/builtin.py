@@ -66,4 +66,16 @@ BUILTIN = [
      "trigger_config": {"holidays": ["New Year's Day", "Christmas Day", "Midsummer Day", "Day of Dew and Saint John"]},
      "description": "On the great holidays of the customer's own country (New Year, Christmas, Midsummer): a greeting.",
      "steps": [("send", {"template": "holiday_greeting"})]},
+    {"key": "abandoned_checkout", "name": "Abandoned checkout", "trigger": Trigger.INTERACTION,
+     "trigger_config": {"kind": "checkout_started", "stop_on": ["order"], "reentry_days": 1},
+     "description": "A checkout begun and not finished: the cart an hour later, a reminder a day later; stops when "
+                    "they buy. From Shopify's checkouts or the storefront script.",
+     "steps": [("wait", {"hours": 1}), ("send", {"template": "abandoned_checkout"}), ("wait", {"hours": 23}),
+               ("send", {"template": "abandoned_checkout_reminder"})]},
+    {"key": "browse_abandonment", "name": "Browse abandonment", "trigger": Trigger.INTERACTION,
+     "trigger_config": {"kind": "product_viewed", "stop_on": ["order", "added_to_cart", "checkout_started"],
+                        "reentry_days": 7},
+     "description": "A product looked at and left: a word about it four hours later, at most once a week; not if "
+                    "they put something in the cart or buy. From the storefront script.",
+     "steps": [("wait", {"hours": 4}), ("send", {"template": "browse_abandoned"})]},
 ]

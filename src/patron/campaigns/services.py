@@ -20,7 +20,7 @@ from patron.campaigns.models import Enrollment, Journey, Step, Task, Trigger
 from patron.commerce.models import Order
 from patron.core import audit, sql
 from patron.core.errors import JourneyNotFound, JourneyNotReady, PatronError
-from patron.customers.models import Customer, Tag
+from patron.customers.models import Customer, Interaction, Tag
 from patron.loyalty.models import Program, Reward
 from patron.loyalty.services import earn, gift_coupons
 from patron.messaging import content
@@ -30,6 +30,7 @@ from patron.segments.services import get_segment, member_sql, refresh
 # Tables read or written by the SQL below, by their models.
 CUSTOMERS = Customer._meta.db_table
 ENROLLMENTS = Enrollment._meta.db_table
+INTERACTIONS = Interaction._meta.db_table
 MESSAGES = Message._meta.db_table
 ORDERS = Order._meta.db_table
 TAGS = Tag._meta.db_table
@@ -116,8 +117,13 @@ def check_ready(journey: Journey) -> None:
             if not isinstance(config.get("points"), int) or config["points"] <= 0:
                 raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs a whole number of points above zero")
         elif step.action == Step.Action.WAIT:
-            if not isinstance(config.get("days"), (int, float)) or config["days"] < 0:
-                raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs days to wait")
+            given = [config[unit] for unit in ("days", "hours") if unit in config]
+            if not given or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in given):
+                raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs days or hours to wait")
+    stop_on = (journey.trigger_config or {}).get("stop_on", [])
+    if not isinstance(stop_on, list) or any(not isinstance(v, str) or not v for v in stop_on):
+        raise JourneyNotReady(f"journey {journey.key}: trigger_config.stop_on lists what ends it early "
+                              "(\"order\", or an interaction kind such as \"checkout_started\")")
     reentry = (journey.trigger_config or {}).get("reentry_days")
     if reentry is not None and (isinstance(reentry, bool) or not isinstance(reentry, int) or reentry < 1):
         raise JourneyNotReady(f"journey {journey.key}: trigger_config.reentry_days must be a whole number of days, at least 1")
@@ -232,8 +238,32 @@ def _next_position(steps: list[Step], index: int) -> int:
     return steps[index + 1].position if index + 1 < len(steps) else steps[index].position + 1
 
 
+def stop_early(journey: Journey, now: dt.datetime) -> int:
+    """Finish the enrollments that what the journey's trigger_config.stop_on names has ended since they entered:
+    "order" (a completed order: the abandoned cart was bought) or an interaction kind (a checkout begun after
+    browsing). Returns how many were finished."""
+    stop_on = (journey.trigger_config or {}).get("stop_on") or []
+    if not stop_on:
+        return 0
+    reasons, params = [], []
+    if "order" in stop_on:
+        reasons.append(f"EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.customer_id = e.customer_id AND o.status = 'completed' "
+                       "AND o.placed_at > e.entered_at)")
+    kinds = [kind for kind in stop_on if kind != "order"]
+    if kinds:
+        reasons.append(f"EXISTS (SELECT 1 FROM {INTERACTIONS} i WHERE i.customer_id = e.customer_id "
+                       f"AND i.kind IN ({', '.join(['%s'] * len(kinds))}) AND i.occurred_at > e.entered_at)")
+        params += kinds
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {ENROLLMENTS} SET finished_at = %s WHERE id IN (SELECT e.id FROM {ENROLLMENTS} e "
+                       f"WHERE e.journey_id = %s AND e.finished_at IS NULL AND ({' OR '.join(reasons)}))",
+                       [sql.timestamp(now), journey.pk] + params)
+        return cursor.rowcount
+
+
 def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
     """Run each step for the treated entrants due at it; returns {position: rows moved on}."""
+    stop_early(journey, now)
     steps = list(journey.steps.order_by("position"))
     moved = {}
     for index, step in enumerate(steps):
@@ -245,7 +275,7 @@ def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
                 continue
             due_at = now
             if step.action == Step.Action.WAIT:
-                due_at = now + dt.timedelta(days=step.config.get("days", 0))
+                due_at = now + dt.timedelta(days=step.config.get("days", 0), hours=step.config.get("hours", 0))
             else:
                 ACTIONS[step.action](journey, step, due, now)
             last = index == len(steps) - 1

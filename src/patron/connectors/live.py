@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from patron.commerce import services as commerce
+from patron.commerce import storefront
 from patron.connectors import coupons, services, shopify
 from patron.connectors.models import Connection, Delivery
 from patron.connectors.services import apply_refunds
@@ -80,6 +81,20 @@ def _order(delivery: Delivery, platform) -> str:
             + (f", {used} Patron coupon(s) used" if used else ""))
 
 
+def _checkout(body: dict) -> str:
+    """A checkout begun: remembered for the abandoned-checkout journey, until it becomes an order."""
+    if body.get("completed_at"):
+        return "checkout completed: it comes as an order"
+    person, items = shopify.checkout_rows(body)
+    if person is None or not items:
+        return "checkout of an unknown visitor, or an empty cart: nothing to remember"
+    at = parse_datetime(shopify.modified_at({"created_at": body.get("created_at")}) or "") or timezone.now()
+    _interaction, new = storefront.record(
+        _customer(person), storefront.CHECKOUT, items=items, checkout=str(body.get("token") or body.get("id") or ""),
+        checkout_url=str(body.get("abandoned_checkout_url") or ""), currency=str(body.get("currency") or ""), at=at)
+    return "checkout remembered" if new else "checkout updated"
+
+
 def _apply(delivery: Delivery) -> str:
     body, topic = delivery.body, delivery.topic
     platform = services.platform(delivery.connection)
@@ -99,7 +114,7 @@ def _apply(delivery: Delivery) -> str:
         commerce.save_product(row.pop("sku"), **row)
         return "product saved"
     if topic in CHECKOUT:
-        return "checkout kept"
+        return _checkout(body)
     if topic == "order.deleted":
         return "order deleted in the store: kept here as it was"
     return f"topic {topic} is not read"

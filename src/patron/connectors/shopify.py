@@ -254,3 +254,16 @@ def product_row(p: dict, currency: str, domain: str) -> dict:
             "url": f"https://{domain}/products/{p['handle']}" if p.get("handle") else "",
             "image_url": (p.get("image") or {}).get("src", "") if isinstance(p.get("image"), dict) else "",
             "price": first.get("price") or None, "currency": currency, "in_stock": in_stock}
+
+
+def checkout_rows(c: dict) -> tuple[dict | None, list[dict]]:
+    """(the buyer, the cart's items) of a checkout; no buyer when the checkout names nobody yet."""
+    buyer = c.get("customer") or {}
+    email = c.get("email") or buyer.get("email") or ""
+    if not buyer.get("id") and not email:
+        return None, []
+    person = customer_row(buyer if buyer.get("id") else {"email": email, "created_at": c.get("created_at")})
+    items = [{"sku": item.get("sku") or f"shopify-{item.get('variant_id') or item.get('product_id') or 0}",
+              "name": item.get("title") or "", "quantity": item.get("quantity") or 1, "price": item.get("price") or None}
+             for item in c.get("line_items") or []]
+    return person, items

@@ -106,9 +106,23 @@ def localize(values: dict, locale: Locale) -> dict:
             out[name] = _discount(value, locale)
         elif name == "offers" and isinstance(value, list):
             out[name] = format_list([str(v) for v in value], locale=locale) if value else ""
+        elif name == "items" and isinstance(value, list):
+            out[name] = [_item(v, values.get("currency"), locale) for v in value if isinstance(v, dict)]
         else:
             out[name] = value
     return out
+
+
+def _item(item: dict, currency: str | None, locale: Locale) -> dict:
+    """A cart's or a viewed product's line, with `line` as the message writes it: "Black tea × 2, €10.00"."""
+    line = str(item.get("name") or item.get("sku") or "")
+    if (item.get("quantity") or 1) > 1:
+        line += f" × {item['quantity']}"
+    try:
+        price = format_currency(Decimal(str(item["price"])), currency or settings.PATRON_DEFAULT_CURRENCY, locale=locale)
+    except (InvalidOperation, KeyError, ValueError):
+        price = ""
+    return {**item, "line": f"{line}, {price}" if price else line, "price_text": price}
 
 
 def _discount(value: dict, locale: Locale) -> str:
@@ -186,6 +200,8 @@ def _survey(message: Message, customer: Customer, language: str) -> dict | None:
 SAMPLE = {"tier": "Gold", "points": 1500, "expires_on": "2026-07-10", "coupon": "ABCD-EFGH-JKLM-NPQR",
           "discount": {"kind": "percent", "value": "15"}, "valid_until": "2026-07-10", "idea": "Gift wrapping",
           "order_total": {"amount": "1234.50", "currency": "EUR"}, "offers": ["Green tea", "Honey"],
+          "items": [{"sku": "TEA-1", "name": "Green tea", "quantity": 2, "price": "6.50", "url": "https://shop.example/green-tea"}],
+          "checkout_url": "https://shop.example/checkout/recover", "currency": "EUR",
           "plan": "Plus", "renews_on": "2026-07-10", "fee": {"amount": "49.00", "currency": "EUR"},
           "sign_in_url": "https://shop.example/portal/in/sample", "minutes": 15, "holiday": "Midsummer Day"}
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 import time
 
@@ -30,6 +29,7 @@ from django.utils import timezone
 
 from patron.core import sql
 from patron.core.errors import InvalidInput, InvalidLink, PatronError
+from patron.customers import shop_tokens
 from patron.customers.models import Customer
 from patron.messaging import services as messaging
 from patron.messaging.delivery import deliver_soon
@@ -37,7 +37,7 @@ from patron.portal.models import SignInRequest, SignInToken
 
 SESSION_CUSTOMER = "portal_customer"
 SESSION_SEEN = "portal_seen"
-SHOP_TOKEN_MAX_SECONDS = 3600
+SHOP_TOKEN_MAX_SECONDS = shop_tokens.MAX_SECONDS
 
 
 class TooManyRequests(PatronError):
@@ -126,30 +126,8 @@ def check_link(token: str, *, now: dt.datetime | None = None) -> bool:
                                       expires_at__gt=now).exists()
 
 
-def shop_signature(external_id: str, expires: int, secret: str | None = None) -> str:
-    """What the shop computes: hex HMAC-SHA256 of "<external id>:<expires>"."""
-    key = (secret if secret is not None else settings.PATRON_PORTAL_SHOP_SECRET).encode()
-    return hmac.new(key, f"{external_id}:{expires}".encode(), hashlib.sha256).hexdigest()
-
-
-def read_shop_token(params, *, now: float | None = None) -> tuple[Customer, str, int]:
-    """(customer, signature, expires) of a valid shop token in `params`; InvalidLink otherwise. Does not spend it."""
-    if not settings.PATRON_PORTAL_SHOP_SECRET:
-        raise InvalidLink("this shop does not sign its customers in to the portal")
-    external_id, expires, signature = (params.get("customer") or ""), (params.get("expires") or ""), (params.get("signature") or "")
-    now = time.time() if now is None else now
-    try:
-        expires = int(expires)
-    except ValueError:
-        raise InvalidLink("this shop link is not valid") from None
-    if not hmac.compare_digest(shop_signature(external_id, expires), signature.lower()):
-        raise InvalidLink("this shop link is not valid")
-    if expires <= now or expires > now + SHOP_TOKEN_MAX_SECONDS:
-        raise InvalidLink("this shop link has expired")
-    customer = Customer.objects.filter(external_id=external_id, erased_at__isnull=True).first()
-    if customer is None:
-        raise InvalidLink("this shop link is not valid")
-    return customer, signature.lower(), expires
+shop_signature = shop_tokens.signature
+read_shop_token = shop_tokens.read
 
 
 def use_shop_token(params, *, now: dt.datetime | None = None) -> Customer:
