@@ -172,6 +172,10 @@ class Shop:
                         cursor = base64.urlsafe_b64encode(json.dumps({"query": query, "start": start + limit}).encode()).decode()
                         headers["Link"] = f'<{shop.url}{PREFIX}{resource}.json?{urlencode({"limit": limit, "page_info": cursor})}>; rel="next"'
                     return self._send(200, {resource: rows[start:start + limit]}, headers)
+                if path == "customers/search.json":  # "Searches for customers that match a supplied query"
+                    wanted = params.get("query", "").removeprefix("email:").lower()
+                    return self._send(200, {"customers": [{"id": c["id"], "email": c["email"]} for c in shop.customers
+                                                          if c["email"].lower() == wanted]})
                 if path == "discount_codes/lookup.json":
                     found = shop.codes.get(params.get("code", ""))
                     if not found:

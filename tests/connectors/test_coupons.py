@@ -174,3 +174,14 @@ def test_a_backfilled_order_that_used_a_code_marks_it_used_once(store, connected
     assert Coupon.objects.get(code=code).used_reference == "woocommerce order 5001"
     call_command("sync", "--again", stdout=(again := io.StringIO()))
     assert "0 of Patron's coupons used" in again.getvalue()
+
+
+def test_a_code_that_expires_while_the_store_is_down_is_never_written(store, connected):
+    tea = Reward.objects.create(program=Program.objects.get(), name="5 % off", kind="discount_percent", value=5, cost=1)
+    person = birthday_today("f@example.lt")
+    loyalty.gift_coupons(tea, [person.pk], reason="x", expires_at=timezone.now() + dt.timedelta(hours=1))
+    store.down = True
+    assert coupons.run()["waiting"] == 1
+    store.down = False
+    coupons.run(timezone.now() + dt.timedelta(hours=2))
+    assert not store.coupons and StoreCoupon.objects.get().state == StoreCoupon.State.REMOVED

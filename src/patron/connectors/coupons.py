@@ -68,7 +68,7 @@ def spec(coupon: Coupon, connection: Connection) -> CouponSpec:
             raise ShopRefused(f"{reward.name} takes {reward.value} {currency} off, and the store sells in "
                               f"{connection.store_currency}: an amount coupon needs the store's currency")
     return CouponSpec(code=coupon.code, kind=kind, value=reward.value, expires_at=coupon.expires_at,
-                      email=coupon.customer.email, sku=reward.sku, customer_id=coupon.customer.external_id,
+                      email=coupon.customer.email, sku=reward.sku,
                       description=f"Patron: {reward.name} ({coupon.reason or 'reward'})")
 
 
@@ -81,7 +81,9 @@ def push(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
     for row in due:
         if row.connection_id in down:
             continue
-        if row.coupon is None:  # its coupon went before it reached the store
+        coupon = row.coupon
+        if coupon is None or coupon.used_at or (coupon.expires_at and coupon.expires_at <= now):
+            # Gone, used or expired before it reached the store: it is never written.
             StoreCoupon.objects.filter(pk=row.pk).update(state=S.REMOVED, removed_at=now)
             continue
         try:

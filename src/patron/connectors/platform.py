@@ -39,7 +39,6 @@ class CouponSpec:
     email: str  # the customer's: only they may use it (blank: anyone, once)
     sku: str = ""
     description: str = ""
-    customer_id: str = ""  # the customer's id in the shop, where the shop has one
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,10 @@ class Shopify:
             headers={"X-Shopify-Access-Token": token, "Accept": "application/json"})
         self.sleep = sleep
 
-    def _call(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None) -> httpx.Response:
+    def _call(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None,
+              missing: bool = False) -> httpx.Response:
+        """The response, its failures named; a 404 is Gone where something may rightly be missing (`missing`, and
+        every DELETE), and otherwise a wrong address."""
         try:
             response = self.http.request(method, path, params=params, json=body)
         except httpx.TimeoutException:
@@ -41,7 +44,7 @@ class Shopify:
         status = response.status_code
         if status in (401, 403):
             raise ShopRefused(f"{self.shop} refused the access token ({status}) for {path}: the app needs the scopes {SCOPES}")
-        if status == 404 and method == "DELETE":
+        if status == 404 and (missing or method == "DELETE"):
             raise Gone(f"{self.shop} has no {path}")
         if status == 404:
             raise ShopRefused(f"no Shopify Admin API at {self.shop} for {path} (is the shop's domain right?)")
@@ -109,11 +112,9 @@ class Shopify:
     def find_code(self, code: str) -> str | None:
         """The price rule of a code, by Shopify's lookup (it answers 303 to the code's own address)."""
         try:
-            response = self._call("GET", "discount_codes/lookup.json", params={"code": code})
-        except ShopRefused as exc:
-            if "(is the shop's domain right?)" in exc.message:
-                return None  # 404: no such code
-            raise
+            response = self._call("GET", "discount_codes/lookup.json", params={"code": code}, missing=True)
+        except Gone:
+            return None
         location = response.headers.get("Location", "")
         parts = urlsplit(location).path.split("/")
         return parts[parts.index("price_rules") + 1] if "price_rules" in parts else None
@@ -123,9 +124,10 @@ class Shopify:
                 "usage_limit": 1, "once_per_customer": True,
                 "starts_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "ends_at": spec.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ") if spec.expires_at else None,
-                "customer_selection": "prerequisite" if spec.customer_id.isdigit() else "all"}
-        if spec.customer_id.isdigit():
-            rule["prerequisite_customer_ids"] = [int(spec.customer_id)]
+                "customer_selection": "all"}
+        buyer = self._customer_id(spec.email) if spec.email else None
+        if buyer is not None:  # only they may use it; a customer the shop does not know yet: anyone, once
+            rule |= {"customer_selection": "prerequisite", "prerequisite_customer_ids": [buyer]}
         if spec.kind == "product":
             variant = self._variant(spec.sku)
             rule |= {"value_type": "percentage", "value": "-100.0", "target_selection": "entitled",
@@ -138,6 +140,14 @@ class Shopify:
         made = self.post("price_rules.json", {"price_rule": rule})["price_rule"]
         self.post(f"price_rules/{made['id']}/discount_codes.json", {"discount_code": {"code": spec.code}})
         return str(made["id"])
+
+    def _customer_id(self, email: str) -> int | None:
+        """The shop's id of the customer with this address (customers/search), or None."""
+        found, _ = self.get("customers/search.json", query=f"email:{email}", fields="id,email")
+        for row in found.get("customers") or []:
+            if str(row.get("email", "")).lower() == email.lower():
+                return row["id"]
+        return None
 
     def _variant(self, sku: str) -> int:
         token = 1
