@@ -76,23 +76,24 @@ def test_daily_runs_are_due_once_a_day_from_their_local_hour(settings):
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_runs_the_daily_work_itself_and_health_says_so(smtp_server):
     upsert_customer("c1", email="c1@example.com")
-    env = {**worker_env(smtp_server.port), "PATRON_LOYALTY_DAILY_HOUR": "0", "PATRON_SCORE_HOUR": "0"}
+    env = {**worker_env(smtp_server.port), "PATRON_LOYALTY_DAILY_HOUR": "0", "PATRON_SCORE_HOUR": "0",
+           "PATRON_RECONCILE_HOUR": "0"}
     health = subprocess.run([sys.executable, "-m", "patron.cli", "worker", "--health"], env=env, capture_output=True, text=True)
     assert health.returncode == 1 and "delivery       never ran" in health.stdout
     worker = subprocess.Popen([sys.executable, "-m", "patron.cli", "worker", "--interval", "1"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and Job.objects.filter(ok_at__isnull=False).count() < 6:
+        while time.monotonic() < deadline and Job.objects.filter(ok_at__isnull=False).count() < 8:
             assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
             time.sleep(0.5)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
     assert sorted(Job.objects.filter(ok_at__isnull=False, failed=False).values_list("name", flat=True)) == [
-        "delivery", "journeys", "loyalty daily", "score", "sla sweep", "webhooks"]
+        "delivery", "journeys", "loyalty daily", "reconcile", "score", "sla sweep", "store coupons", "webhooks"]
     health = subprocess.run([sys.executable, "-m", "patron.cli", "worker", "--health"], env=env, capture_output=True, text=True)
     assert health.returncode == 0, health.stdout + health.stderr
-    assert [line.split()[0] for line in health.stdout.splitlines()] == ["delivery", "journeys", "sla", "webhooks", "loyalty",
-                                                                       "score"]
+    assert [line.split()[0] for line in health.stdout.splitlines()] == ["delivery", "journeys", "sla", "webhooks", "store",
+                                                                       "loyalty", "score", "reconcile"]
     assert all(" ok " in line for line in health.stdout.splitlines())
