@@ -83,6 +83,7 @@ class Store:
         self.fail_from_page: dict[str, int] = {}  # endpoint -> every page from this one answers 500
         self.calls: list[str] = []
         self.webhooks: list[dict] = []  # what Patron registered (POST /webhooks)
+        self.made = 0
         self.coupons: dict[int, dict] = {}  # the store's discount codes, by id ("Create a coupon")
         self.down = False  # True: every call answers 503, as a store under maintenance does
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -129,6 +130,8 @@ class Store:
                     return self._send(status, {"code": "error", "message": "busy"}, {"Retry-After": "1"} if status == 429 else None)
                 if endpoint == "system_status":
                     return self._send(200, SYSTEM_STATUS)
+                if endpoint == "webhooks":
+                    return self._send(200, store.webhooks)
                 if endpoint == "coupons":
                     code = params.get("code", "").lower()
                     return self._send(200, [c for c in store.coupons.values() if c["code"] == code])
@@ -159,7 +162,8 @@ class Store:
                 if store.down:
                     return self._send(503, {"code": "maintenance", "message": "Briefly unavailable for scheduled maintenance."})
                 if endpoint == "webhooks":
-                    hook = {"id": len(store.webhooks) + 1, "status": "active", **body}
+                    store.made += 1  # ids are never reused, as WordPress's post ids are not
+                    hook = {"id": store.made, "status": "active", **body}
                     store.webhooks.append(hook)
                     return self._send(201, hook)
                 if endpoint == "coupons":
@@ -184,6 +188,10 @@ class Store:
                 if store.down:
                     return self._send(503, {"code": "maintenance", "message": "Briefly unavailable for scheduled maintenance."})
                 kind, _, ident = endpoint.partition("/")
+                if kind == "webhooks" and any(str(h["id"]) == ident for h in store.webhooks):
+                    gone = next(h for h in store.webhooks if str(h["id"]) == ident)
+                    store.webhooks.remove(gone)
+                    return self._send(200, gone)
                 if kind == "coupons" and ident.isdigit() and int(ident) in store.coupons and params.get("force") == "true":
                     return self._send(200, store.coupons.pop(int(ident)))
                 return self._send(404, {"code": "woocommerce_rest_shop_coupon_invalid_id", "message": "Invalid ID.", "data": {"status": 404}})

@@ -85,3 +85,18 @@ def test_a_connection_is_tested_marked_failing_and_removed(store, settings):
     assert not Connection.objects.exists()
     with pytest.raises(CommandError, match="no connection '99'"):
         call_command("connect", "test", "99")
+
+
+def test_connecting_again_keeps_the_stores_webhooks_and_replaces_those_it_cannot_sign_for(store, settings):
+    patron("connect", "woocommerce", "--url", store.url, "--key", KEY, "--secret", SECRET)
+    first = {h["id"] for h in store.webhooks}
+    patron("connect", "woocommerce", "--url", store.url, "--key", KEY, "--secret", SECRET)
+    assert {h["id"] for h in store.webhooks} == first  # the same seven, not fourteen
+    secret = secrets.unseal(Connection.objects.get().credentials)["webhook_secret"]
+    assert {h["secret"] for h in store.webhooks} == {secret}
+    # The secret key changed: the stored webhook secret cannot be read, so the store's webhooks are replaced.
+    settings.SECRET_KEY = "another secret key, long enough to be a real one, 0123456789"
+    patron("connect", "woocommerce", "--url", store.url, "--key", KEY, "--secret", SECRET)
+    assert len(store.webhooks) == len(services.WOOCOMMERCE_TOPICS) and not first & {h["id"] for h in store.webhooks}
+    renewed = secrets.unseal(Connection.objects.get().credentials)["webhook_secret"]
+    assert renewed != secret and {h["secret"] for h in store.webhooks} == {renewed}

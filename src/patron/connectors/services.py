@@ -88,16 +88,34 @@ def connect_woocommerce(url: str, key: str, secret: str, *, actor=None) -> Conne
                            "WooCommerce > Settings > Advanced > REST API", field="key")
     shop = WooCommerce(url, key, secret)
     store = shop.store()
-    webhook_secret = token_urlsafe(32)
+    before = Connection.objects.filter(kind=Connection.Kind.WOOCOMMERCE, address=url).first()
+    try:  # connected again: the webhooks already in the store keep their secret
+        webhook_secret = secrets.unseal(before.credentials)["webhook_secret"] if before else None
+    except (secrets.CredentialsUnreadable, KeyError):
+        webhook_secret = None
     with transaction.atomic():
         connection, _ = Connection.objects.update_or_create(
             kind=Connection.Kind.WOOCOMMERCE, address=url,
-            defaults={"credentials": secrets.seal({"key": key, "secret": secret, "webhook_secret": webhook_secret}),
+            defaults={"credentials": secrets.seal({"key": key, "secret": secret, "webhook_secret": webhook_secret or ""}),
                       "hint": secrets.hint(key), "state": Connection.State.CONNECTED, "store_currency": store.currency,
                       "store_name": store.url, "last_error": "", "last_error_at": None})
-        # The store tells Patron of every change from now on; if it refuses, nothing is kept.
+        # The store tells Patron of every change from now on; if it refuses, nothing is kept. Webhooks already
+        # there for this address are kept when their secret is known, and replaced when it is not.
+        address, kept = hook_url(connection), set()
+        for hook in shop.webhooks():
+            if hook.get("delivery_url") != address:
+                continue
+            if webhook_secret and hook.get("status") == "active" and hook.get("topic") not in kept:
+                kept.add(hook.get("topic"))
+            else:
+                shop.delete(f"webhooks/{hook['id']}")
+        if not webhook_secret:
+            webhook_secret = token_urlsafe(32)
+            Connection.objects.filter(pk=connection.pk).update(credentials=secrets.seal(
+                {"key": key, "secret": secret, "webhook_secret": webhook_secret}))
         for topic in WOOCOMMERCE_TOPICS:
-            shop.register(topic, hook_url(connection), webhook_secret)
+            if topic not in kept:
+                shop.register(topic, address, webhook_secret)
         audit.record(actor, CONNECTED, f"connection:{connection.pk}", kind=connection.kind, address=url)
     return connection
 

@@ -86,6 +86,11 @@ class WooCommerce:
         return Store(url=environment.get("home_url") or self.url, currency=(shop.get("currency") or "").upper(),
                      version=environment.get("version", ""))
 
+    def webhooks(self) -> list[dict]:
+        """The store's webhooks (the first hundred: a store has a handful)."""
+        found, _ = self.get("webhooks", per_page=100)
+        return found or []
+
     def register(self, topic: str, address: str, secret: str) -> None:
         self.post("webhooks", {"name": f"Patron: {topic}", "topic": topic, "secret": secret, "delivery_url": address})
 
