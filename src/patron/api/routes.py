@@ -487,8 +487,8 @@ class EventItemIn(In):
     quantity: int = Field(1, ge=1, le=10_000)
     price: str | None = Field(None, pattern=AMOUNT_PATTERN)
     name: str | None = Field(None, max_length=200)
-    url: str | None = Field(None, max_length=500, pattern=r"^https?://")
-    image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://[^\x00]*$")
+    image_url: str | None = Field(None, max_length=500, pattern=r"^https?://[^\x00]*$")
 
 
 class EventIn(In):
@@ -500,7 +500,7 @@ class EventIn(In):
     kind: Literal[storefront.KINDS]
     items: list[EventItemIn] = Field(min_length=1, max_length=storefront.MAX_ITEMS)
     checkout: str = Field("", max_length=100, description="the checkout's token (checkout_started)")
-    checkout_url: str = Field("", max_length=500, pattern=r"^(https?://.*)?$")
+    checkout_url: str = Field("", max_length=500, pattern=r"^(https?://[^\x00]*)?$")
     currency: str = Field("", max_length=3)
 
 
