@@ -80,6 +80,8 @@ def serve_store(port_file: str, customers: int, orders: int) -> None:
             if endpoint == "system_status":
                 return self._send({"environment": {"home_url": "http://shop.example.lt", "version": "9.4"},
                                    "settings": {"currency": "EUR"}})
+            if endpoint == "webhooks":
+                return self._send([])
             total = {"customers": customers, "orders": orders, "products": len(products)}[endpoint]
             page, per_page = int(params.get("page", 1)), int(params.get("per_page", 10))
             start, end = (page - 1) * per_page, min(page * per_page, total)

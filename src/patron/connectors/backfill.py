@@ -11,9 +11,12 @@ Retry-After, else a growing pause) and asked again.
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +33,8 @@ from patron.imports import kinds
 from patron.imports.runner import run_import
 
 OVERLAP = dt.timedelta(minutes=10)  # a new pass re-reads a little of the last one: clocks and slow writes
-PAGES_PER_CHUNK = 20
+PAGES_PER_CHUNK = 50
+AHEAD = 3  # pages asked of the store at once while the rows before them are merged
 ATTEMPTS = 6
 CUSTOMER_COLUMNS = ["external_id", "email", "first_name", "last_name", "phone", "country", "created_at", "email_consent",
                     "sms_consent"]
@@ -109,7 +113,7 @@ class _Chunk:
                 ("order-lines", LINE_COLUMNS, self.lines)]
 
 
-def _page(shop, resource: str, token, query: dict, synced: Synced, sleep, per_page: int):
+def _page(shop, resource: str, token, *, query: dict, synced: Synced, sleep, per_page: int):
     """(rows, next token or 0, total or None) of one page, asking again while the store is busy or failing."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -193,8 +197,7 @@ def _read(connection: Connection, shop, resource: str, created_after: str | None
     token, read, total = state["page"], state.get("read") or 0, state.get("total")
     query = {"modified_after": state.get("modified_after"), "created_after": created_after}
     chunk = _Chunk()
-    while True:
-        rows, token, counted = _page(shop, resource, token, query, synced, sleep, per_page)
+    for rows, token, counted in _pages(shop, resource, token, query, synced, sleep, per_page):
         total = counted if counted is not None else total
         synced.pages += 1
         chunk.pages += 1
@@ -206,8 +209,36 @@ def _read(connection: Connection, shop, resource: str, created_after: str | None
         if not token or chunk.pages >= pages_per_chunk:
             _merge(connection, resource, {"page": token, "read": read, "total": total}, chunk, synced)
             chunk = _Chunk()
-        if not token:
-            return
+
+
+def _pages(shop, resource: str, token, query: dict, synced: Synced, sleep, per_page: int):
+    """Each page from `token` on, in order, as (rows, next token or 0, total or None), fetched ahead in threads
+    while the pages before are merged: numbered pages (WooCommerce) AHEAD at a time, cursors (Shopify) the
+    next one, since only a page names its successor. The threads only talk to the store; the database is
+    the caller's, in its own thread."""
+    fetch = functools.partial(_page, shop, resource, query=query, synced=synced, sleep=sleep, per_page=per_page)
+    pool = ThreadPoolExecutor(max_workers=AHEAD, thread_name_prefix="patron-sync")
+    try:
+        page = fetch(token)
+        yield page
+        if isinstance(page[1], int) and page[1] and page[2] is not None:
+            last = -(-page[2] // per_page)  # the last page as the store counted when the pass began
+            waiting = deque(pool.submit(fetch, n) for n in range(page[1], min(last, page[1] + AHEAD - 1) + 1))
+            ahead = page[1] + len(waiting)
+            while waiting:
+                page = waiting.popleft().result()
+                if ahead <= last:
+                    waiting.append(pool.submit(fetch, ahead))
+                    ahead += 1
+                yield page
+        # Cursors, or pages the store added while it was read: one at a time, the next asked for at once.
+        future = pool.submit(fetch, page[1]) if page[1] else None
+        while future is not None:
+            page = future.result()
+            future = pool.submit(fetch, page[1]) if page[1] else None
+            yield page
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # a failure or an interruption asks no more of the store
 
 
 def backfill(connection: Connection, *, since: dt.datetime | None = None, progress: Progress | None = None,
