@@ -58,7 +58,9 @@ def serve_store(port_file: str, customers: int, orders: int) -> None:
                  "permalink": f"http://shop.example.lt/p/{n}", "categories": [{"name": "Arbata"}], "images": []} for n in range(50)]
 
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        protocol_version = "HTTP/1.1"  # keep-alive, as a store's web server answers
+        wbufsize = 1 << 16  # the headers and the body in one write, as a web server sends them
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):
             pass

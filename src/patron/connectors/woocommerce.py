@@ -1,36 +1,47 @@
-"""WooCommerce's REST API (wc/v3) through WooCommerce's own Python client: HTTP Basic over https, OAuth 1.0a
-one-legged signatures over plain http, as the platform documents. Every call has the connect and read
-timeouts of every outside call, and its failures are named for the shop owner."""
+"""WooCommerce's REST API (wc/v3), authenticated as WooCommerce's own Python client does it: HTTP Basic over
+https, and over plain http a one-legged OAuth 1.0a signature made by that client's signer. The calls go
+through one kept-alive session, so a backfill of ten thousand pages opens one connection to the store (one
+TLS handshake), not ten thousand. Every call has the connect and read timeouts of every outside call, and
+its failures are named for the shop owner."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 import requests
+import woocommerce
 from django.conf import settings
-from woocommerce import API
+from requests.auth import HTTPBasicAuth
+from woocommerce.oauth import OAuth
 
 from patron.connectors.platform import CouponSpec, Gone, ShopRefused, ShopUnreachable, Store
 
 VERSION = "wc/v3"
 
 
-def _with_query(endpoint: str, params: dict) -> str:
-    """The endpoint with its query, so that the client signs the query (OAuth over http) and sends it once. The
-    client appends "?" and its own (empty) query to the endpoint before signing; the closing "&" keeps that "?"
-    out of the last value ("asc?"), which WooCommerce would refuse."""
-    return f"{endpoint}?{urlencode(params)}&" if params else endpoint
-
-
 class WooCommerce:
     def __init__(self, url: str, key: str, secret: str):
         self.url = url.rstrip("/")
-        self.api = API(url=self.url, consumer_key=key, consumer_secret=secret, version=VERSION, wp_api=True,
-                       timeout=(settings.PATRON_HTTP_CONNECT_TIMEOUT, settings.PATRON_HTTP_READ_TIMEOUT))
+        self.key, self.secret = key, secret
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": f"Patron (woocommerce-api/{woocommerce.__version__})",
+                                     "Accept": "application/json"})
+        if self.url.startswith("https://"):
+            self.session.auth = HTTPBasicAuth(key, secret)
+        self.timeout = (settings.PATRON_HTTP_CONNECT_TIMEOUT, settings.PATRON_HTTP_READ_TIMEOUT)
+
+    def _address(self, method: str, endpoint: str, params: dict) -> str:
+        """The call's URL: as it is over https (Basic auth in the session), signed in its query over http."""
+        address = f"{self.url}/wp-json/{VERSION}/{endpoint}" + (f"?{urlencode(params)}" if params else "")
+        if self.session.auth is not None:
+            return address
+        return OAuth(url=address, consumer_key=self.key, consumer_secret=self.secret, version=VERSION, method=method,
+                     oauth_timestamp=int(time.time())).get_oauth_url()
 
     def get(self, endpoint: str, **params) -> tuple[object, dict]:
         """(decoded JSON, response headers) of GET endpoint; ShopUnreachable or ShopRefused otherwise."""
-        response = self._call("GET", _with_query(endpoint, params))
+        response = self._call("GET", endpoint, params=params)
         try:
             return response.json(), dict(response.headers)
         except ValueError:
@@ -43,21 +54,17 @@ class WooCommerce:
     def delete(self, endpoint: str) -> bool:
         """Delete for good (not to the bin); False when the store has no such thing."""
         try:
-            self._call("DELETE", _with_query(endpoint, {"force": "true"}))
+            self._call("DELETE", endpoint, params={"force": "true"})
         except Gone:
             return False
         return True
 
-    def _call(self, method: str, endpoint: str, data: dict | None = None):
+    def _call(self, method: str, endpoint: str, data: dict | None = None, params: dict | None = None):
         """The response of one call, its failures named: the store unreachable or busy (try again later), or
         refusing (keys, permissions, no REST API there)."""
         try:
-            if method == "GET":
-                response = self.api.get(endpoint)
-            elif method == "POST":
-                response = self.api.post(endpoint, data)
-            else:
-                response = self.api.delete(endpoint)
+            response = self.session.request(method, self._address(method, endpoint, params or {}), json=data,
+                                            timeout=self.timeout)
         except requests.Timeout:
             raise ShopUnreachable(f"{self.url} did not answer in time") from None
         except requests.RequestException as exc:
@@ -68,7 +75,7 @@ class WooCommerce:
             raise ShopRefused(f"{self.url} {what} ({status}): check the consumer key and secret, and that the key "
                               "has Read/Write permission")
         if status == 404 and method == "DELETE":
-            raise Gone(f"{self.url} has no {endpoint.partition('?')[0]}")
+            raise Gone(f"{self.url} has no {endpoint}")
         if status == 404 and method == "GET":
             raise ShopRefused(f"no WooCommerce REST API at {self.url}/wp-json/{VERSION}/{endpoint} (is WooCommerce "
                               "active, with pretty permalinks?)")
