@@ -52,6 +52,9 @@ def test_a_live_order_is_taken_once_and_earns_once(store, connected):
     assert live.process_pending() == 2
     made.refresh_from_db()
     assert made.status == "refunded"
+    # Refunded whole in the shop: the order's points are taken back, once.
+    earned = Movement.objects.get(kind="earn", reference="5001").points
+    assert [m.points for m in Movement.objects.filter(kind="reverse", reference="5001")] == [-earned]
     assert "older than a change already taken" in Delivery.objects.get(delivery_id="d-3").outcome
     assert Movement.objects.filter(kind="earn", reference="5001").count() == 1
 

@@ -76,7 +76,7 @@ def save_products(rows: list[dict], synced: Synced) -> None:
 
 
 @dataclass
-class _Chunk:
+class Chunk:
     """The rows of some pages, merged together."""
 
     customers: dict[str, dict] = field(default_factory=dict)  # by external id: a guest who ordered twice is one
@@ -103,7 +103,8 @@ class _Chunk:
                 self.customers[person["external_id"]] = person
             self.orders.append(order)
             self.lines += lines
-            if refunds := platform.refunds_of(row):
+            refunds = platform.refunds_of(row)
+            if refunds or order["status"] == "refunded":  # a refunded order takes back its points too
                 self.refunds[order["external_id"]] = refunds
             if (codes := platform.coupons_of(row)) and order["status"] == "completed":
                 self.coupons[order["external_id"]] = (codes, order["placed_at"])
@@ -138,16 +139,28 @@ def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def _merge(connection: Connection, resource: str, state: dict, chunk: _Chunk, synced: Synced) -> None:
+def _merge(connection: Connection, resource: str, state: dict, chunk: Chunk, synced: Synced) -> None:
     """Import the chunk and move the cursor to `state`, in one transaction."""
+    with transaction.atomic():
+        merge_chunk(connection, resource, chunk, synced)
+        cursor = dict(connection.cursor or {})
+        cursor[resource] = {**cursor.get(resource, {}), **state}
+        Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
+        connection.cursor = cursor
+
+
+def merge_chunk(connection: Connection, name: str, chunk: Chunk, synced: Synced) -> dict[str, str]:
+    """Import the chunk's rows as files are imported, then its refunds and the coupons its orders used, in one
+    transaction; returns {order external id: why it was rejected}."""
     folder = Path(settings.PATRON_HOME) / "connections" / str(connection.pk)
     folder.mkdir(parents=True, exist_ok=True)
+    refused: dict[str, str] = {}
     with transaction.atomic():
         save_products(chunk.products, synced)
         for kind, columns, rows in chunk.files():
             if not rows:
                 continue
-            path = folder / f"{kind}-{resource}-{synced.pages:06d}.csv"
+            path = folder / f"{kind}-{name}-{synced.pages:06d}.csv"
             _write(path, columns, rows)
             try:
                 result = run_import(kinds()[kind], path)
@@ -156,14 +169,14 @@ def _merge(connection: Connection, resource: str, state: dict, chunk: _Chunk, sy
             synced.add(kind, result)
             if result.rejects_file:
                 synced.rejects_files.append(result.rejects_file)
+                if kind == "orders":
+                    with open(result.rejects_file, newline="", encoding="utf-8") as rejects:
+                        refused |= {row.get("external_id", ""): row.get("reason", "") for row in csv.DictReader(rejects)}
         for external_id, its_refunds in chunk.refunds.items():
             synced.refunds += services.apply_refunds(external_id, its_refunds)
         for external_id, (codes, placed_at) in chunk.coupons.items():
             synced.coupons_used += coupons.mark_used(connection, codes, external_id, _moment(placed_at))
-        cursor = dict(connection.cursor or {})
-        cursor[resource] = {**cursor.get(resource, {}), **state}
-        Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
-        connection.cursor = cursor
+    return refused
 
 
 def _moment(stamp: str) -> dt.datetime:
@@ -196,7 +209,7 @@ def _read(connection: Connection, shop, resource: str, created_after: str | None
     state = _pass(connection, resource, timezone.now())
     token, read, total = state["page"], state.get("read") or 0, state.get("total")
     query = {"modified_after": state.get("modified_after"), "created_after": created_after}
-    chunk = _Chunk()
+    chunk = Chunk()
     for rows, token, counted in _pages(shop, resource, token, query, synced, sleep, per_page):
         total = counted if counted is not None else total
         synced.pages += 1
@@ -208,7 +221,7 @@ def _read(connection: Connection, shop, resource: str, created_after: str | None
             progress(resource, read, max(total or 0, read))
         if not token or chunk.pages >= pages_per_chunk:
             _merge(connection, resource, {"page": token, "read": read, "total": total}, chunk, synced)
-            chunk = _Chunk()
+            chunk = Chunk()
 
 
 def _pages(shop, resource: str, token, query: dict, synced: Synced, sleep, per_page: int):

@@ -54,7 +54,8 @@ class Delivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connection", "delivery_id"], condition=~models.Q(delivery_id=""),
                                                name="one_delivery_per_id")]
-        indexes = [models.Index(fields=["received_at"], name="delivery_pending", condition=models.Q(processed_at=None))]
+        indexes = [models.Index(fields=["received_at"], name="delivery_pending", condition=models.Q(processed_at=None)),
+                   models.Index(fields=["connection", "resource_id"], name="delivery_resource")]
 
 
 class StoreCoupon(models.Model):

@@ -185,10 +185,11 @@ def test(connection: Connection):
 
 
 def apply_refunds(external_id: str, refunds: list[tuple[str, str, str]]) -> int:
-    """Record an order's partial refunds (each once, by the store's refund id) and take back their share of the
-    points; an order the store marks refunded already has its whole refund. Returns the refunds recorded."""
+    """Record an order's refunds (each once, by the store's refund id), and for an order the store marks
+    refunded whatever is left of it; then take back the refunded share of its points by the program's rule
+    (at most once: the clawback is brought up to what is due). Returns the refunds recorded."""
     order = Order.objects.filter(external_id=external_id).first()
-    if order is None or order.status != Order.Status.COMPLETED:
+    if order is None or order.status == Order.Status.CANCELLED:
         return 0
     done = 0
     for refund_id, amount, reason in refunds:
@@ -199,7 +200,11 @@ def apply_refunds(external_id: str, refunds: list[tuple[str, str, str]]) -> int:
         except PatronError:
             continue  # more than is left, or not an amount: the order's own state stands
         done += 1
-    if done:
+    order.refresh_from_db(fields=["status"])
+    if order.status == Order.Status.REFUNDED and commerce.refunded_amount(order) < order.total:
+        commerce.refund_order(order, reason="refunded in the shop")
+        done += 1
+    if done or order.status == Order.Status.REFUNDED:
         earning.reverse_refunds_everywhere(order)
     return done
 
