@@ -198,15 +198,21 @@ def backfill(args) -> None:
 # -- webhook intake -------------------------------------------------------------------------------
 
 LUA = """
-local bodies = %s
+local bodies = {}
 local n = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local tab = line:find("\\t", 1, true)
+    bodies[#bodies + 1] = {line:sub(1, tab - 1), line:sub(tab + 1)}
+  end
+  n = tonumber(args[2]) or 0
+end
 request = function()
   n = n + 1
   local b = bodies[(n %% #bodies) + 1]
   return wrk.format("POST", "%s", {["Content-Type"] = "application/json", ["X-WC-Webhook-Topic"] = "order.created",
-    ["X-WC-Webhook-Signature"] = b[2], ["X-WC-Webhook-Delivery-ID"] = "d-" .. id .. "-" .. n}, b[1])
+    ["X-WC-Webhook-Signature"] = b[2], ["X-WC-Webhook-Delivery-ID"] = "d-" .. n}, b[1])
 end
-setup = function(thread) thread:set("id", tostring(math.random(1, 1e9))) end
 function done(summary, latency, requests)
   io.write(string.format('{"requests": %%d, "non2xx": %%d, "socket_errors": %%d, "p50_ms": %%.1f, "p99_ms": %%.1f, "duration_s": %%.2f}\\n',
     summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
@@ -234,13 +240,16 @@ print(c.pk)
 """
     pk = subprocess.run([sys.executable, "-c", code], env=env | {"DJANGO_SETTINGS_MODULE": "patron.settings"},
                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-    bodies = []
-    for i in range(2000):
-        body = json.dumps(order(i, 1000) | {"date_modified_gmt": f"2025-12-01T00:{i % 60:02d}:00"}, separators=(",", ":"))
-        signed = base64.b64encode(hmac.new(b"bench-secret", body.encode(), hashlib.sha256).digest()).decode()
-        bodies.append("{[[" + body + "]], \"" + signed + "\"}")
+    # A distinct order in every request (each thread starts at its own offset), signed as WooCommerce signs.
+    count = args.orders
+    bodies = Path(tempfile.mktemp(suffix=".tsv"))
+    with open(bodies, "w") as out:
+        for i in range(count):
+            body = json.dumps(order(i, 1000) | {"date_modified_gmt": "2025-12-01T00:00:00"}, separators=(",", ":"))
+            signed = base64.b64encode(hmac.new(b"bench-secret", body.encode(), hashlib.sha256).digest()).decode()
+            out.write(f"{body}\t{signed}\n")
     script = Path(tempfile.mktemp(suffix=".lua"))
-    script.write_text(LUA % ("{" + ",\n".join(bodies) + "}", f"/hooks/woocommerce/{pk}"))
+    script.write_text(LUA % f"/hooks/woocommerce/{pk}")
     server = subprocess.Popen([sys.executable, "-m", "patron.cli", "serve", "--port", str(args.port), "--processes",
                                str(args.processes), "--threads", str(args.threads)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -253,8 +262,10 @@ print(c.pk)
                 time.sleep(0.25)
         rounds = []
         for _ in range(args.rounds):
-            out = subprocess.run(["wrk", "-t", "2", "-c", str(args.clients), "-d", f"{int(args.seconds)}s", "--timeout", "30s",
-                                  "-s", str(script), f"http://127.0.0.1:{args.port}"], capture_output=True, text=True, check=True)
+            # One thread: each wrk thread runs the script's counter on its own, and the orders must not repeat.
+            out = subprocess.run(["wrk", "-t", "1", "-c", str(args.clients), "-d", f"{int(args.seconds)}s", "--timeout", "30s",
+                                  "-s", str(script), f"http://127.0.0.1:{args.port}", "--", str(bodies),
+                                  str(sum(r["requests"] for r in rounds))], capture_output=True, text=True, check=True)
             rounds.append(json.loads(out.stdout.strip().splitlines()[-1]))
     finally:
         server.terminate()
@@ -262,7 +273,7 @@ print(c.pk)
     took, out, _rss = peak_rss(env, "shell", "-c", (
         "import time; from patron.connectors import live; from patron.connectors.models import Delivery\n"
         "n = Delivery.objects.filter(processed_at__isnull=True).count(); t = time.perf_counter()\n"
-        "while live.process_pending(): pass\n"
+        "live.drain(seconds=3600)\n"
         "print(n, time.perf_counter() - t)"))
     pending, seconds = out.split()[-2:]
     rates = [r["requests"] / r["duration_s"] for r in rounds]
@@ -289,6 +300,7 @@ def main() -> None:
     two.add_argument("--threads", type=int, default=8)
     two.add_argument("--rounds", type=int, default=3)
     two.add_argument("--port", type=int, default=8791)
+    two.add_argument("--orders", type=int, default=40_000, help="distinct signed orders (more than the run sends)")
     args = parser.parse_args()
     backfill(args) if args.what == "backfill" else webhooks(args)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -27,7 +28,7 @@ from patron.customers import services as customers
 from patron.customers.models import ConsentEvent
 
 log = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 1000  # a busy shop's minute, merged together
 
 
 def receive(connection: Connection, topic: str, delivery_id: str, payload: dict) -> None:
@@ -220,3 +221,14 @@ def process_pending(batch: int = BATCH) -> int:
     for outcome, pks in said.items():
         Delivery.objects.filter(pk__in=pks).update(processed_at=now, outcome=outcome)
     return len(pending)
+
+
+def drain(seconds: float = 5.0, batch: int = BATCH) -> int:
+    """The worker's job: batches until nothing is pending or `seconds` have passed (the outbox waits its turn
+    no longer than that). Returns how many were processed."""
+    done, deadline = 0, time.monotonic() + seconds
+    while True:
+        n = process_pending(batch)
+        done += n
+        if n < batch or time.monotonic() >= deadline:
+            return done

@@ -82,7 +82,8 @@ class Command(BaseCommand):
                     last_run = time.monotonic()
                 if not no_daily:
                     self._daily()
-                self._job(jobs.WEBHOOKS, connector_deliveries.process_pending, every=30.0)  # what the shops sent
+                if not no_journeys:  # one process takes the shops' webhooks (helpers only deliver the outbox)
+                    self._job(jobs.WEBHOOKS, connector_deliveries.drain, every=30.0)
                 if not no_journeys and (once or time.monotonic() - last_coupons >= COUPON_SECONDS):
                     self._job(jobs.COUPONS, store_coupons.run, every=30.0)  # before the outbox: held messages go sooner
                     last_coupons = time.monotonic()
