@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 
 from patron.commerce import services as commerce
 from patron.commerce import storefront
-from patron.connectors import backfill, coupons, services, shopify
+from patron.connectors import backfill, services, shopify
 from patron.connectors.models import Connection, Delivery
 from patron.connectors.services import apply_refunds
 from patron.core.errors import PatronError
@@ -66,22 +66,6 @@ PRODUCT = {"product.created", "product.updated", "products/create", "products/up
 CHECKOUT = {"checkouts/create", "checkouts/update"}
 
 
-def _order(delivery: Delivery, platform) -> str:
-    body = delivery.body
-    person, order, lines = platform.order_rows(body)
-    if order is None:
-        return f"not an order yet ({body.get('status') or body.get('financial_status')})"
-    buyer = _customer(person) if person else customers.get_customer(order["customer_external_id"])
-    placed = parse_datetime(order["placed_at"])
-    made, _ = commerce.record_order(buyer, order["external_id"], placed_at=placed, total=order["total"],
-                                    currency=order["currency"], status=order["status"], lines=lines)
-    refunded = apply_refunds(made.external_id, platform.refunds_of(body))
-    used = coupons.mark_used(delivery.connection, platform.coupons_of(body), made.external_id, placed) \
-        if made.status == made.Status.COMPLETED else 0
-    return (f"order saved, {made.effects.get('points_earned', 0)} points" + (f", {refunded} refund(s)" if refunded else "")
-            + (f", {used} Patron coupon(s) used" if used else ""))
-
-
 def _checkout(body: dict) -> str:
     """A checkout begun: remembered for the abandoned-checkout journey, until it becomes an order."""
     if body.get("completed_at"):
@@ -102,8 +86,6 @@ def _apply(delivery: Delivery) -> str:
     if topic in CUSTOMER:
         _customer(platform.customer_row(body))
         return "customer saved"
-    if topic in ORDER:
-        return _order(delivery, platform)
     if topic == "refunds/create":
         row = shopify.refund_row(body)
         done = apply_refunds(str(body.get("order_id", "")), [row]) if row else 0
