@@ -17,7 +17,7 @@ from django.db import connection as db
 from django.db.models import Q
 from django.utils import timezone
 
-from patron.connectors import services
+from patron.connectors import secrets, services
 from patron.connectors.models import Connection, StoreCoupon
 from patron.connectors.platform import CouponSpec, Gone, ShopRefused, ShopUnreachable
 from patron.core import sql
@@ -72,12 +72,20 @@ def spec(coupon: Coupon, connection: Connection) -> CouponSpec:
                       description=f"Patron: {reward.name} ({coupon.reason or 'reward'})")
 
 
+def _client(clients: dict, connection: Connection):
+    """One client per store for a whole round (one kept-alive connection to it)."""
+    if connection.pk not in clients:
+        clients[connection.pk] = services.client(connection)
+    return clients[connection.pk]
+
+
 def push(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
     """Write the pending codes that are due to their stores; returns how many went in, were refused, or wait."""
     done = {"in_store": 0, "refused": 0, "waiting": 0}
     due = (StoreCoupon.objects.filter(state=S.PENDING).filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
            .select_related("connection", "coupon__reward__program", "coupon__customer").order_by("pk")[:batch])
     down: set[int] = set()  # connections that failed this round: their other codes wait too
+    clients: dict = {}
     for row in due:
         if row.connection_id in down:
             continue
@@ -87,10 +95,10 @@ def push(now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
             StoreCoupon.objects.filter(pk=row.pk).update(state=S.REMOVED, removed_at=now)
             continue
         try:
-            shop = services.client(row.connection)
+            shop = _client(clients, row.connection)
             # A try before may have written it and lost the answer: look before writing again.
             store_id = (shop.find_code(row.code) if row.attempts else None) or shop.create_code(spec(row.coupon, row.connection))
-        except ShopUnreachable as exc:
+        except (ShopUnreachable, secrets.CredentialsUnreadable) as exc:
             attempts = row.attempts + 1
             wait = min(MAX_WAIT, dt.timedelta(minutes=2 ** min(attempts - 1, 10)))
             StoreCoupon.objects.filter(pk=row.pk).update(attempts=attempts, next_try_at=now + wait,
@@ -119,14 +127,15 @@ def remove(now: dt.datetime, batch: int = BATCH) -> int:
             .select_related("connection", "coupon").order_by("pk"))
     removed = 0
     down: set[int] = set()
+    clients: dict = {}
     for row in gone[:batch * 5]:
         if removed >= batch or row.connection_id in down:
             continue
         try:
-            services.client(row.connection).remove_code(row.store_id)
+            _client(clients, row.connection).remove_code(row.store_id)
         except Gone:
             pass  # removed in the store already
-        except (ShopUnreachable, ShopRefused) as exc:
+        except (ShopUnreachable, ShopRefused, secrets.CredentialsUnreadable) as exc:
             StoreCoupon.objects.filter(pk=row.pk).update(last_error=exc.message[:500])
             down.add(row.connection_id)
             continue
