@@ -39,7 +39,7 @@ def test_connecting_from_the_page_tests_the_keys_first(admin, store):
     html = wrong.content.decode()
     assert wrong.status_code == 400 and "refused the key" in html and "cs_wrong" not in html
     assert not Connection.objects.exists() and not store.webhooks
-    typo = admin.post(reverse("dashboard:connect_shop", args=["shopify"]), {"shop": "arbatine.lt", "token": "x", "app_secret": "y"})
+    typo = admin.post(reverse("dashboard:connect_shop", args=["shopify"]), {"shop": "arbatine.lt", "token": "x", "secret": "y"})
     assert typo.status_code == 400 and "myshopify.com" in typo.content.decode()
     done = admin.post(reverse("dashboard:connect_shop", args=["woocommerce"]), {"url": store.url, "key": KEY, "secret": SECRET})
     assert done.status_code == 302

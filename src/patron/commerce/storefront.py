@@ -24,7 +24,7 @@ KINDS = (VIEWED, ADDED, CHECKOUT)
 MAX_ITEMS = 50
 
 
-def _item(row: dict) -> dict:
+def _item(row: dict, catalogue: dict[str, Product]) -> dict:
     """One line of a cart or a viewed product, named from the catalogue where the event does not say."""
     sku = str(row.get("sku") or "").strip()[:64]
     if not sku:
@@ -35,7 +35,7 @@ def _item(row: dict) -> dict:
         raise InvalidInput(f"item {sku}: quantity must be a whole number", field="items") from None
     if not 1 <= quantity <= 10_000:
         raise InvalidInput(f"item {sku}: quantity must be between 1 and 10000", field="items")
-    product = Product.objects.filter(sku=sku).first()
+    product = catalogue.get(sku)
     price = row.get("price")
     if price in (None, "") and product is not None and product.price is not None:
         price = product.price
@@ -57,7 +57,10 @@ def record(customer: Customer, kind: str, *, items: list[dict] | None = None, ch
         raise InvalidInput(f"unknown event {kind!r} (expected {', '.join(KINDS)})", field="kind")
     if customer.is_erased:
         raise InvalidInput("the customer was erased", field="customer")
-    items = [_item(row) for row in (items or [])[:MAX_ITEMS]]
+    rows = (items or [])[:MAX_ITEMS]
+    skus = {str(row.get("sku") or "").strip()[:64] for row in rows if isinstance(row, dict)}
+    catalogue = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
+    items = [_item(row, catalogue) for row in rows]
     if not items:
         raise InvalidInput("an event names at least one item (its sku)", field="items")
     at = at or timezone.now()

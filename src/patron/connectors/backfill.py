@@ -87,7 +87,8 @@ class Chunk:
     coupons: dict[str, tuple[list[str], str]] = field(default_factory=dict)  # order id: (codes used, placed at)
     pages: int = 0
 
-    def take(self, resource: str, row: dict, connection: Connection, synced: Synced) -> None:
+    def take(self, resource: str, row: dict, connection: Connection, synced: Synced) -> dict | None:
+        """Add one of the platform's rows; for an order, returns its row (None: not an order yet)."""
         platform = services.platform(connection)
         if resource == "products":
             self.products.append(services.product_row(connection, row))
@@ -98,7 +99,7 @@ class Chunk:
             person, order, lines = platform.order_rows(row)
             if order is None:
                 synced.skipped_orders += 1
-                return
+                return None
             if person and person["external_id"] not in self.customers:
                 self.customers[person["external_id"]] = person
             self.orders.append(order)
@@ -108,6 +109,8 @@ class Chunk:
                 self.refunds[order["external_id"]] = refunds
             if (codes := platform.coupons_of(row)) and order["status"] == "completed":
                 self.coupons[order["external_id"]] = (codes, order["placed_at"])
+            return order
+        return None
 
     def files(self) -> list[tuple[str, list[str], list[dict]]]:
         return [("customers", CUSTOMER_COLUMNS, list(self.customers.values())), ("orders", ORDER_COLUMNS, self.orders),

@@ -73,7 +73,7 @@ def _checkout(body: dict) -> str:
     person, items = shopify.checkout_rows(body)
     if person is None or not items:
         return "checkout of an unknown visitor, or an empty cart: nothing to remember"
-    at = parse_datetime(shopify.modified_at({"created_at": body.get("created_at")}) or "") or timezone.now()
+    at = parse_datetime(body.get("created_at") or "") or timezone.now()
     _interaction, new = storefront.record(
         _customer(person), storefront.CHECKOUT, items=items, checkout=str(body.get("token") or body.get("id") or ""),
         checkout_url=str(body.get("abandoned_checkout_url") or ""), currency=str(body.get("currency") or ""), at=at)
@@ -137,18 +137,16 @@ def _newest(pending: list[Delivery], outcomes: dict[int, str]) -> list[Delivery]
 
 def _orders(connection: Connection, deliveries: list[Delivery], outcomes: dict[int, str]) -> None:
     """A batch of one shop's orders merged as a chunk of a backfill is; each delivery says how its order went."""
-    platform = services.platform(connection)
     chunk, synced, orders = backfill.Chunk(), backfill.Synced(), {}
     for delivery in deliveries:
         try:
-            _person, order, _lines = platform.order_rows(delivery.body)
-            if order is None:
-                state = delivery.body.get("status") or delivery.body.get("financial_status")
-                outcomes[delivery.pk] = f"not an order yet ({state})"
-                continue
-            chunk.take("orders", delivery.body, connection, synced)
+            order = chunk.take("orders", delivery.body, connection, synced)
         except (KeyError, TypeError, ValueError) as exc:
             outcomes[delivery.pk] = f"not readable: {type(exc).__name__}: {exc}"
+            continue
+        if order is None:
+            state = delivery.body.get("status") or delivery.body.get("financial_status")
+            outcomes[delivery.pk] = f"not an order yet ({state})"
             continue
         orders[delivery.pk] = order["external_id"]
     if not orders:

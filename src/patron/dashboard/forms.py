@@ -55,6 +55,6 @@ class ShopifyForm(forms.Form):
                            widget=forms.TextInput(attrs={"placeholder": "my-shop.myshopify.com"}))
     token = forms.CharField(label=_("Admin API access token"), max_length=200,
                             widget=forms.PasswordInput(attrs={"placeholder": "shpat_…", "autocomplete": "off"}))
-    app_secret = forms.CharField(label=_("The app's API secret key"), max_length=200,
+    secret = forms.CharField(label=_("The app's API secret key"), max_length=200,
                                  help_text=_("Shopify signs its webhooks with it."),
                                  widget=forms.PasswordInput(attrs={"autocomplete": "off"}))

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -185,8 +185,7 @@ def shop(request):
 
 
 CONNECT = {"woocommerce": (WooCommerceForm, lambda d, user: connectors.connect_woocommerce(d["url"], d["key"], d["secret"], actor=user)),
-           "shopify": (ShopifyForm, lambda d, user: connectors.connect_shopify(d["shop"], d["token"], d["app_secret"], actor=user))}
-FIELDS = {"secret": "app_secret"}  # the services' field names that the Shopify form calls otherwise
+           "shopify": (ShopifyForm, lambda d, user: connectors.connect_shopify(d["shop"], d["token"], d["secret"], actor=user))}
 
 
 @page("shop")
@@ -195,7 +194,7 @@ FIELDS = {"secret": "app_secret"}  # the services' field names that the Shopify 
 def connect_shop(request, kind: str):
     """Test the keys against the store, and keep the connection only if they work; a refusal is shown on the form."""
     if kind not in CONNECT:
-        raise PermissionDenied(f"no platform {kind!r}")
+        raise Http404(f"no platform {kind!r}")
     form_class, connect = CONNECT[kind]
     form = form_class(request.POST)
     if form.is_valid():
@@ -203,7 +202,6 @@ def connect_shop(request, kind: str):
             connection = connect(form.cleaned_data, request.user)
         except PatronError as exc:
             field = exc.details.get("field")
-            field = FIELDS.get(field, field) if kind == "shopify" else field
             form.add_error(field if field in form.fields else None, _("Not connected: %(reason)s") % {"reason": exc.message})
         else:
             messages.success(request, _("%(store)s is connected. Read the shop now to bring in its history.")
@@ -240,7 +238,7 @@ def manage_shop(request, connection_id: int, verb: str):
                 connectors.remove(connection, actor=request.user)
                 messages.success(request, _("%(store)s is removed; its keys are forgotten.") % {"store": connection.address})
         else:
-            raise PermissionDenied(f"no action {verb!r}")
+            raise Http404(f"no action {verb!r}")
     except PatronError as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect(reverse("dashboard:shop"))
