@@ -27,6 +27,8 @@ class Command(BaseCommand):
     @patron_errors
     def handle(self, *args, id, since, again, nightly, as_json, **options):
         after = parse_day(since, "since")
+        if nightly and id:
+            raise InvalidInput("--nightly reads every shop that is not paused; give it no ID")
         if nightly:
             connections = list(Connection.objects.exclude(state=Connection.State.PAUSED).order_by("pk"))
         else:
