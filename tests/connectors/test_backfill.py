@@ -41,7 +41,7 @@ def small_pages(monkeypatch):
     from patron.connectors import backfill, services
 
     monkeypatch.setitem(services.PER_PAGE, "woocommerce", 10)  # the fake store's pages are small, so there are several
-    monkeypatch.setattr(backfill, "PAGES_PER_CHUNK", 2)
+    monkeypatch.setattr(backfill, "CHUNK_ROWS", 20)  # two pages
     monkeypatch.setattr(backfill.time, "sleep", lambda seconds: None)  # the store's Retry-After, not waited here
 
 
@@ -96,3 +96,64 @@ def test_a_busy_store_is_asked_again_and_a_failing_one_resumes_where_it_stopped(
     assert "orders?page=1" not in store.calls and "orders?page=3" in store.calls  # resumed, not started over
     connected.refresh_from_db()
     assert connected.state == "connected" and connected.last_error == ""
+
+
+def chunk_files(connection) -> list:
+    from django.conf import settings
+    from pathlib import Path
+
+    return sorted((Path(settings.PATRON_HOME) / "connections" / str(connection.pk)).glob("*.parquet"))
+
+
+def test_a_record_the_store_sent_in_another_shape_is_a_reject_with_its_reason(store, connected):
+    broken = next(o for o in store.orders if o["status"] == "completed")
+    broken["line_items"] = "not a list of lines"
+    report = sync()[str(connected.pk)]
+    assert report["orders"]["rejected"] == 1 and Order.objects.count() == 53
+    unreadable = [path for path in report["rejects_files"] if path.endswith("-unreadable.csv")]
+    assert len(unreadable) == 1
+    with open(unreadable[0], encoding="utf-8") as rejects:
+        header, row = rejects.read().splitlines()
+    assert header == "id,reason" and row.startswith(f"{broken['id']},not readable: AttributeError")
+    assert chunk_files(connected) == []  # each chunk's files go once merged
+
+
+def test_a_merge_that_fails_stops_the_reading_process_and_leaves_no_chunk_behind(store, connected, monkeypatch):
+    import multiprocessing
+
+    from patron.connectors import backfill
+
+    merged = []
+
+    def failing(connection, written, synced):
+        if merged:
+            raise RuntimeError("the merge failed")
+        merged.append(written)
+        return real(connection, written, synced)
+
+    real = backfill.merge_written
+    monkeypatch.setattr(backfill, "merge_written", failing)
+    with pytest.raises(RuntimeError, match="the merge failed"):
+        backfill.backfill(connected)
+    assert multiprocessing.active_children() == []
+    assert chunk_files(connected) == []
+    connected.refresh_from_db()
+    assert connected.cursor["products"]["page"] == 0 and connected.cursor["customers"]["page"] == 1  # not moved past
+
+
+def test_a_disk_that_refuses_the_chunks_is_named_and_what_was_merged_stays(store, connected, monkeypatch):
+    from patron.connectors import reader
+
+    written = reader.Chunk.write
+
+    def full(chunk, folder, name):
+        if chunk.orders:
+            raise OSError(28, "No space left on device", str(folder))
+        return written(chunk, folder, name)
+
+    monkeypatch.setattr(reader.Chunk, "write", full)
+    with pytest.raises(CommandError, match="No space left on device"):
+        call_command("sync", stdout=io.StringIO())
+    assert Customer.objects.count() > 0 and Order.objects.count() == 0
+    connected.refresh_from_db()
+    assert connected.cursor["customers"]["page"] == 0 and connected.cursor["orders"]["page"] == 1

@@ -47,7 +47,7 @@ def small_pages(monkeypatch):
     from patron.connectors import backfill
 
     monkeypatch.setitem(services.PER_PAGE, "shopify", 5)
-    monkeypatch.setattr(backfill, "PAGES_PER_CHUNK", 2)
+    monkeypatch.setattr(backfill, "CHUNK_ROWS", 10)  # two pages
     monkeypatch.setattr(backfill.time, "sleep", lambda seconds: None)
 
 

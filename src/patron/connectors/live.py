@@ -140,7 +140,7 @@ def _orders(connection: Connection, deliveries: list[Delivery], outcomes: dict[i
     chunk, synced, orders = backfill.Chunk(), backfill.Synced(), {}
     for delivery in deliveries:
         try:
-            order = chunk.take("orders", delivery.body, connection, synced)
+            order = chunk.take("orders", delivery.body, connection)
         except (KeyError, TypeError, ValueError) as exc:
             outcomes[delivery.pk] = f"not readable: {type(exc).__name__}: {exc}"
             continue
