@@ -157,3 +157,18 @@ def test_a_disk_that_refuses_the_chunks_is_named_and_what_was_merged_stays(store
     assert Customer.objects.count() > 0 and Order.objects.count() == 0
     connected.refresh_from_db()
     assert connected.cursor["customers"]["page"] == 0 and connected.cursor["orders"]["page"] == 1
+
+
+def test_the_shop_page_follows_the_reading_between_merges_and_a_resumed_pass_forgets_it(store, connected, monkeypatch):
+    from patron.connectors import backfill, services
+
+    monkeypatch.setattr(backfill, "SEEN_EVERY", 0.0)
+    shown = []
+    report = backfill._seen(connected, "orders", lambda *args: shown.append(args))
+    report("orders", 40, 60)
+    connected.refresh_from_db()
+    orders = next(p for p in services.progress(connected) if p["resource"] == "orders")
+    assert (orders["read"], orders["total"], shown) == (40, 60, [("orders", 40, 60)])
+    backfill._pass(connected, "orders", backfill.timezone.now())  # a new run: the pages not merged are read again
+    connected.refresh_from_db()
+    assert "seen" not in connected.cursor["orders"]

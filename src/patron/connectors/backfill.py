@@ -31,11 +31,14 @@ from patron.core.errors import PatronError
 from patron.imports import kinds
 from patron.imports.runner import run_import
 
+SEEN_EVERY = 5.0
 OVERLAP = dt.timedelta(minutes=10)  # a new pass re-reads a little of the last one: clocks and slow writes
-# Rows in a chunk: one transaction and one pass of the import engine. Bigger chunks merge faster (a merge
-# pays a fixed cost and writes each index page once however many rows land on it) and cost memory in the
-# reading process: 50,000 orders take about 70 MB there.
-CHUNK_ROWS = 50_000
+# Orders (or customers) in a chunk: one transaction and one pass of the import engine. Bigger chunks merge
+# faster: a merge pays a fixed cost, writes each index page once however many rows land on it, and a chunk
+# large beside its table takes the engine's bulk path (indexes built once, foreign keys checked by one join
+# instead of row by row). They cost memory in the reading process, which holds a chunk's rows while it reads
+# them: 100,000 orders with their lines are about 90 MB.
+CHUNK_ROWS = 100_000
 
 Progress = Callable[[str, int, int], None]
 
@@ -131,15 +134,37 @@ def _pass(connection: Connection, resource: str, now: dt.datetime) -> dict:
     a finished pass reads only what changed since that pass began (with a margin). Its "page" is the next
     page's token (WooCommerce's page number, Shopify's cursor; 1 is the first, 0 the pass done)."""
     state = dict((connection.cursor or {}).get(resource) or {})
+    changed = state.pop("seen", None) is not None  # what a stopped run read beyond its last merge is read again
     if state.get("page", 0) == 0:
         finished = state.get("started")
         state = {"page": 1, "started": _stamp(now), "read": 0, "total": None,
                  "modified_after": _stamp(dt.datetime.fromisoformat(finished).replace(tzinfo=dt.UTC) - OVERLAP)
                  if finished else None}
+        changed = True
+    if changed:
         cursor = {**(connection.cursor or {}), resource: state}
         Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
         connection.cursor = cursor
     return state
+
+
+def _seen(connection: Connection, resource: str, progress: Progress | None) -> Progress:
+    """Progress as the reader reports it, also kept on the connection every SEEN_EVERY seconds: the Shop page
+    follows the reading between merges, which on a slow store are minutes apart."""
+    last = time.monotonic()
+
+    def report(name: str, read: int, total: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= SEEN_EVERY:
+            last = time.monotonic()
+            cursor = dict(connection.cursor or {})
+            cursor[resource] = {**cursor.get(resource, {}), "seen": read, "total": total}
+            Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
+            connection.cursor = cursor
+        if progress:
+            progress(name, read, total)
+
+    return report
 
 
 def _read(connection: Connection, shop, resource: str, created_after: str | None, synced: Synced, *,
@@ -149,7 +174,7 @@ def _read(connection: Connection, shop, resource: str, created_after: str | None
     reading = Reading(connection, shop, resource, state["page"], state.get("read") or 0, state.get("total"),
                       {"modified_after": state.get("modified_after"), "created_after": created_after},
                       per_page, pages_per_chunk, sleep, _folder(connection))
-    for written in chunks(reading, progress):
+    for written in chunks(reading, _seen(connection, resource, progress)):
         if written.unreadable:
             _unreadable(connection, resource, written, synced)
         _merge(connection, resource, written, synced)

@@ -187,6 +187,7 @@ class Reading:
     pages_per_chunk: int
     sleep: Callable[[float], None]
     folder: Path
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])  # names this pass's chunk files
 
 
 def _produce(reading: Reading, out, counted, parent: int) -> None:
@@ -201,7 +202,6 @@ def _produce(reading: Reading, out, counted, parent: int) -> None:
                 if os.getppid() != parent:  # the syncing process is gone: so is the reason to read on
                     os._exit(1)
 
-    run = uuid.uuid4().hex[:8]
     retries = [0]
     read, total = reading.read, reading.total
     try:
@@ -219,7 +219,7 @@ def _produce(reading: Reading, out, counted, parent: int) -> None:
                                              f"not readable: {type(exc).__name__}: {exc}"))
             counted[0], counted[1] = read, max(total or 0, read)
             if not token or chunk.pages >= reading.pages_per_chunk:
-                written = chunk.write(reading.folder, f"{reading.resource}-{run}-{read:09d}")
+                written = chunk.write(reading.folder, f"{reading.resource}-{reading.run}-{read:09d}")
                 written.retries, retries[0] = retries[0], 0
                 written.token, written.read, written.total = token, read, total
                 send(("chunk", written))
@@ -247,7 +247,6 @@ def chunks(reading: Reading, progress: Progress | None) -> Iterator[Written]:
     reader = context.Process(target=_produce, args=(reading, out, counted, os.getpid()), daemon=True,
                              name=f"patron-read-{reading.resource}")
     reader.start()
-    current: Written | None = None
     try:
         while True:
             try:
@@ -267,21 +266,12 @@ def chunks(reading: Reading, progress: Progress | None) -> Iterator[Written]:
                 raise OSError(*body)
             if kind == "fault":
                 raise ReaderFailed(f"reading {reading.resource} failed:\n{body}")
-            current = body
             yield body
             body.discard()
-            current = None
     finally:
         if reader.is_alive():
             reader.terminate()
         reader.join(timeout=10)
-        if current is not None:
-            current.discard()
-        while True:  # chunks written ahead and never merged
-            try:
-                kind, body = out.get_nowait()
-            except (queues.Empty, OSError, ValueError):
-                break
-            if kind == "chunk":
-                body.discard()
+        for path in reading.folder.glob(f"*-{reading.resource}-{reading.run}-*.parquet"):
+            path.unlink(missing_ok=True)  # written ahead and never merged, or half-written when the reader stopped
         out.close()

@@ -248,6 +248,7 @@ def progress(connection: Connection) -> list[dict]:
     out = []
     for resource in RESOURCES:
         state = (connection.cursor or {}).get(resource) or {}
-        out.append({"resource": resource, "read": state.get("read") or 0, "total": state.get("total"),
+        read = max(state.get("read") or 0, state.get("seen") or 0)  # merged, or read and waiting for its merge
+        out.append({"resource": resource, "read": read, "total": state.get("total"),
                     "started": bool(state), "done": bool(state) and state.get("page", 0) == 0})
     return out
