@@ -50,7 +50,7 @@ def birthday_today(email: str, external_id: str = "ruta"):
 def run_birthday_journey():
     journeys.ensure_builtin()
     Journey.objects.filter(key="birthday").update(holdout_share=Decimal("0"))
-    journeys.enable("birthday", now=timezone.now() - dt.timedelta(minutes=1))
+    journeys.enable("birthday", backlog=True, now=timezone.now() - dt.timedelta(minutes=1))  # today's birthdays too
     journeys.run(keys=["birthday"])
 
 

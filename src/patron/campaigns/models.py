@@ -40,6 +40,8 @@ class Journey(models.Model):
                                 help_text="only customers in this segment enter (the rules are evaluated at entry)")
     enabled = models.BooleanField(default=False)
     enabled_at = models.DateTimeField(null=True, blank=True)  # events before this never start the journey
+    # Paused: on, but nobody enters, no step moves and its queued messages are held until it resumes.
+    paused_at = models.DateTimeField(null=True, blank=True)
     builtin = models.BooleanField(default=False)
     holdout_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.100"),
                                         help_text="share of entrants held out at random as the control group")
@@ -101,6 +103,19 @@ class Enrollment(models.Model):
                          condition=models.Q(finished_at__isnull=True)),
             models.Index(fields=["customer"], name="enrollment_customer"),
         ]
+
+
+class Skipped(models.Model):
+    """An occasion that was already there when the journey was switched on "from now on" (a customer lapsed
+    already, a birthday that is today): it never enters, so switching on sends nothing to a backlog."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="skipped")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    trigger_key = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["journey", "customer", "trigger_key"], name="skipped_once")]
+        indexes = [models.Index(fields=["customer"], name="skipped_customer")]
 
 
 class Task(models.Model):

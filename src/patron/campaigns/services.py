@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from patron.campaigns import triggers
 from patron.campaigns.builtin import BUILTIN, GIFT_REWARDS
-from patron.campaigns.models import Enrollment, Journey, Step, Task, Trigger
+from patron.campaigns.models import Enrollment, Journey, Skipped, Step, Task, Trigger
 from patron.commerce.models import Order
 from patron.core import audit, sql
 from patron.core.errors import JourneyNotFound, JourneyNotReady, PatronError
@@ -33,6 +33,7 @@ ENROLLMENTS = Enrollment._meta.db_table
 INTERACTIONS = Interaction._meta.db_table
 MESSAGES = Message._meta.db_table
 ORDERS = Order._meta.db_table
+SKIPPED = Skipped._meta.db_table
 TAGS = Tag._meta.db_table
 TASKS = Task._meta.db_table
 
@@ -130,26 +131,131 @@ def check_ready(journey: Journey) -> None:
     triggers.entrants(journey, timezone.now())  # raises on a bad trigger configuration
 
 
-def enable(key: str, *, now: dt.datetime | None = None, actor=None) -> Journey:
-    """Switch a journey on; the switch is written to the audit log with who made it (`actor`: a staff
-    user, or a name; the command line's login when none)."""
+def _backlog_view(journey: Journey, now: dt.datetime) -> Journey:
+    """The journey as if it had been on for the whole look-back: what an event trigger would take in now."""
+    view = Journey(**{f.attname: getattr(journey, f.attname) for f in Journey._meta.concrete_fields})
+    if journey.trigger not in triggers.DATED:
+        view.enabled_at = now - triggers.LOOKBACK
+    return view
+
+
+def _candidates(journey: Journey, now: dt.datetime, *, skipped: bool = True) -> tuple[str, list]:
+    """SQL for (customer_id, trigger_key, context) of everyone who enters now: the trigger's rows, of customers
+    not erased, in the journey's segment, not back too soon, and (`skipped`) not an occasion that was there
+    when the journey was switched on from now on."""
+    source, params = triggers.entrants(journey, now)
+    condition = ""
+    if journey.segment_id:
+        members, member_params = member_sql(journey.segment.rules, now)
+        condition = f" AND t.customer_id IN ({members})"
+        params = params + member_params
+    reentry = (journey.trigger_config or {}).get("reentry_days")
+    if reentry:
+        # Not again within reentry_days of the last entry (a survey after every order would be too many).
+        condition += (f" AND NOT EXISTS (SELECT 1 FROM {ENROLLMENTS} p WHERE p.journey_id = %s "
+                      "AND p.customer_id = t.customer_id AND p.entered_at > %s)")
+        params = params + [journey.pk, sql.timestamp(now - dt.timedelta(days=reentry))]
+    if skipped:
+        condition += (f" AND NOT EXISTS (SELECT 1 FROM {SKIPPED} k WHERE k.journey_id = %s "
+                      "AND k.customer_id = t.customer_id AND k.trigger_key = t.trigger_key)")
+        params = params + [journey.pk]
+    return (f"SELECT t.customer_id, t.trigger_key, t.context FROM ({source}) t JOIN {CUSTOMERS} c ON c.id = t.customer_id "
+            f"WHERE c.erased_at IS NULL{condition}"), params
+
+
+def qualifying(key: str, *, now: dt.datetime | None = None) -> int:
+    """How many customers qualify for the journey today: those it would take in at once if switched on with its
+    backlog (an event trigger's last LOOKBACK days, a state trigger's everyone in that state now)."""
+    ensure_builtin()
+    journey = get_journey(key)
+    now = now or timezone.now()
+    if journey.trigger in (Trigger.SEGMENT_ENTERED, Trigger.SEGMENT_LEFT):
+        refresh(get_segment(journey.trigger_config.get("segment", "")), now)
+    candidates, params = _candidates(_backlog_view(journey, now), now, skipped=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({candidates}) n WHERE NOT EXISTS (SELECT 1 FROM {ENROLLMENTS} e "
+                       "WHERE e.journey_id = %s AND e.customer_id = n.customer_id AND e.trigger_key = n.trigger_key)",
+                       params + [journey.pk])
+        return cursor.fetchone()[0]
+
+
+def enable(key: str, *, backlog: bool = False, now: dt.datetime | None = None, actor=None) -> Journey:
+    """Switch a journey on. By default only customers who qualify from now on enter: the occasions there
+    already (a customer lapsed already, today's birthdays) are set aside, and an event trigger looks back
+    no further than now. `backlog` also takes in those who qualify today (`qualifying`), which a person
+    chooses with that number in front of them. The switch is written to the audit log with who made it
+    (`actor`: a staff user, or a name; the command line's login when none) and the backlog it took."""
     ensure_builtin()
     journey = get_journey(key)
     check_ready(journey)
+    now = now or timezone.now()
     with transaction.atomic():
-        if not journey.enabled:
-            journey.enabled, journey.enabled_at = True, now or timezone.now()
-            journey.save(update_fields=["enabled", "enabled_at"])
-        audit.record(actor, audit.JOURNEY_ON, f"journey:{journey.key}", holdout_share=str(journey.holdout_share))
+        Journey.objects.select_for_update().filter(pk=journey.pk).first()
+        journey.refresh_from_db()
+        if journey.enabled:
+            return journey  # on already: switching on again changes nothing, and sets nobody aside
+        taken = "none"
+        if backlog:
+            Skipped.objects.filter(journey=journey).delete()
+            taken = qualifying(key, now=now)
+            journey.enabled_at = _backlog_view(journey, now).enabled_at
+        else:
+            journey.enabled_at = now
+            if journey.trigger in triggers.STANDING:
+                source, params = triggers.entrants(journey, now)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"INSERT INTO {SKIPPED} (journey_id, customer_id, trigger_key) "
+                                   f"SELECT DISTINCT %s, t.customer_id, t.trigger_key FROM ({source}) t WHERE 1 = 1 "
+                                   "ON CONFLICT (journey_id, customer_id, trigger_key) DO NOTHING", [journey.pk] + params)
+        journey.enabled, journey.paused_at = True, None
+        journey.save(update_fields=["enabled", "enabled_at", "paused_at"])
+        audit.record(actor, audit.JOURNEY_ON, f"journey:{journey.key}", holdout_share=str(journey.holdout_share),
+                     backlog=taken)
     return journey
 
 
-def disable(key: str, *, actor=None) -> Journey:
+def state(journey: Journey) -> str:
+    """on, paused or off."""
+    return "off" if not journey.enabled else "paused" if journey.paused_at else "on"
+
+
+def pause(key: str, *, actor=None, now: dt.datetime | None = None) -> Journey:
+    """Nobody enters and no step moves until it resumes; its queued messages are held, not sent."""
+    journey = get_journey(key)
+    if not journey.enabled:
+        raise JourneyNotReady(f"journey {journey.key} is off: there is nothing to pause")
+    with transaction.atomic():
+        Journey.objects.filter(pk=journey.pk, paused_at__isnull=True).update(paused_at=now or timezone.now())
+        held = Message.objects.filter(journey=journey, status=Message.Status.QUEUED).update(status=Message.Status.HELD)
+        audit.record(actor, audit.JOURNEY_PAUSED, f"journey:{journey.key}", messages_held=held)
+    journey.refresh_from_db()
+    return journey
+
+
+def resume(key: str, *, actor=None, now: dt.datetime | None = None) -> Journey:
+    """Go on where it stopped: held messages are due again, and steps that fell due meanwhile run."""
     journey = get_journey(key)
     with transaction.atomic():
-        Journey.objects.filter(pk=journey.pk).update(enabled=False)
-        audit.record(actor, audit.JOURNEY_OFF, f"journey:{journey.key}")
-    journey.enabled = False
+        Journey.objects.filter(pk=journey.pk).update(paused_at=None)
+        released = (Message.objects.filter(journey=journey, status=Message.Status.HELD)
+                    .update(status=Message.Status.QUEUED, due_at=now or timezone.now()))
+        audit.record(actor, audit.JOURNEY_RESUMED, f"journey:{journey.key}", messages_released=released)
+    journey.refresh_from_db()
+    return journey
+
+
+def disable(key: str, *, actor=None, now: dt.datetime | None = None) -> Journey:
+    """Switch a journey off, at once: nobody enters, the customers in it leave it where they are, and its
+    messages not yet sent are not sent (suppressed, "journey_off"). What it measured stays."""
+    journey = get_journey(key)
+    now = now or timezone.now()
+    with transaction.atomic():
+        Journey.objects.filter(pk=journey.pk).update(enabled=False, paused_at=None)
+        left = Enrollment.objects.filter(journey=journey, finished_at__isnull=True).update(finished_at=now)
+        stopped = (Message.objects.filter(journey=journey, status__in=[Message.Status.QUEUED, Message.Status.HELD])
+                   .update(status=Message.Status.SUPPRESSED, reason="journey_off", claimed_at=now))
+        audit.record(actor, audit.JOURNEY_OFF, f"journey:{journey.key}", left=left, messages_stopped=stopped)
+    journey.refresh_from_db()
     return journey
 
 
@@ -157,7 +263,7 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
     """One pass of every enabled journey (or those named): enter, then advance every due step."""
     now = now or timezone.now()
     result = RunResult()
-    journeys = Journey.objects.filter(enabled=True).order_by("pk")
+    journeys = Journey.objects.filter(enabled=True, paused_at__isnull=True).order_by("pk")
     if keys:
         journeys = journeys.filter(key__in=keys)
     for journey in journeys:
@@ -185,18 +291,7 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
     step taken on entry."""
     if journey.trigger in (Trigger.SEGMENT_ENTERED, Trigger.SEGMENT_LEFT):
         refresh(get_segment(journey.trigger_config.get("segment", "")), now)
-    source, params = triggers.entrants(journey, now)
-    condition = ""
-    if journey.segment_id:
-        members, member_params = member_sql(journey.segment.rules, now)
-        condition = f" AND t.customer_id IN ({members})"
-        params = params + member_params
-    reentry = (journey.trigger_config or {}).get("reentry_days")
-    if reentry:
-        # Not again within reentry_days of the last entry (a survey after every order would be too many).
-        condition += (f" AND NOT EXISTS (SELECT 1 FROM {ENROLLMENTS} p WHERE p.journey_id = %s "
-                      "AND p.customer_id = t.customer_id AND p.entered_at > %s)")
-        params = params + [journey.pk, sql.timestamp(now - dt.timedelta(days=reentry))]
+    source, params = _candidates(journey, now)
     share = int(journey.holdout_share * 10000)
     bucket = sql.modulo(f"t.customer_id * {HASH_MULTIPLIER} + %s", str(HASH_MODULUS))
     holdout = f"{sql.modulo(bucket, '10000')} < %s"
@@ -219,7 +314,7 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
                 "finished_at, context) "
                 f"SELECT %s, t.customer_id, t.trigger_key, CASE WHEN {holdout} THEN %s ELSE %s END, %s, "
                 f"CASE WHEN {holdout} THEN 0 ELSE {position} END, %s, CASE WHEN {holdout} THEN %s ELSE {finished} END, t.context "
-                f"FROM ({source}) t JOIN {CUSTOMERS} c ON c.id = t.customer_id WHERE c.erased_at IS NULL{condition} "
+                f"FROM ({source}) t WHERE 1 = 1 "  # SQLite reads ON CONFLICT right after FROM as a join's ON
                 "ON CONFLICT (journey_id, customer_id, trigger_key) DO NOTHING",
                 [journey.pk, journey.salt, share, ARMS.HOLDOUT, ARMS.TREATED, stamp, journey.salt, share, stamp,
                  journey.salt, share, stamp] + ([stamp] if finished != "NULL" else []) + params)
@@ -382,7 +477,7 @@ def with_counts(journeys):
     return journeys.annotate(
         n_entered=_count(enrollments), n_held_out=_count(enrollments.filter(arm=ARMS.HOLDOUT)),
         n_converted=RawSQL(converted_sql(Journey._meta.db_table), [], output_field=IntegerField()),
-        n_sent=_count(outbox.filter(status=S.SENT)), n_queued=_count(outbox.filter(status__in=[S.QUEUED, S.SENDING])),
+        n_sent=_count(outbox.filter(status=S.SENT)), n_queued=_count(outbox.filter(status__in=[S.QUEUED, S.SENDING, S.HELD])),
         n_suppressed=_count(outbox.filter(status=S.SUPPRESSED)), n_failed=_count(outbox.filter(status=S.FAILED)))
 
 
@@ -394,6 +489,7 @@ def counts() -> list[dict]:
     """Each journey with its entered, held-out, converted, sent, queued, suppressed and failed counts."""
     ensure_builtin()
     return [{"key": journey.key, "name": journey.name, "trigger": journey.trigger, "enabled": journey.enabled,
+             "state": state(journey),
              "holdout_share": float(journey.holdout_share),
              **{name: getattr(journey, f"n_{name}") or 0 for name in COUNTS}}
             for journey in with_counts(Journey.objects.order_by("pk"))]

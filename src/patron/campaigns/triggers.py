@@ -119,6 +119,9 @@ def entrants(journey: Journey, now: dt.datetime) -> tuple[str, list]:
 
 
 DATED = {Trigger.BIRTHDAY, Trigger.ANNIVERSARY, Trigger.SCHEDULE, Trigger.LAPSED, Trigger.NAME_DAY, Trigger.PUBLIC_HOLIDAY}
+# Occasions a customer may be in already when the journey is switched on (lapsed, a birthday today): switched
+# on "from now on", those are set aside. A schedule is not: its date is the one the marketer chose.
+STANDING = DATED - {Trigger.SCHEDULE}
 
 # Whose name-day calendar applies: the customer's language, or where they left it blank, their country's.
 CALENDAR_COUNTRIES = {"lv": "LV", "lt": "LT", "et": "EE"}

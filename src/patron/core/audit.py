@@ -11,6 +11,8 @@ ERASE = "customer.erase"
 EXPORT = "customer.export"
 JOURNEY_ON = "journey.on"
 JOURNEY_OFF = "journey.off"
+JOURNEY_PAUSED = "journey.pause"
+JOURNEY_RESUMED = "journey.resume"
 KEY_REVOKED = "apikey.revoke"
 
 

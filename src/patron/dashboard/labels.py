@@ -20,7 +20,7 @@ LABELS = {
     "event": {"order": _("order"), "refund": _("refund"), "consent": _("consent"), "survey_nps": _("NPS answer"),
               "survey_csat": _("CSAT answer")},
     "message": {"queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "failed": _("failed"),
-                "suppressed": _("suppressed")},
+                "suppressed": _("suppressed"), "held": _("held (its journey is paused)")},
     "ticket": {"new": _("new"), "open": _("open"), "waiting": _("waiting on the customer"), "resolved": _("resolved"),
                "closed": _("closed")},
     "priority": {"low": _("low"), "normal": _("normal"), "high": _("high"), "urgent": _("urgent")},

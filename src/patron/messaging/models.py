@@ -28,6 +28,7 @@ class Message(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SUPPRESSED = "suppressed", "Suppressed"
+        HELD = "held", "Held (its journey is paused)"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages", db_index=False)
     journey = models.ForeignKey("campaigns.Journey", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")

@@ -17,8 +17,15 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         listing = sub.add_parser("list", help="every journey with entered, held out, converted, sent and suppressed")
         listing.add_argument("--json", action="store_true", dest="as_json")
-        for name in ("enable", "disable"):
-            one = sub.add_parser(name, help=f"{name} a journey by its key")
+        enable = sub.add_parser("enable", help="switch a journey on: only customers who qualify from now on enter, "
+                                                "unless --backlog (it says how many qualify today)")
+        enable.add_argument("key")
+        enable.add_argument("--backlog", action="store_true",
+                            help="also take in the customers who qualify today (a lapsed journey: everyone lapsed now)")
+        for name, text in (("disable", "switch a journey off at once: nobody enters, its unsent messages are not sent"),
+                           ("pause", "hold a journey: nobody enters, no step moves, its queued messages wait"),
+                           ("resume", "go on with a paused journey")):
+            one = sub.add_parser(name, help=text)
             one.add_argument("key")
         run = sub.add_parser("run", help="one pass of the enabled journeys (the worker does this every minute)")
         run.add_argument("keys", nargs="*", help="only these journeys")
@@ -37,19 +44,34 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(rows, indent=2))
             return
-        self.stdout.write(f"{'journey':<20} {'on':<3} {'trigger':<16} {'entered':>9} {'held out':>9} {'converted':>9} "
+        self.stdout.write(f"{'journey':<20} {'state':<6} {'trigger':<16} {'entered':>9} {'held out':>9} {'converted':>9} "
                           f"{'sent':>9} {'queued':>8} {'suppressed':>10}")
         for r in rows:
-            self.stdout.write(f"{r['key']:<20} {'yes' if r['enabled'] else 'no':<3} {r['trigger']:<16} {r['entered']:>9,} "
+            self.stdout.write(f"{r['key']:<20} {r['state']:<6} {r['trigger']:<16} {r['entered']:>9,} "
                               f"{r['held_out']:>9,} {r['converted']:>9,} {r['sent']:>9,} {r['queued']:>8,} {r['suppressed']:>10,}")
 
-    def do_enable(self, key, **_):
-        journey = services.enable(key)
-        self.stdout.write(f"{journey.key}: enabled (holding out {journey.holdout_share:.0%} of entrants)")
+    def do_enable(self, key, backlog, **_):
+        today = services.qualifying(key)
+        journey = services.enable(key, backlog=backlog)
+        held = f"holding out {journey.holdout_share:.0%} of entrants"
+        if backlog:
+            self.stdout.write(f"{journey.key}: enabled with its backlog: the {today:,} customers who qualify today enter "
+                              f"at the next run ({held})")
+        else:
+            self.stdout.write(f"{journey.key}: enabled for customers who qualify from now on ({held}); the {today:,} who "
+                              "qualify today do not enter (`--backlog` takes them in)")
 
     def do_disable(self, key, **_):
         services.disable(key)
-        self.stdout.write(f"{key}: disabled")
+        self.stdout.write(f"{key}: disabled; nobody enters, and its messages not yet sent are not sent")
+
+    def do_pause(self, key, **_):
+        services.pause(key)
+        self.stdout.write(f"{key}: paused; `patron journeys resume {key}` goes on")
+
+    def do_resume(self, key, **_):
+        services.resume(key)
+        self.stdout.write(f"{key}: resumed")
 
     def do_run(self, keys, at, as_json, **_):
         when = timezone.now()

@@ -1,0 +1,88 @@
+"""Switching a journey on sends nothing to a backlog unless the marketer chose it with the number in front of
+them; pause holds it and its queued messages, resume goes on, switching off stops it at once."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from patron.campaigns import services as journeys
+from patron.campaigns.models import Enrollment, Journey, Skipped
+from patron.commerce import services as commerce
+from patron.core.models import AuditEvent
+from patron.insights.services import refresh_scores
+from patron.loyalty.models import Program
+from patron.messaging.models import Message
+from tests.messaging.test_winback_end_to_end import NOW, buyer
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the scoring reads committed orders
+
+
+@pytest.fixture
+def shop(db):
+    Program.objects.create(name="Patron Rewards", currency="EUR")
+    for i in range(12):  # lapsed already: a fortnightly rhythm, silent for 90 days and more
+        buyer(f"gone{i}", "lv", days_between=14, last_days_ago=90 + i)
+    buyer("steady", "lt", days_between=14, last_days_ago=5)
+    for i in range(20):  # enough history for the models
+        buyer(f"x{i}", "en", days_between=10 + i, last_days_ago=i, n=3)
+    refresh_scores(NOW)
+    journeys.ensure_builtin()
+    Journey.objects.filter(key="winback").update(holdout_share=Decimal("0"))
+
+
+def test_win_back_switched_on_from_now_enters_nobody_lapsed_already_but_a_customer_who_lapses_later(shop):
+    today = journeys.qualifying("winback", now=NOW)
+    assert today >= 12
+    journeys.enable("winback", now=NOW, actor="cli:ona")
+    assert Skipped.objects.filter(journey__key="winback").count() == today
+    assert journeys.run(NOW).entered["winback"] == 0 and not Message.objects.exists()
+    switched = AuditEvent.objects.get(action="journey.on")
+    assert switched.detail["backlog"] == "none" and switched.actor_name == "cli:ona"
+    # Ninety days on, the steady buyer has lapsed too: a new occasion, which enters.
+    later = NOW + dt.timedelta(days=90)
+    refresh_scores(later)
+    entered = journeys.run(later).entered["winback"]
+    assert Enrollment.objects.filter(journey__key="winback", customer__external_id="steady").exists()
+    assert not Enrollment.objects.filter(journey__key="winback", customer__external_id="gone0").exists()
+    assert entered == Enrollment.objects.filter(journey__key="winback").count() >= 1
+
+
+def test_with_its_backlog_the_number_shown_is_the_number_that_enters(shop):
+    today = journeys.qualifying("winback", now=NOW)
+    journeys.enable("winback", backlog=True, now=NOW)
+    assert journeys.run(NOW).entered["winback"] == today
+    assert AuditEvent.objects.get(action="journey.on").detail["backlog"] == today
+
+
+def test_an_event_journey_looks_back_a_week_only_with_its_backlog(db):
+    person = buyer("pirkeja", "lt", days_between=1, last_days_ago=40, n=1)
+    commerce.record_order(person, "recent", placed_at=NOW - dt.timedelta(days=2), total="30", currency="EUR")
+    journeys.ensure_builtin()
+    assert journeys.qualifying("thank_you", now=NOW) == 1  # the order two days ago; the one 40 days ago is too old
+    journeys.enable("thank_you", now=NOW)
+    assert journeys.run(NOW).entered["thank_you"] == 0
+    journeys.disable("thank_you")
+    journeys.enable("thank_you", backlog=True, now=NOW)
+    assert journeys.run(NOW).entered["thank_you"] == 1
+
+
+def test_pause_holds_the_journey_and_its_messages_resume_goes_on_and_off_stops_at_once(shop):
+    journeys.enable("winback", backlog=True, now=NOW)
+    journeys.run(NOW)
+    queued = Message.objects.filter(journey__key="winback", status=Message.Status.QUEUED).count()
+    assert queued >= 12
+    journeys.pause("winback", actor="cli:ona")
+    assert journeys.state(Journey.objects.get(key="winback")) == "paused"
+    assert Message.objects.filter(journey__key="winback", status=Message.Status.HELD).count() == queued
+    assert journeys.run(NOW + dt.timedelta(days=30)).entered == {}  # a paused journey does not run
+    journeys.resume("winback")
+    assert Message.objects.filter(journey__key="winback", status=Message.Status.QUEUED).count() == queued
+    journeys.disable("winback", actor="cli:ona")
+    assert journeys.state(Journey.objects.get(key="winback")) == "off"
+    assert not Enrollment.objects.filter(journey__key="winback", finished_at__isnull=True).exists()
+    stopped = Message.objects.filter(journey__key="winback", status=Message.Status.SUPPRESSED, reason="journey_off")
+    assert stopped.count() == queued
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        "journey.on", "journey.pause", "journey.resume", "journey.off"]
+    assert AuditEvent.objects.get(action="journey.off").detail["messages_stopped"] == queued
