@@ -86,3 +86,27 @@ def test_pause_holds_the_journey_and_its_messages_resume_goes_on_and_off_stops_a
     assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
         "journey.on", "journey.pause", "journey.resume", "journey.off"]
     assert AuditEvent.objects.get(action="journey.off").detail["messages_stopped"] == queued
+
+
+def test_the_journeys_page_asks_with_the_number_and_switches_at_once(shop, django_user_model):
+    from django.test import Client
+    from django.urls import reverse
+
+    from patron.dashboard.services import add_staff
+
+    user, _password = add_staff("mara", "marketer")
+    client = Client()
+    client.force_login(user)
+    today = journeys.qualifying("winback")
+    asked = client.get(reverse("dashboard:switch_on_journey", args=["winback"]))
+    assert f'data-qualifying="{today}"' in asked.content.decode() and 'value="from_now" checked' in asked.content.decode()
+    client.post(reverse("dashboard:toggle_journey", args=["winback", "on"]), {"enter": "from_now"})
+    listed = client.get(reverse("dashboard:journeys")).content.decode()
+    assert 'data-state="on"' in listed and journeys.run().entered["winback"] == 0
+    client.post(reverse("dashboard:toggle_journey", args=["winback", "pause"]))
+    assert journeys.state(Journey.objects.get(key="winback")) == "paused"
+    assert 'data-state="paused"' in client.get(reverse("dashboard:journeys")).content.decode()
+    client.post(reverse("dashboard:toggle_journey", args=["winback", "off"]))
+    assert journeys.state(Journey.objects.get(key="winback")) == "off"
+    assert client.post(reverse("dashboard:toggle_journey", args=["winback", "explode"])).status_code == 404
+    assert AuditEvent.objects.filter(actor_name="mara").count() == 3

@@ -51,7 +51,7 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
         "correct_points": (reverse("dashboard:correct_points", args=[customer.pk]),
                            {"program": Program.objects.get().pk, "points": -1, "reason": "double grant"}),
         "export_customer": (reverse("dashboard:export_customer", args=[customer.pk]), {}),
-        "toggle_journey": (reverse("dashboard:toggle_journey", args=["welcome"]), {"enabled": "false"}),
+        "toggle_journey": (reverse("dashboard:toggle_journey", args=["welcome", "off"]), {}),
         "erase_customer": (reverse("dashboard:erase_customer", args=[other.pk]), {"confirm": "c-2", "reason": "asked"}),
         # Refused by the service (no such store, no such connection), past the role's door: 400 and 302.
         "connect_shop": (reverse("dashboard:connect_shop", args=["woocommerce"]), {"url": "no url", "key": "k", "secret": "s"}),

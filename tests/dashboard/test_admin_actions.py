@@ -61,7 +61,7 @@ def test_every_switch_of_a_journey_is_audited(staff):
     journeys.ensure_builtin()
     journeys.enable("welcome", actor="cli:ona")
     journeys.disable("welcome")
-    staff("marketer").post(reverse("dashboard:toggle_journey", args=["welcome"]), {"enabled": "true"})
+    staff("marketer").post(reverse("dashboard:toggle_journey", args=["welcome", "on"]), {"enter": "from_now"})
     trail = list(AuditEvent.objects.order_by("pk").values_list("action", "actor_name"))
     assert trail[:2] == [("journey.on", "cli:ona"), ("journey.off", trail[1][1])] and trail[1][1].startswith("cli")
     assert len(trail) == 3 and trail[2] == ("journey.on", "marketer-user")

@@ -8,6 +8,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patron.campaigns import services as journey_services
 from patron.campaigns.models import Journey
 from patron.connectors import services as connectors
 from patron.connectors.models import Connection, Delivery, StoreCoupon
@@ -116,7 +117,11 @@ def journeys(snapshot: dict | None) -> list[dict]:
     snapshot (refreshed by `patron score`): a switch shows at once."""
     figures = {row["key"]: row for row in charts.journey_rows(snapshot)} if snapshot else {}
     return [{**NO_FIGURES, **figures.get(j.key, {}), "key": j.key, "name": j.name, "enabled": j.enabled,
+             "state": (state := journey_services.state(j)), "state_name": JOURNEY_STATES[state],
              "last_error": j.last_error, "last_error_at": j.last_error_at} for j in Journey.objects.order_by("pk")]
+
+
+JOURNEY_STATES = {"on": _("On"), "paused": _("Paused"), "off": _("Off")}
 
 
 RESOURCE_NAMES = {"products": _("Products"), "customers": _("Customers"), "orders": _("Orders")}

@@ -11,9 +11,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patron.campaigns import services as journeys
+from patron.campaigns.models import Journey
 from patron.connectors import services as connectors
 from patron.core.errors import PatronError
 from patron.customers import services as customer_services
@@ -151,17 +153,39 @@ def erase_customer(request, customer_id: int):
 
 @page("journeys")
 @action("toggle_journey")
+def switch_on_journey(request, key: str):
+    """Switching on asks first, with the number in front of the marketer: only customers who qualify from now
+    on (the default), or also the N who qualify today."""
+    journey = get_object_or_404(Journey, key=key)
+    if journey.enabled:
+        return HttpResponseRedirect(reverse("dashboard:journeys"))
+    today = journeys.qualifying(key)
+    return render(request, "dashboard/journey_on.html", {"journey": journey, "today": today,
+                                                         "holdout_percent": round(journey.holdout_share * 100)})
+
+
+JOURNEY_SWITCHES = {
+    "on": (lambda key, request: journeys.enable(key, backlog=request.POST.get("enter") == "backlog", actor=request.user),
+           gettext_lazy("%(name)s is on.")),
+    "pause": (lambda key, request: journeys.pause(key, actor=request.user), gettext_lazy("%(name)s is paused.")),
+    "resume": (lambda key, request: journeys.resume(key, actor=request.user), gettext_lazy("%(name)s goes on.")),
+    "off": (lambda key, request: journeys.disable(key, actor=request.user), gettext_lazy("%(name)s is off.")),
+}
+
+
+@page("journeys")
+@action("toggle_journey")
 @require_POST
-def toggle_journey(request, key: str):
+def toggle_journey(request, key: str, verb: str):
+    if verb not in JOURNEY_SWITCHES:
+        raise Http404(verb)
+    switch, done = JOURNEY_SWITCHES[verb]
     try:
-        if request.POST.get("enabled") == "false":
-            journey = journeys.disable(key, actor=request.user)
-        else:
-            journey = journeys.enable(key, actor=request.user)
+        journey = switch(key, request)
     except PatronError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, (_("%(name)s is on.") if journey.enabled else _("%(name)s is off.")) % {"name": journey.name})
+        messages.success(request, done % {"name": journey.name})
     return HttpResponseRedirect(reverse("dashboard:journeys"))
 
 
