@@ -80,3 +80,35 @@ def test_demo_customers_speak_in_their_own_language_and_some_complain(capsys):
         assert answer.comment in (good if answer.score >= 7 else bad)
     call_command("demo", "--customers", "600", "--seed", "5", "--no-serve")  # run again: nobody answers twice
     assert (Response.objects.count(), Ticket.objects.count()) == (answers, tickets)
+
+
+@pytest.mark.django_db
+def test_the_demo_prints_a_customer_and_a_link_that_signs_them_in_and_no_library_warning(capsys, settings):
+    import re
+    import warnings
+
+    from django.test import Client
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a library's warning on the console fails the demo
+        call_command("demo", "--customers", "400", "--seed", "5", "--no-serve")
+    out = capsys.readouterr().out
+    found = re.search(r"member portal: sign in as (\S+) \(.*\): (\S+)", out)
+    assert found, out
+    email, link = found.groups()
+    assert link.startswith(settings.PATRON_BASE_URL + "/portal/")
+    client = Client()
+    path = link.removeprefix(settings.PATRON_BASE_URL)
+    assert client.get(path).status_code == 200  # a page that asks to go on: a mail scanner's visit spends nothing
+    signed_in = client.post(path, follow=True)
+    assert signed_in.status_code == 200 and Customer.objects.get(email=email).first_name in signed_in.content.decode()
+
+
+def test_serving_on_another_port_points_links_there(monkeypatch, settings):
+    from patron.ops.management.commands.serve import served_at
+
+    monkeypatch.delenv("PATRON_BASE_URL", raising=False)
+    assert served_at("127.0.0.1", 8765) == "http://localhost:8765" == settings.PATRON_BASE_URL
+    monkeypatch.setenv("PATRON_BASE_URL", "https://klubas.arbatine.lt")
+    settings.PATRON_BASE_URL = "https://klubas.arbatine.lt"
+    assert served_at("0.0.0.0", 9000) == "https://klubas.arbatine.lt"

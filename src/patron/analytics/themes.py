@@ -196,7 +196,12 @@ def _factorise(x, k: int | None, max_k: int, random_state: int):
 
 def _nmf(x, k: int, random_state: int):
     model = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=500)
-    return model.fit_transform(x), model.components_
+    # scikit-learn reports the fit's error as the square root of a difference, which for a fit that is
+    # nearly exact rounds a hair below zero: numpy then warns of the square root of a negative number
+    # (and the error reads NaN). The factors are not touched by it; only the warning is kept off the console.
+    with np.errstate(invalid="ignore"):
+        weights = model.fit_transform(x)
+    return weights, model.components_
 
 
 # Trends and alerts ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from patron import analytics
 from patron.analytics.frames import AnalyticsError
@@ -31,8 +32,16 @@ def save(name: str, data: dict, now: dt.datetime) -> None:
     Snapshot.objects.update_or_create(name=name, defaults={"computed_at": now, "data": _plain(data)})
 
 
+STALE_AFTER = dt.timedelta(hours=26)  # the nightly scoring, with two hours' grace
+
+
 def read(name: str) -> Snapshot | None:
     return Snapshot.objects.filter(name=name).first()
+
+
+def age(found: Snapshot) -> dict:
+    """What a page says of its figures: when they were computed, and whether that is longer ago than a night."""
+    return {"computed_at": found.computed_at, "stale": timezone.now() - found.computed_at > STALE_AFTER}
 
 
 def _plain(value):

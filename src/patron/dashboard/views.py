@@ -33,7 +33,7 @@ def _snapshot_page(name: str, shape=lambda data: {}):
     @page(name)
     def view(request):
         found = snapshots.read(name)
-        context = {"computed_at": found.computed_at, "data": found.data, **shape(found.data)} if found else {}
+        context = {**snapshots.age(found), "data": found.data, **shape(found.data)} if found else {}
         return render(request, f"dashboard/{name}.html", context)
     view.__name__ = name
     return view
@@ -52,7 +52,7 @@ def journeys_page(request):
     found = snapshots.read("journeys")
     context = {"rows": queries.journeys(found.data if found else None), "chart": charts.funnel_chart(found.data) if found else {}}
     if found:
-        context.update(computed_at=found.computed_at, data=found.data)
+        context.update(snapshots.age(found), data=found.data)
     return render(request, "dashboard/journeys.html", context)
 
 

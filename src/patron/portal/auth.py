@@ -72,6 +72,16 @@ def _limit(keys_and_limits: list[tuple[str, int]], now: dt.datetime) -> None:
     SignInRequest.objects.bulk_create([SignInRequest(key=key, at=now) for key, _ in keys_and_limits])
 
 
+def sign_in_link(customer: Customer, *, now: dt.datetime | None = None) -> str:
+    """A one-use link that signs the customer in to the portal for PATRON_PORTAL_LINK_MINUTES, at the address
+    Patron is served on."""
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
+    SignInToken.objects.create(digest=_digest(token), kind=SignInToken.Kind.EMAIL, customer=customer, created_at=now,
+                               expires_at=now + dt.timedelta(minutes=settings.PATRON_PORTAL_LINK_MINUTES))
+    return settings.PATRON_BASE_URL + reverse("portal:link", args=[token])
+
+
 def request_link(email: str, client: str, *, now: dt.datetime | None = None) -> Customer | None:
     """Email a sign-in link to the customer with this address (the most recent, if several share it).
     Returns that customer, or None when nobody has the address (the caller answers the same either way)."""
@@ -83,11 +93,8 @@ def request_link(email: str, client: str, *, now: dt.datetime | None = None) -> 
         customer = (Customer.objects.filter(email=email, erased_at__isnull=True).order_by("-created_at", "-pk").first())
         if customer is None:
             return None
-        token = secrets.token_urlsafe(32)
+        url = sign_in_link(customer, now=now)
         minutes = settings.PATRON_PORTAL_LINK_MINUTES
-        SignInToken.objects.create(digest=_digest(token), kind=SignInToken.Kind.EMAIL, customer=customer, created_at=now,
-                                   expires_at=now + dt.timedelta(minutes=minutes))
-        url = settings.PATRON_BASE_URL + reverse("portal:link", args=[token])
         message = messaging.queue(customer, "portal_sign_in", context={"sign_in_url": url, "minutes": minutes})
         # The customer is waiting for it, so not the next worker round; but the page never waits on the
         # mail server: it answers at once, as for an address nobody has.

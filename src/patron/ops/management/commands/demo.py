@@ -5,6 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from patron.core.cli import patron_errors
+from patron.customers.models import Customer
+from patron.ops.management.commands.serve import served_at
+from patron.portal.auth import sign_in_link
 from patron.dashboard.roles import ROLES
 from patron.dashboard.services import add_staff
 from patron.ops.scoring import score_everything
@@ -25,6 +28,19 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
         parser.add_argument("--no-serve", action="store_true", help="build the shop and stop")
         parser.add_argument("--port", type=int, default=8000)
+
+    def _portal_link(self) -> None:
+        """A demo customer to try the member portal as, and a link that signs them in."""
+        customer = (Customer.objects.filter(language="lt", erased_at__isnull=True).exclude(email="")
+                    .order_by("pk").first()
+                    or Customer.objects.filter(erased_at__isnull=True).exclude(email="").order_by("pk").first())
+        if customer is None:
+            return
+        minutes = settings.PATRON_PORTAL_LINK_MINUTES
+        self.stdout.write(f"member portal: sign in as {customer.email} ({customer.first_name}, {customer.language}): "
+                          f"{sign_in_link(customer)}")
+        self.stdout.write(f"  (the link works once, for {minutes} minutes; {settings.PATRON_BASE_URL}/portal/ sends another, "
+                          "printed here when no SMTP server is set)")
 
     @patron_errors
     def handle(self, *args, customers: int, seed: int, no_serve: bool, port: int, **options):
@@ -47,7 +63,9 @@ class Command(BaseCommand):
         for role in ROLES:  # one login per role, to see what each reaches
             user, password = add_staff(role, role, email=f"{role}@localhost")
             self.stdout.write(f"{role} login: {user.get_username()} / {password}")
-        self.stdout.write("member portal: /portal/ (a customer's sign-in link is printed here when no SMTP server is set)")
+        if not no_serve:
+            served_at("127.0.0.1", port)  # the link below, and every link mailed, points to where the demo is served
+        self._portal_link()
         if not no_serve:
             if not settings.EMAIL_HOST and not os.environ.get("PATRON_EMAIL_BACKEND"):
                 # The demo's mail (sign-in links included) is printed here; `patron serve` alone never prints it.

@@ -1,5 +1,7 @@
+import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from waitress import serve
 
@@ -21,6 +23,10 @@ class Command(BaseCommand):
         if threads < 1 or processes < 1:
             raise CommandError("--threads and --processes must be at least 1")
         self.stdout.write(f"Patron is at http://{host}:{port}/  (Ctrl-C stops it)")
+        given = "PATRON_BASE_URL" in os.environ
+        base = served_at(host, port)
+        if not given:
+            self.stdout.write(f"links in messages point to {base} (PATRON_BASE_URL sets the address customers reach)")
         self.stdout.flush()
         if processes == 1:
             serve(application, host=host, port=port, threads=threads, _quiet=True)
@@ -31,6 +37,16 @@ class Command(BaseCommand):
             raise CommandError("--processes above 1 needs uWSGI (the pyuwsgi package, Unix only); "
                                "install it, or serve with one process") from None
         pyuwsgi.run(uwsgi_arguments(f"{host}:{port}", processes, threads))  # becomes uWSGI's master and does not return
+
+
+def served_at(host: str, port: int) -> str:
+    """The address links in messages (sign-in, unsubscribe, surveys) point to: PATRON_BASE_URL when it is set,
+    else the address served here, so that a server on another port never mails a dead link. The environment
+    carries it to uWSGI's workers."""
+    if "PATRON_BASE_URL" not in os.environ:
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "", "localhost") else host
+        os.environ["PATRON_BASE_URL"] = settings.PATRON_BASE_URL = f"http://{shown}:{port}"
+    return settings.PATRON_BASE_URL
 
 
 def uwsgi_arguments(bind: str, processes: int, threads: int) -> list[str]:
