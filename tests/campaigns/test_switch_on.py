@@ -110,3 +110,34 @@ def test_the_journeys_page_asks_with_the_number_and_switches_at_once(shop, djang
     assert journeys.state(Journey.objects.get(key="winback")) == "off"
     assert client.post(reverse("dashboard:toggle_journey", args=["winback", "explode"])).status_code == 404
     assert AuditEvent.objects.filter(actor_name="mara").count() == 3
+
+
+def test_send_a_test_to_me_as_a_lithuanian_customer_would_get_it(db, mail_to, django_user_model):
+    from django.test import Client
+    from django.urls import reverse
+
+    from patron.customers.models import ConsentEvent
+    from patron.customers.services import upsert_customer
+    from patron.dashboard.services import add_staff
+
+    journeys.ensure_builtin()
+    jonas, _ = upsert_customer("lt-7", first_name="Jonas", language="lt", email="jonas@example.lt", email_consent="true")
+    user, _password = add_staff("mara", "marketer", email="mara@arbatine.lt")
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("dashboard:test_journey", args=["winback"])).content.decode()
+    assert "mara@arbatine.lt" in page
+    send = Journey.objects.get(key="winback").steps.get(action="send").position  # after the coupon step
+    answer = client.post(reverse("dashboard:test_journey", args=["winback"]), {"step": str(send), "customer": "JONAS@example.lt"})
+    assert answer.status_code == 302
+    sent = mail_to.to("mara@arbatine.lt")
+    assert len(sent) == 1 and sent[0]["Subject"].startswith("[TEST] ") and sent[0]["Content-Language"] == "lt"
+    body = sent[0].get_body(("plain",)).get_content()
+    assert body.startswith("Sveiki, Jonai!") and "ABCD-EFGH-JKLM-NPQR" in body  # his name; a sample code
+    assert not mail_to.to("jonas@example.lt") and not Message.objects.exists()
+    # The test's unsubscribe link is no customer's: following it changes nothing for Jonas.
+    link = next(line for line in body.splitlines() if "/unsubscribe/" in line or "/u/" in line).split(": ", 1)[1]
+    client.get(link.replace("http://testserver", ""))
+    assert not ConsentEvent.objects.filter(customer=jonas, granted=False).exists()
+    refused = client.post(reverse("dashboard:test_journey", args=["winback"]), {"step": str(send), "customer": "nobody"})
+    assert refused.status_code == 400 and "nobody" in refused.content.decode()

@@ -124,3 +124,10 @@ class MembershipConflict(Conflict):
     """Joining a plan one already belongs to, cancelling what is not running, and the like."""
 
     code = "membership_conflict"
+
+
+class MailFailed(PatronError):
+    """The mail server could not be reached, or refused a message sent while someone waits for it."""
+
+    code = "mail_failed"
+    status = 502

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from patron.customers.models import Customer
 from patron.loyalty.models import Program
 
 
@@ -58,3 +59,23 @@ class ShopifyForm(forms.Form):
     secret = forms.CharField(label=_("The app's API secret key"), max_length=200,
                                  help_text=_("Shopify signs its webhooks with it."),
                                  widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+
+
+class JourneyTestForm(forms.Form):
+    """Which of a journey's messages to test, as which customer would get it."""
+
+    step = forms.ChoiceField(label=_("Message"))
+    customer = forms.CharField(label=_("As the customer"), max_length=254,
+                               help_text=_("Their id or email address: the test is in their language, with their name."))
+
+    def __init__(self, *args, steps: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [(position, f"{n}. {title}") for n, (position, title) in enumerate(steps, start=1)]
+
+    def clean_customer(self):
+        given = self.cleaned_data["customer"].strip()
+        found = (Customer.objects.filter(erased_at__isnull=True, external_id=given).first()
+                 or Customer.objects.filter(erased_at__isnull=True, email__iexact=given).order_by("-pk").first())
+        if found is None:
+            raise forms.ValidationError(_("No customer has the id or email address %(given)s."), params={"given": given})
+        return found

@@ -23,6 +23,7 @@ urlpatterns = [
     path("loyalty/", views.loyalty_page, name="loyalty"),
     path("journeys/", views.journeys_page, name="journeys"),
     path("journeys/<slug:key>/switch-on/", views.switch_on_journey, name="switch_on_journey"),
+    path("journeys/<slug:key>/test/", views.test_journey, name="test_journey"),
     path("journeys/<slug:key>/<slug:verb>/", views.toggle_journey, name="toggle_journey"),
     path("feedback/", views.feedback, name="feedback"),
     path("service/", views.service, name="service"),

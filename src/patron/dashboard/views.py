@@ -11,21 +11,24 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patron.campaigns import services as journeys
-from patron.campaigns.models import Journey
+from patron.campaigns.models import Journey, Step
 from patron.connectors import services as connectors
 from patron.core.errors import PatronError
 from patron.customers import services as customer_services
 from patron.customers.models import Customer
 from patron.dashboard import charts, queries, services
-from patron.dashboard.forms import CorrectionForm, EraseForm, GrantForm, LanguageForm, ShopifyForm, WooCommerceForm
+from patron.dashboard.forms import (CorrectionForm, EraseForm, GrantForm, JourneyTestForm, LanguageForm, ShopifyForm,
+                                    WooCommerceForm)
 from patron.dashboard.roles import action, context, page
 from patron.dashboard import snapshots
 from patron.insights import risk
 from patron.loyalty import services as loyalty
+from patron.messaging import services as messaging
+from patron.messaging.render import preview as message_preview
 
 
 def _snapshot_page(name: str, shape=lambda data: {}):
@@ -162,6 +165,35 @@ def switch_on_journey(request, key: str):
     today = journeys.qualifying(key)
     return render(request, "dashboard/journey_on.html", {"journey": journey, "today": today,
                                                          "holdout_percent": round(journey.holdout_share * 100)})
+
+
+@page("journeys")
+@action("test_journey")
+def test_journey(request, key: str):
+    """Send a test to me: a send step of the journey, rendered as a chosen customer would get it, to the staff
+    member's own address."""
+    journey = get_object_or_404(Journey, key=key)
+    steps = [(str(step.position), step.config.get("template", "")) for step in journey.steps.filter(action=Step.Action.SEND)]
+    form = JourneyTestForm(request.POST or None, steps=[(position, _message_title(template)) for position, template in steps])
+    if request.method == "POST" and form.is_valid():
+        customer = form.cleaned_data["customer"]
+        try:
+            rendered = messaging.send_test(dict(steps)[form.cleaned_data["step"]], customer, request.user.email)
+        except PatronError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Sent to %(address)s: “%(subject)s”, as %(customer)s would get it (%(language)s).") % {
+                "address": request.user.email, "subject": rendered.subject, "customer": customer.external_id,
+                "language": rendered.language})
+            return HttpResponseRedirect(reverse("dashboard:test_journey", args=[key]))
+    return render(request, "dashboard/journey_test.html", {"journey": journey, "form": form, "has_steps": bool(steps)},
+                  status=400 if form.errors else 200)
+
+
+def _message_title(template: str) -> str:
+    """A message as a marketer knows it: its subject in the page's language, with sample values."""
+    shown = message_preview(template, get_language() or "en")
+    return shown.subject if shown is not None else template
 
 
 JOURNEY_SWITCHES = {

@@ -22,7 +22,7 @@ class Temporary(Exception):
     """Try again later (a server down, a timeout)."""
 
 
-class _Email(EmailMultiAlternatives):
+class Email(EmailMultiAlternatives):
     def message(self, *args, **kwargs):
         message = super().message(*args, **kwargs)
         # A random boundary of our own: otherwise the generator compiles a new regular expression for
@@ -57,7 +57,7 @@ class Mail:
             except (OSError, smtplib.SMTPException) as exc:
                 self.connection = None
                 raise Temporary(f"mail server: {exc}") from exc
-        email = _Email(
+        email = Email(
             subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[customer.email],
             headers={"Message-ID": message_id(message), **rendered.headers}, connection=self.connection,
         )

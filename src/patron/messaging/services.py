@@ -1,15 +1,19 @@
 """Writes of the messaging context: queue a message, unsubscribe, set preferences."""
 
 import datetime as dt
+import smtplib
 
+from django.conf import settings
 from django.core import signing
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from patron.core.errors import InvalidInput, InvalidLink
+from patron.core.errors import InvalidInput, InvalidLink, MailFailed
 from patron.customers.models import Channel, ConsentEvent, Customer
 from patron.customers.services import record_consent
 from patron.messaging import content, render
+from patron.messaging.channels import Email
 from patron.messaging.models import ChannelKind, Message
 
 
@@ -52,3 +56,27 @@ def set_preferences(token: str, choices: dict[str, bool]) -> Customer:
         if channel in Channel.values and not customer.is_erased:
             record_consent(customer, channel, bool(granted), source=ConsentEvent.Source.PREFERENCES)
     return customer
+
+
+def send_test(key: str, customer: Customer, to: str) -> render.Rendered:
+    """The message `key` as `customer` would get it (their language, their name in it, sample values where a
+    journey would give its own: a coupon, an order) sent to a staff member's address `to`, its subject marked
+    as a test. Its links (unsubscribe, preferences, a survey) belong to no customer: a click on them in the
+    test changes nobody's choices."""
+    if not to:
+        raise InvalidInput("your account has no email address to send the test to; an administrator can add one", field="to")
+    stand_in = Customer(pk=0, external_id=customer.external_id, first_name=customer.first_name, last_name=customer.last_name,
+                        language=customer.language, country=customer.country, timezone=customer.timezone)
+    message = Message(pk=0, template=key, channel=ChannelKind.EMAIL, purpose=content.purpose_of(key), context=render.SAMPLE)
+    rendered = render.render(message, stand_in)
+    if rendered is None:
+        raise InvalidInput(f"the message {key!r} has no text in any language yet", field="template")
+    email = Email(subject=f"[TEST] {rendered.subject}", body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
+                   headers={"Content-Language": rendered.language, "X-Patron-Test": customer.external_id},
+                   connection=get_connection(fail_silently=False, timeout=settings.PATRON_HTTP_READ_TIMEOUT))
+    email.attach_alternative(rendered.html, "text/html")
+    try:
+        email.send()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailFailed(f"the mail server did not take the test: {exc}") from None
+    return rendered
