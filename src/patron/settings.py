@@ -5,6 +5,7 @@ with pytest-django's `settings` fixture or by setting the variable before Django
 """
 
 import os
+import re
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -59,6 +60,21 @@ def env_quiet_hours(name: str, default: str) -> str:
     start, dash, end = value.partition("-")
     if value and not (dash and start.isdigit() and end.isdigit() and int(start) < 24 and int(end) < 24):
         raise ImproperlyConfigured(f"{name} must be two hours 0-23 like 21-8, or blank for none; not {value!r}")
+    return value
+
+
+def env_colour(name: str, default: str) -> str:
+    value = env(name, default).strip()
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ImproperlyConfigured(f"{name} must be a colour written #RRGGBB (as #1d4ed8), not {value!r}")
+    return value.lower()
+
+
+def env_address(name: str) -> str:
+    """An https (or http) address for the emails to link or load, or nothing."""
+    value = env(name).strip()
+    if value and not re.fullmatch(r"https?://[^\s\"'<>]+", value):
+        raise ImproperlyConfigured(f"{name} must be an address starting with https://, not {value!r}")
     return value
 
 
@@ -288,6 +304,16 @@ PATRON_IMPORT_BATCH_ROWS = env_int("PATRON_IMPORT_BATCH_ROWS", 50000, minimum=1)
 
 # Messaging: who the shop is, where its links point, and the pressure customers are under.
 PATRON_SHOP_NAME = env("PATRON_SHOP_NAME", "Patron Shop")
+# The shop's look in its emails: its logo (an https address the mail client loads), the colour of buttons and
+# codes, the page behind the card, the fonts, the address the footer gives, where the logo and a button lead,
+# and where replies go.
+PATRON_BRAND_LOGO_URL = env_address("PATRON_BRAND_LOGO_URL")
+PATRON_BRAND_COLOUR = env_colour("PATRON_BRAND_COLOUR", "#1d4ed8")
+PATRON_BRAND_BACKGROUND = env_colour("PATRON_BRAND_BACKGROUND", "#f4f4f1")
+PATRON_BRAND_FONTS = env("PATRON_BRAND_FONTS", "Helvetica, Arial, sans-serif").replace('"', "'")
+PATRON_SHOP_ADDRESS = env("PATRON_SHOP_ADDRESS")  # the postal address marketing mail must carry
+PATRON_SHOP_URL = env_address("PATRON_SHOP_URL")
+PATRON_REPLY_TO = env("PATRON_REPLY_TO")
 PATRON_BASE_URL = env("PATRON_BASE_URL", "http://localhost:8000").rstrip("/")
 PATRON_DEFAULT_LANGUAGE = env("PATRON_DEFAULT_LANGUAGE", "en")  # when a customer's language has no text
 PATRON_DEFAULT_TIMEZONE = env_timezone("PATRON_DEFAULT_TIMEZONE", "UTC")  # for customers with neither a time zone nor a country

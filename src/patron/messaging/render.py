@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.html import urlize
 from django.utils.safestring import mark_safe
+from mjml import mjml2html
 
 from patron.culture.grammar import address_form, vocative
 from patron.customers.models import Customer
@@ -174,14 +175,57 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         links["unsubscribe_url"] = unsubscribe_url(customer.pk, message.channel)
         headers["List-Unsubscribe"] = f"<{links['unsubscribe_url']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if settings.PATRON_REPLY_TO:
+        headers["Reply-To"] = settings.PATRON_REPLY_TO
     footer = strings["footer_marketing" if marketing else "footer_transactional"]
-    text_body = body + "\n\n-- \n" + footer + "\n" + "\n".join(
-        f"{strings[name[:-4]]}: {url}" for name, url in links.items())
-    html = render_to_string("messaging/email.html", {
-        "lang": text.language, "subject": subject, "paragraphs": [_paragraph(p.strip()) for p in body.split("\n\n") if p.strip()],
-        "footer": footer, "strings": strings, "survey": survey, **links,
+    text_body = body + "\n\n-- \n" + footer + "\n" + (settings.PATRON_SHOP_ADDRESS + "\n" if settings.PATRON_SHOP_ADDRESS else "") + \
+        "\n".join(f"{strings[name[:-4]]}: {url}" for name, url in links.items())
+    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    mjml = render_to_string("messaging/email.mjml", {
+        "lang": text.language, "subject": subject, "preheader": _preheader(paragraphs),
+        "paragraphs": [_paragraph(p) for p in paragraphs], "footer": footer, "strings": strings, "survey": survey,
+        "shop": settings.PATRON_SHOP_NAME, "brand": _brand(), "coupon": _coupon(context, text.language),
+        "button": None if survey else _button(context, strings, marketing), **links,
     })
-    return Rendered(text.language, subject, text_body, html, sms, headers)
+    return Rendered(text.language, subject, text_body, mjml2html(mjml), sms, headers)
+
+
+def _brand() -> dict:
+    """The shop's look in its emails, as the settings give it."""
+    return {"logo": settings.PATRON_BRAND_LOGO_URL, "accent": settings.PATRON_BRAND_COLOUR,
+            "background": settings.PATRON_BRAND_BACKGROUND, "font": settings.PATRON_BRAND_FONTS, "text": "#1f2328",
+            "address": settings.PATRON_SHOP_ADDRESS, "shop_url": settings.PATRON_SHOP_URL}
+
+
+PREHEADER = 110  # characters of the text a mail client shows beside the subject
+
+
+def _preheader(paragraphs: list[str]) -> str:
+    """What the inbox shows after the subject: the message's opening after its greeting."""
+    rest = paragraphs[1:] or paragraphs
+    words = " ".join(" ".join(rest).split())
+    return words if len(words) <= PREHEADER else words[:PREHEADER].rsplit(" ", 1)[0] + "…"
+
+
+def _coupon(context: dict, language: str) -> dict | None:
+    """The coupon block: the code large, its value and until when it holds."""
+    code = context.get("coupon")
+    if not code:
+        return None
+    until = context.get("valid_until")
+    return {"code": code, "value": context.get("discount") or "",
+            "until": content.fill(content.page_strings(language)["coupon_until"], {"date": until}) if until else ""}
+
+
+def _button(context: dict, strings: dict, marketing: bool) -> dict | None:
+    """One button: back to the cart, signing in, or (for an offer) to the shop."""
+    if context.get("checkout_url"):
+        return {"url": context["checkout_url"], "label": strings["button_cart"]}
+    if context.get("sign_in_url"):
+        return {"url": context["sign_in_url"], "label": strings["button_sign_in"]}
+    if marketing and settings.PATRON_SHOP_URL:
+        return {"url": settings.PATRON_SHOP_URL, "label": strings["button_shop"]}
+    return None
 
 
 def _survey(message: Message, customer: Customer, language: str) -> dict | None:
