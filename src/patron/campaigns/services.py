@@ -14,15 +14,14 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from patron.campaigns import steps as step_actions
 from patron.campaigns import triggers
-from patron.campaigns.builtin import BUILTIN, GIFT_REWARDS
-from patron.campaigns.models import Enrollment, Journey, Skipped, Step, Task, Trigger
+from patron.campaigns.builtin import BUILTIN
+from patron.campaigns.models import Enrollment, Journey, Skipped, Step, Trigger
 from patron.commerce.models import Order
 from patron.core import audit, sql
 from patron.core.errors import JourneyNotFound, JourneyNotReady, PatronError
-from patron.customers.models import Customer, Interaction, Tag
-from patron.loyalty.models import Program, Reward
-from patron.loyalty.services import earn, gift_coupons
+from patron.customers.models import Customer, Interaction
 from patron.messaging import content
 from patron.messaging.models import Message, MessageTemplate
 from patron.segments.services import get_segment, member_sql, refresh
@@ -31,11 +30,8 @@ from patron.segments.services import get_segment, member_sql, refresh
 CUSTOMERS = Customer._meta.db_table
 ENROLLMENTS = Enrollment._meta.db_table
 INTERACTIONS = Interaction._meta.db_table
-MESSAGES = Message._meta.db_table
 ORDERS = Order._meta.db_table
 SKIPPED = Skipped._meta.db_table
-TAGS = Tag._meta.db_table
-TASKS = Task._meta.db_table
 
 logger = logging.getLogger(__name__)
 HASH_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the buckets
@@ -76,29 +72,6 @@ def get_journey(key: str) -> Journey:
         raise JourneyNotFound(f"no journey {key!r}; known: {known}") from None
 
 
-def _program(config: dict, journey: Journey) -> Program:
-    programs = Program.objects.order_by("pk")
-    if config.get("program"):
-        programs = programs.filter(name=config["program"])
-    program = programs.first()
-    if program is None:
-        raise JourneyNotReady(f"journey {journey.key} gives points or coupons: create a loyalty program first")
-    return program
-
-
-def _reward(config: dict, journey: Journey) -> Reward:
-    program = _program(config, journey)
-    name = config.get("reward", "")
-    reward = Reward.objects.filter(program=program, name=name).first()
-    if reward is None and name in GIFT_REWARDS:
-        kind, value = GIFT_REWARDS[name]
-        # A gift, never offered for points: inactive for redemption (cost is a placeholder), issued by the journey alone.
-        reward = Reward.objects.create(program=program, name=name, kind=kind, value=value, cost=1, active=False)
-    if reward is None:
-        raise JourneyNotReady(f"journey {journey.key}: no reward {name!r} in program {program.name}")
-    return reward
-
-
 def check_ready(journey: Journey) -> None:
     """Raise JourneyNotReady naming what is missing for the journey to run."""
     steps = list(journey.steps.all())
@@ -112,9 +85,9 @@ def check_ready(journey: Journey) -> None:
                 raise JourneyNotReady(f"journey {journey.key}: write the message template {key!r} first "
                                       f"(admin: Messaging > Message templates)")
         elif step.action == Step.Action.COUPON:
-            _reward(config, journey)
+            step_actions.reward_of(config, journey)
         elif step.action == Step.Action.GRANT_POINTS:
-            _program(config, journey)
+            step_actions.program_of(config, journey)
             if not isinstance(config.get("points"), int) or config["points"] <= 0:
                 raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs a whole number of points above zero")
         elif step.action == Step.Action.WAIT:
@@ -322,8 +295,8 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
         taken = {}
         if first and entered:
             # Under the journey's lock nothing else enters it, so the new rows are those above the last id seen.
-            taken[first.position] = _queue(journey, first, f"e.id > %s AND e.journey_id = %s AND e.arm = '{ARMS.TREATED}'",
-                                           [before, journey.pk], now)
+            taken[first.position] = step_actions.queue(
+                journey, first, f"e.id > %s AND e.journey_id = %s AND e.arm = '{ARMS.TREATED}'", [before, journey.pk], now)
         Journey.objects.filter(pk=journey.pk).update(last_run_at=now)
     return entered, taken
 
@@ -372,98 +345,10 @@ def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
             if step.action == Step.Action.WAIT:
                 due_at = now + dt.timedelta(days=step.config.get("days", 0), hours=step.config.get("hours", 0))
             else:
-                ACTIONS[step.action](journey, step, due, now)
+                step_actions.ACTIONS[step.action](journey, step, due, now)
             last = index == len(steps) - 1
             moved[step.position] = due.update(position=_next_position(steps, index), due_at=due_at, finished_at=now if last else None)
     return moved
-
-
-def _where(due) -> tuple[str, list]:
-    """The WHERE of a queryset over campaigns_enrollment, to reuse inside INSERT ... SELECT."""
-    query, params = due.values("id").query.sql_with_params()
-    return f"e.id IN ({query})", list(params)
-
-
-def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
-    _queue(journey, step, *_where(due), now)
-
-
-def _queue(journey: Journey, step: Step, where: str, params: list, now: dt.datetime) -> int:
-    """Queue the send step's message for the enrollments `e` that satisfy `where`; returns how many."""
-    config = step.config or {}
-    template = config.get("template", "")
-    channel = config.get("channel", "email")
-    purpose = config.get("purpose") or content.purpose_of(template)
-    stamp = sql.timestamp(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {MESSAGES} (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
-            "context, created_at, due_at, attempts, language, subject, claimed_by) "
-            "SELECT e.customer_id, e.journey_id, e.id, %s, %s, %s, 'queued', '', e.context, %s, %s, 0, '', '', '' "
-            f"FROM {ENROLLMENTS} e WHERE {where}",
-            [template, channel, purpose, stamp, stamp] + params)
-        return cursor.rowcount
-
-
-def _coupon(journey: Journey, step: Step, due, now: dt.datetime) -> None:
-    config = step.config or {}
-    reward = _reward(config, journey)
-    expires = now + dt.timedelta(days=config["valid_days"]) if config.get("valid_days") else None
-    discount = {"kind": "percent" if reward.kind == Reward.Kind.DISCOUNT_PERCENT else "amount",
-                "value": str(reward.value), "currency": reward.program.currency}
-    rows = list(due.values_list("id", "customer_id", "context"))
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start:start + 5000]
-        codes = gift_coupons(reward, [customer for _, customer, _ in chunk], reason=f"journey {journey.key}", at=now,
-                             expires_at=expires)
-        updated = []
-        for pk, customer, context in chunk:
-            context = dict(context or {}, coupon=codes[customer], discount=discount)
-            if expires:
-                context["valid_until"] = (expires - dt.timedelta(seconds=1)).date().isoformat()
-            updated.append(Enrollment(pk=pk, context=context))
-        Enrollment.objects.bulk_update(updated, ["context"], batch_size=1000)
-
-
-def _grant_points(journey: Journey, step: Step, due, now: dt.datetime) -> None:
-    config = step.config or {}
-    program = _program(config, journey)
-    points = config.get("points")
-    updated = []
-    for enrollment in due.select_related("customer"):
-        # The reference makes the grant unique in the ledger as well.
-        earn(program, enrollment.customer, points, reason=config.get("reason") or f"journey {journey.key}",
-             reference=f"journey:{journey.key}:{enrollment.pk}:{step.position}", at=now)
-        updated.append(Enrollment(pk=enrollment.pk, context=dict(enrollment.context or {}, points=points)))
-    Enrollment.objects.bulk_update(updated, ["context"], batch_size=1000)
-
-
-def _task(journey: Journey, step: Step, due, now: dt.datetime) -> None:
-    where, params = _where(due)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {TASKS} (customer_id, journey_id, enrollment_id, title, created_at, note) "
-            f"SELECT e.customer_id, e.journey_id, e.id, %s, %s, '' FROM {ENROLLMENTS} e WHERE {where}",
-            [(step.config or {}).get("title") or journey.name, sql.timestamp(now)] + params)
-
-
-def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
-    name = (step.config or {}).get("tag")
-    if not name:
-        raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs a tag name")
-    where, params = _where(due)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {TAGS} (customer_id, name, tagged_at) "
-            f"SELECT e.customer_id, %s, %s FROM {ENROLLMENTS} e WHERE {where} "
-            "ON CONFLICT (customer_id, name) DO NOTHING",
-            [name, sql.timestamp(now)] + params)
-
-
-ACTIONS = {
-    Step.Action.SEND: _send, Step.Action.COUPON: _coupon, Step.Action.GRANT_POINTS: _grant_points,
-    Step.Action.TASK: _task, Step.Action.TAG: _tag,
-}
 
 
 COUNTS = ("entered", "held_out", "converted", "sent", "queued", "suppressed", "failed")

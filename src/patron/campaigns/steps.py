@@ -1,0 +1,130 @@
+"""What a journey's steps do, set-wise, for the enrollments due at them: send (queue the message), give a
+coupon or points, create a task, tag. Each runs in the caller's transaction, under the journey's lock."""
+
+import datetime as dt
+
+from django.db import connection
+
+from patron.campaigns.builtin import GIFT_REWARDS
+from patron.campaigns.models import Enrollment, Journey, Step, Task
+from patron.core import sql
+from patron.core.errors import JourneyNotReady
+from patron.customers.models import Tag
+from patron.loyalty.models import Program, Reward
+from patron.loyalty.services import earn, gift_coupons
+from patron.messaging import content
+from patron.messaging.models import Message
+
+ENROLLMENTS, MESSAGES = Enrollment._meta.db_table, Message._meta.db_table
+TAGS, TASKS = Tag._meta.db_table, Task._meta.db_table
+
+
+def program_of(config: dict, journey: Journey) -> Program:
+    programs = Program.objects.order_by("pk")
+    if config.get("program"):
+        programs = programs.filter(name=config["program"])
+    program = programs.first()
+    if program is None:
+        raise JourneyNotReady(f"journey {journey.key} gives points or coupons: create a loyalty program first")
+    return program
+
+
+def reward_of(config: dict, journey: Journey) -> Reward:
+    program = program_of(config, journey)
+    name = config.get("reward", "")
+    reward = Reward.objects.filter(program=program, name=name).first()
+    if reward is None and name in GIFT_REWARDS:
+        kind, value = GIFT_REWARDS[name]
+        # A gift, never offered for points: inactive for redemption (cost is a placeholder), issued by the journey alone.
+        reward = Reward.objects.create(program=program, name=name, kind=kind, value=value, cost=1, active=False)
+    if reward is None:
+        raise JourneyNotReady(f"journey {journey.key}: no reward {name!r} in program {program.name}")
+    return reward
+
+
+def _where(due) -> tuple[str, list]:
+    """The WHERE of a queryset over campaigns_enrollment, to reuse inside INSERT ... SELECT."""
+    query, params = due.values("id").query.sql_with_params()
+    return f"e.id IN ({query})", list(params)
+
+
+def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    queue(journey, step, *_where(due), now)
+
+
+def queue(journey: Journey, step: Step, where: str, params: list, now: dt.datetime) -> int:
+    """Queue the send step's message for the enrollments `e` that satisfy `where`; returns how many."""
+    config = step.config or {}
+    template = config.get("template", "")
+    channel = config.get("channel", "email")
+    purpose = config.get("purpose") or content.purpose_of(template)
+    stamp = sql.timestamp(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {MESSAGES} (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
+            "context, created_at, due_at, attempts, language, subject, claimed_by) "
+            "SELECT e.customer_id, e.journey_id, e.id, %s, %s, %s, 'queued', '', e.context, %s, %s, 0, '', '', '' "
+            f"FROM {ENROLLMENTS} e WHERE {where}",
+            [template, channel, purpose, stamp, stamp] + params)
+        return cursor.rowcount
+
+
+def _coupon(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    config = step.config or {}
+    reward = reward_of(config, journey)
+    expires = now + dt.timedelta(days=config["valid_days"]) if config.get("valid_days") else None
+    discount = {"kind": "percent" if reward.kind == Reward.Kind.DISCOUNT_PERCENT else "amount",
+                "value": str(reward.value), "currency": reward.program.currency}
+    rows = list(due.values_list("id", "customer_id", "context"))
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start:start + 5000]
+        codes = gift_coupons(reward, [customer for _, customer, _ in chunk], reason=f"journey {journey.key}", at=now,
+                             expires_at=expires)
+        updated = []
+        for pk, customer, context in chunk:
+            context = dict(context or {}, coupon=codes[customer], discount=discount)
+            if expires:
+                context["valid_until"] = (expires - dt.timedelta(seconds=1)).date().isoformat()
+            updated.append(Enrollment(pk=pk, context=context))
+        Enrollment.objects.bulk_update(updated, ["context"], batch_size=1000)
+
+
+def _grant_points(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    config = step.config or {}
+    program = program_of(config, journey)
+    points = config.get("points")
+    updated = []
+    for enrollment in due.select_related("customer"):
+        # The reference makes the grant unique in the ledger as well.
+        earn(program, enrollment.customer, points, reason=config.get("reason") or f"journey {journey.key}",
+             reference=f"journey:{journey.key}:{enrollment.pk}:{step.position}", at=now)
+        updated.append(Enrollment(pk=enrollment.pk, context=dict(enrollment.context or {}, points=points)))
+    Enrollment.objects.bulk_update(updated, ["context"], batch_size=1000)
+
+
+def _task(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    where, params = _where(due)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TASKS} (customer_id, journey_id, enrollment_id, title, created_at, note) "
+            f"SELECT e.customer_id, e.journey_id, e.id, %s, %s, '' FROM {ENROLLMENTS} e WHERE {where}",
+            [(step.config or {}).get("title") or journey.name, sql.timestamp(now)] + params)
+
+
+def _tag(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    name = (step.config or {}).get("tag")
+    if not name:
+        raise JourneyNotReady(f"journey {journey.key}: step {step.position} needs a tag name")
+    where, params = _where(due)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TAGS} (customer_id, name, tagged_at) "
+            f"SELECT e.customer_id, %s, %s FROM {ENROLLMENTS} e WHERE {where} "
+            "ON CONFLICT (customer_id, name) DO NOTHING",
+            [name, sql.timestamp(now)] + params)
+
+
+ACTIONS = {
+    Step.Action.SEND: _send, Step.Action.COUPON: _coupon, Step.Action.GRANT_POINTS: _grant_points,
+    Step.Action.TASK: _task, Step.Action.TAG: _tag,
+}
