@@ -20,9 +20,10 @@ from patron.campaigns.builtin import BUILTIN
 from patron.campaigns.models import Enrollment, Journey, Skipped, Step, Trigger
 from patron.commerce.models import Order
 from patron.core import audit, sql
-from patron.core.errors import JourneyNotFound, JourneyNotReady, PatronError
+from patron.core.errors import InvalidInput, JourneyNotFound, JourneyNotReady, PatronError
 from patron.customers.models import Customer, Interaction
 from patron.messaging import content
+from patron.messaging import services as messaging
 from patron.messaging.models import Message, MessageTemplate
 from patron.segments.services import get_segment, member_sql, refresh
 
@@ -185,6 +186,21 @@ def enable(key: str, *, backlog: bool = False, now: dt.datetime | None = None, a
         audit.record(actor, audit.JOURNEY_ON, f"journey:{journey.key}", holdout_share=str(journey.holdout_share),
                      backlog=taken)
     return journey
+
+
+def messages_of(journey: Journey) -> list[tuple[int, str]]:
+    """(position, template) of each step of the journey that sends a message."""
+    return [(step.position, (step.config or {}).get("template", ""))
+            for step in journey.steps.filter(action=Step.Action.SEND).order_by("position")]
+
+
+def send_test(key: str, position: int, customer: Customer, to: str):
+    """The message of the journey's send step at `position`, as `customer` would get it, to a staff address `to`
+    (messaging.services.send_test)."""
+    templates = dict(messages_of(get_journey(key)))
+    if position not in templates:
+        raise InvalidInput(f"journey {key} sends no message at step {position}", field="step")
+    return messaging.send_test(templates[position], customer, to)
 
 
 def state(journey: Journey) -> str:

@@ -15,7 +15,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patron.campaigns import services as journeys
-from patron.campaigns.models import Journey, Step
+from patron.campaigns.models import Journey
 from patron.connectors import services as connectors
 from patron.core.errors import PatronError
 from patron.customers import services as customer_services
@@ -27,7 +27,6 @@ from patron.dashboard.roles import action, context, page
 from patron.dashboard import snapshots
 from patron.insights import risk
 from patron.loyalty import services as loyalty
-from patron.messaging import services as messaging
 from patron.messaging.render import preview as message_preview
 
 
@@ -173,12 +172,12 @@ def test_journey(request, key: str):
     """Send a test to me: a send step of the journey, rendered as a chosen customer would get it, to the staff
     member's own address."""
     journey = get_object_or_404(Journey, key=key)
-    steps = [(str(step.position), step.config.get("template", "")) for step in journey.steps.filter(action=Step.Action.SEND)]
-    form = JourneyTestForm(request.POST or None, steps=[(position, _message_title(template)) for position, template in steps])
+    steps = journeys.messages_of(journey)
+    form = JourneyTestForm(request.POST or None, steps=[(str(position), _message_title(template)) for position, template in steps])
     if request.method == "POST" and form.is_valid():
         customer = form.cleaned_data["customer"]
         try:
-            rendered = messaging.send_test(dict(steps)[form.cleaned_data["step"]], customer, request.user.email)
+            rendered = journeys.send_test(key, int(form.cleaned_data["step"]), customer, request.user.email)
         except PatronError as exc:
             form.add_error(None, exc.message)
         else:
