@@ -38,6 +38,8 @@ class Journey(models.Model):
     trigger_config = models.JSONField(default=dict, blank=True)
     segment = models.ForeignKey("segments.Segment", on_delete=models.PROTECT, null=True, blank=True,
                                 help_text="only customers in this segment enter (the rules are evaluated at entry)")
+    # Who may enter, as segment rules of its own (segments.rules), checked at entry besides the segment.
+    audience = models.JSONField(default=dict, blank=True)
     enabled = models.BooleanField(default=False)
     enabled_at = models.DateTimeField(null=True, blank=True)  # events before this never start the journey
     # Paused: on, but nobody enters, no step moves and its queued messages are held until it resumes.

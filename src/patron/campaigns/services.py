@@ -123,6 +123,10 @@ def _candidates(journey: Journey, now: dt.datetime, *, skipped: bool = True) -> 
         members, member_params = member_sql(journey.segment.rules, now)
         condition = f" AND t.customer_id IN ({members})"
         params = params + member_params
+    if journey.audience:
+        members, member_params = member_sql(journey.audience, now)
+        condition += f" AND t.customer_id IN ({members})"
+        params = params + member_params
     reentry = (journey.trigger_config or {}).get("reentry_days")
     if reentry:
         # Not again within reentry_days of the last entry (a survey after every order would be too many).
@@ -224,6 +228,8 @@ def pause(key: str, *, actor=None, now: dt.datetime | None = None) -> Journey:
 def resume(key: str, *, actor=None, now: dt.datetime | None = None) -> Journey:
     """Go on where it stopped: held messages are due again, and steps that fell due meanwhile run."""
     journey = get_journey(key)
+    if not journey.enabled:
+        raise JourneyNotReady(f"journey {journey.key} is off: switch it on rather than resume it")
     with transaction.atomic():
         Journey.objects.filter(pk=journey.pk).update(paused_at=None)
         released = (Message.objects.filter(journey=journey, status=Message.Status.HELD)

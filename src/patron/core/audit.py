@@ -13,6 +13,8 @@ JOURNEY_ON = "journey.on"
 JOURNEY_OFF = "journey.off"
 JOURNEY_PAUSED = "journey.pause"
 JOURNEY_RESUMED = "journey.resume"
+JOURNEY_CREATED = "journey.create"
+JOURNEY_CHANGED = "journey.change"
 KEY_REVOKED = "apikey.revoke"
 
 

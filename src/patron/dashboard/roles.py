@@ -43,6 +43,7 @@ ACTIONS = {
     "export_customer": frozenset({ADMIN}),
     "erase_customer": frozenset({ADMIN}),
     "toggle_journey": frozenset({ADMIN, MARKETER}),
+    "design_journey": frozenset({ADMIN, MARKETER}),
     "test_journey": frozenset({ADMIN, MARKETER}),  # sends to the staff member's own address only
     "connect_shop": frozenset({ADMIN}),  # its keys open the store: administrators only
     "manage_shop": frozenset({ADMIN}),

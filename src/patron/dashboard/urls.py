@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from patron.dashboard import views
+from patron.dashboard import designer, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -22,6 +22,9 @@ urlpatterns = [
     path("customers/<int:customer_id>/erase/", views.erase_customer, name="erase_customer"),
     path("loyalty/", views.loyalty_page, name="loyalty"),
     path("journeys/", views.journeys_page, name="journeys"),
+    path("journeys/new/", designer.design_journey, name="new_journey"),
+    path("journeys/audience/", designer.audience_count, name="audience_count"),
+    path("journeys/<slug:key>/edit/", designer.design_journey, name="edit_journey"),
     path("journeys/<slug:key>/switch-on/", views.switch_on_journey, name="switch_on_journey"),
     path("journeys/<slug:key>/test/", views.test_journey, name="test_journey"),
     path("journeys/<slug:key>/<slug:verb>/", views.toggle_journey, name="toggle_journey"),
