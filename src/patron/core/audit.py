@@ -15,6 +15,8 @@ JOURNEY_PAUSED = "journey.pause"
 JOURNEY_RESUMED = "journey.resume"
 JOURNEY_CREATED = "journey.create"
 JOURNEY_CHANGED = "journey.change"
+MESSAGE_CHANGED = "message.change"
+MESSAGE_RESET = "message.reset"
 KEY_REVOKED = "apikey.revoke"
 
 

@@ -61,6 +61,15 @@ class ShopifyForm(forms.Form):
                                  widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
 
 
+def customer_by_id_or_email(given: str) -> Customer | None:
+    """A customer (not erased) by their external id, else by their email address."""
+    given = (given or "").strip()
+    if not given:
+        return None
+    return (Customer.objects.filter(erased_at__isnull=True, external_id=given).first()
+            or Customer.objects.filter(erased_at__isnull=True, email__iexact=given).order_by("-pk").first())
+
+
 class JourneyTestForm(forms.Form):
     """Which of a journey's messages to test, as which customer would get it."""
 
@@ -74,8 +83,26 @@ class JourneyTestForm(forms.Form):
 
     def clean_customer(self):
         given = self.cleaned_data["customer"].strip()
-        found = (Customer.objects.filter(erased_at__isnull=True, external_id=given).first()
-                 or Customer.objects.filter(erased_at__isnull=True, email__iexact=given).order_by("-pk").first())
+        found = customer_by_id_or_email(given)
         if found is None:
             raise forms.ValidationError(_("No customer has the id or email address %(given)s."), params={"given": given})
         return found
+
+
+class MessageTextForm(forms.Form):
+    """One language of a message: what the customer reads, in template syntax ({{ first_name }}, {{ coupon }})."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    preheader = forms.CharField(label=_("Preheader"), max_length=200, required=False,
+                                help_text=_("What the inbox shows beside the subject. Blank: the opening of the text."))
+    text = forms.CharField(label=_("Text"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 12}),
+                           help_text=_("Paragraphs are separated by a blank line."))
+    sms = forms.CharField(label=_("SMS"), max_length=480, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                          help_text=_("Blank: this message is not sent by SMS."))
+
+
+class NewMessageForm(MessageTextForm):
+    key = forms.RegexField(label=_("Name"), regex=r"^[a-z][a-z0-9_]{1,59}$", max_length=60,
+                           help_text=_("Small Latin letters, digits and _, e.g. spring_sale; steps name the message by it."),
+                           error_messages={"invalid": _("Use 2 to 60 small Latin letters, digits or _, starting with a letter.")})
+    field_order = ["key", "subject", "preheader", "text", "sms"]

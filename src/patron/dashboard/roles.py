@@ -29,6 +29,7 @@ PAGES = {
     "customer": (_("Customer"), EVERYONE),
     "loyalty": (_("Loyalty"), INSIGHT),
     "journeys": (_("Journeys"), INSIGHT),
+    "messages": (_("Messages"), INSIGHT),
     "feedback": (_("Feedback"), EVERYONE),
     "service": (_("Service"), frozenset({ADMIN, SUPPORT, ANALYST})),
     "shop": (_("Shop"), frozenset({ADMIN})),
@@ -44,7 +45,8 @@ ACTIONS = {
     "erase_customer": frozenset({ADMIN}),
     "toggle_journey": frozenset({ADMIN, MARKETER}),
     "design_journey": frozenset({ADMIN, MARKETER}),
-    "test_journey": frozenset({ADMIN, MARKETER}),  # sends to the staff member's own address only
+    "test_journey": frozenset({ADMIN, MARKETER}),
+    "edit_message": frozenset({ADMIN, MARKETER}),  # sends to the staff member's own address only
     "connect_shop": frozenset({ADMIN}),  # its keys open the store: administrators only
     "manage_shop": frozenset({ADMIN}),
 }

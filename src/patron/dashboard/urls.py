@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from patron.dashboard import designer, views
+from patron.dashboard import designer, message_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -28,6 +28,11 @@ urlpatterns = [
     path("journeys/<slug:key>/switch-on/", views.switch_on_journey, name="switch_on_journey"),
     path("journeys/<slug:key>/test/", views.test_journey, name="test_journey"),
     path("journeys/<slug:key>/<slug:verb>/", views.toggle_journey, name="toggle_journey"),
+    path("messages/", message_views.messages_page, name="messages"),
+    path("messages/new/", message_views.new_message, name="new_message"),
+    path("messages/<slug:key>/", message_views.message_page, name="message"),
+    path("messages/<slug:key>/<slug:language>/", message_views.save_message, name="save_message"),
+    path("messages/<slug:key>/<slug:language>/preview/", message_views.preview_message, name="preview_message"),
     path("feedback/", views.feedback, name="feedback"),
     path("service/", views.service, name="service"),
     path("audit/", views.audit, name="audit"),

@@ -21,6 +21,7 @@ class Text:
     subject: str
     text: str
     sms: str = ""
+    preheader: str = ""
 
 
 @functools.cache
@@ -56,7 +57,7 @@ def choose(key: str, language: str, edits: dict[tuple[str, str], Text] | None = 
             found = edits.get((key, lang))
         else:
             row = MessageTemplate.objects.filter(key=key, language=lang).first()
-            found = row and Text(key, lang, row.subject, row.text, row.sms)
+            found = row and Text(key, lang, row.subject, row.text, row.sms, row.preheader)
         if found:
             return found
         table = builtin(key).get(lang)
@@ -64,7 +65,7 @@ def choose(key: str, language: str, edits: dict[tuple[str, str], Text] | None = 
             # A text may have an informal version ([lt.informal]) for shops that address customers so.
             if address_form(lang, settings.PATRON_ADDRESS_FORMS) == "informal" and isinstance(table.get("informal"), dict):
                 table = {**table, **table["informal"]}
-            return Text(key, lang, table.get("subject", ""), table["text"], table.get("sms", ""))
+            return Text(key, lang, table.get("subject", ""), table["text"], table.get("sms", ""), table.get("preheader", ""))
     return None
 
 

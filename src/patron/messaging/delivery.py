@@ -259,7 +259,7 @@ def _edits(keys: set[str]) -> dict:
     from patron.messaging.content import Text
     from patron.messaging.models import MessageTemplate
 
-    return {(t.key, t.language): Text(t.key, t.language, t.subject, t.text, t.sms)
+    return {(t.key, t.language): Text(t.key, t.language, t.subject, t.text, t.sms, t.preheader)
             for t in MessageTemplate.objects.filter(key__in=keys)}
 
 

@@ -68,6 +68,8 @@ class MessageTemplate(models.Model):
     key = models.SlugField(max_length=60)
     language = models.CharField(max_length=16)
     subject = models.CharField(max_length=200, blank=True, help_text="email only; Django template syntax")
+    # What the inbox shows beside the subject (email only); blank: the opening of the text after its greeting.
+    preheader = models.CharField(max_length=200, blank=True, default="")
     text = models.TextField(help_text="plain text; paragraphs separated by a blank line; Django template syntax")
     sms = models.CharField(max_length=480, blank=True, help_text="the SMS version (blank: this message is not sent by SMS)")
     updated_at = models.DateTimeField(auto_now=True)

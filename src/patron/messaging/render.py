@@ -182,7 +182,7 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         "\n".join(f"{strings[name[:-4]]}: {url}" for name, url in links.items())
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
     mjml = render_to_string("messaging/email.mjml", {
-        "lang": text.language, "subject": subject, "preheader": _preheader(paragraphs),
+        "lang": text.language, "subject": subject, "preheader": " ".join(content.fill(text.preheader, context).split()) if text.preheader else _preheader(paragraphs),
         "paragraphs": [_paragraph(p) for p in paragraphs], "footer": footer, "strings": strings, "survey": survey,
         "shop": settings.PATRON_SHOP_NAME, "brand": _brand(), "coupon": _coupon(context, text.language),
         "button": None if survey else _button(context, strings, marketing), **links,
@@ -250,8 +250,19 @@ SAMPLE = {"tier": "Gold", "points": 1500, "expires_on": "2026-07-10", "coupon": 
           "sign_in_url": "https://shop.example/portal/in/sample", "minutes": 15, "holiday": "Midsummer Day"}
 
 
+# Sample links that decide the email's button: given only to the messages whose texts speak of them (the cart of
+# an abandoned checkout, a sign-in link), so a preview shows the button the customer would get.
+LINK_SAMPLES = ("checkout_url", "sign_in_url")
+
+
+def sample(key: str) -> dict:
+    """The sample values a staff preview or test of `key` fills its placeholders with."""
+    shipped = repr(content.builtin(key))
+    return {name: value for name, value in SAMPLE.items() if name not in LINK_SAMPLES or name in shipped}
+
+
 def preview(key: str, language: str, edits=None) -> Rendered | None:
     """A message as a customer speaking `language` would get it, with sample values (for staff)."""
     customer = Customer(pk=0, external_id="preview", first_name="Ieva", language=language)
-    message = Message(pk=0, template=key, channel="email", purpose=content.purpose_of(key), context=SAMPLE)
+    message = Message(pk=0, template=key, channel="email", purpose=content.purpose_of(key), context=sample(key))
     return render(message, customer, edits)

@@ -67,7 +67,7 @@ def send_test(key: str, customer: Customer, to: str) -> render.Rendered:
         raise InvalidInput("your account has no email address to send the test to; an administrator can add one", field="to")
     stand_in = Customer(pk=0, external_id=customer.external_id, first_name=customer.first_name, last_name=customer.last_name,
                         language=customer.language, country=customer.country, timezone=customer.timezone)
-    message = Message(pk=0, template=key, channel=ChannelKind.EMAIL, purpose=content.purpose_of(key), context=render.SAMPLE)
+    message = Message(pk=0, template=key, channel=ChannelKind.EMAIL, purpose=content.purpose_of(key), context=render.sample(key))
     rendered = render.render(message, stand_in)
     if rendered is None:
         raise InvalidInput(f"the message {key!r} has no text in any language yet", field="template")
