@@ -3,12 +3,17 @@ with the shop's colour and address, the coupon code large with its value and exp
 and under Gmail's clipping size. Each is drawn in chromium at 375 and 600 px (test-artifacts/emails/)."""
 
 import datetime as dt
+import functools
+import http.server
 import re
+import threading
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from patron.commerce.models import Category, Product
 from patron.customers.services import upsert_customer
 from patron.messaging import services as messaging
 from patron.messaging.delivery import deliver_due
@@ -31,14 +36,34 @@ def brand(settings):
     settings.PATRON_REPLY_TO = "pagalba@arbatine.lt"
 
 
-def test_win_back_and_a_cart_reminder_look_like_the_shops_mail_in_five_languages(brand, mail_to, browser):
+@pytest.fixture
+def catalogue(tmp_path):
+    """Three teas in the catalogue, their pictures served by a local HTTP server as a store's would be."""
+    from PIL import Image
+
+    for sku, colour in (("t1", "#4d7c0f"), ("t2", "#7c2d12"), ("t3", "#e7e5e4")):
+        Image.new("RGB", (320, 320), colour).save(tmp_path / f"{sku}.png")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    tea = Category.objects.create(name="Arbata")
+    for sku, name, price in (("t1", "Žalioji arbata", "6.50"), ("t2", "Juodoji arbata su bergamote", "5.90"),
+                             ("t3", "Baltoji arbata", "9.00")):
+        Product.objects.create(sku=sku, name=name, category=tea, price=Decimal(price), currency="EUR",
+                               url=f"https://arbatine.lt/p/{sku}", image_url=f"{base}/{sku}.png")
+    yield
+    server.shutdown()
+
+
+def test_win_back_and_a_cart_reminder_look_like_the_shops_mail_in_five_languages(brand, catalogue, mail_to, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     now = timezone.now()
     for language, name in PEOPLE.items():
         person, _ = upsert_customer(f"e-{language}", first_name=name, language=language, email=f"{language}@example.lt",
                                     email_consent="true")
         messaging.queue(person, "winback", context={"coupon": CODE, "discount": {"kind": "percent", "value": "15"},
-                                                    "valid_until": "2027-01-15"})
+                                                    "valid_until": "2027-01-15", "products": True, "offers": ["Arbata"]})
         messaging.queue(person, "abandoned_checkout", context={
             "checkout_url": "https://arbatine.lt/checkout/c-1/recover", "currency": "EUR",
             "items": [{"sku": "ARB-1", "name": "Juodoji arbata", "quantity": 2, "price": "10.00"}]})
@@ -59,10 +84,13 @@ def test_win_back_and_a_cart_reminder_look_like_the_shops_mail_in_five_languages
         assert re.search(rf"font-size:28px;[^>]*>{CODE}<", html)  # the code large, on its own
         assert "15" in html.split(CODE, 2)[-1][:400] and "2027" in html.split(CODE, 2)[-1][:400]  # its value and expiry
         assert 'href="https://arbatine.lt"' in html  # the button to the shop
+        for sku in ("t1", "t2", "t3"):  # the product block: picture, name, price, link
+            assert f'href="https://arbatine.lt/p/{sku}"' in html and f"/{sku}.png" in html
+            assert f"https://arbatine.lt/p/{sku}" in offer.get_body(("plain",)).get_content()
         cart = next(m for m in mails.values() if m is not offer).get_body(("html",)).get_content()
         assert 'href="https://arbatine.lt/checkout/c-1/recover"' in cart
         for name, mail in (("winback", offer), ("abandoned_checkout", next(m for m in mails.values() if m is not offer))):
-            page.set_content(mail.get_body(("html",)).get_content())
+            page.set_content(mail.get_body(("html",)).get_content(), wait_until="load")
             for width in (375, 600):
                 page.set_viewport_size({"width": width, "height": 900})
                 page.screenshot(path=str(ARTIFACTS / f"{name}-{language}-{width}.png"), full_page=True)

@@ -201,10 +201,12 @@ def messages_of(journey: Journey) -> list[tuple[int, str]]:
 def send_test(key: str, position: int, customer: Customer, to: str):
     """The message of the journey's send step at `position`, as `customer` would get it, to a staff address `to`
     (messaging.services.send_test)."""
-    templates = dict(messages_of(get_journey(key)))
+    journey = get_journey(key)
+    templates = dict(messages_of(journey))
     if position not in templates:
         raise InvalidInput(f"journey {key} sends no message at step {position}", field="step")
-    return messaging.send_test(templates[position], customer, to)
+    config = journey.steps.get(position=position).config or {}
+    return messaging.send_test(templates[position], customer, to, products=bool(config.get("products")))
 
 
 def state(journey: Journey) -> str:

@@ -59,6 +59,7 @@ def queue(journey: Journey, step: Step, where: str, params: list, now: dt.dateti
     channel = config.get("channel", "email")
     purpose = config.get("purpose") or content.purpose_of(template)
     stamp = sql.timestamp(now)
+    last = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {MESSAGES} (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
@@ -66,7 +67,14 @@ def queue(journey: Journey, step: Step, where: str, params: list, now: dt.dateti
             "SELECT e.customer_id, e.journey_id, e.id, %s, %s, %s, 'queued', '', e.context, %s, %s, 0, '', '', '' "
             f"FROM {ENROLLMENTS} e WHERE {where}",
             [template, channel, purpose, stamp, stamp] + params)
-        return cursor.rowcount
+        queued = cursor.rowcount
+    if config.get("products") and queued:
+        # The message carries a product block, recommended for its customer when it is written. Under the journey's
+        # lock this journey's messages above the last id are the ones just queued.
+        rows = Message.objects.filter(pk__gt=last, journey=journey, template=template).values_list("pk", "context")
+        Message.objects.bulk_update([Message(pk=pk, context=dict(context or {}, products=True)) for pk, context in rows],
+                                    ["context"], batch_size=1000)
+    return queued
 
 
 def _coupon(journey: Journey, step: Step, due, now: dt.datetime) -> None:

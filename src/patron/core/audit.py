@@ -17,6 +17,7 @@ JOURNEY_CREATED = "journey.create"
 JOURNEY_CHANGED = "journey.change"
 MESSAGE_CHANGED = "message.change"
 MESSAGE_RESET = "message.reset"
+BRAND_CHANGED = "brand.change"
 KEY_REVOKED = "apikey.revoke"
 
 

@@ -106,3 +106,25 @@ class NewMessageForm(MessageTextForm):
                            help_text=_("Small Latin letters, digits and _, e.g. spring_sale; steps name the message by it."),
                            error_messages={"invalid": _("Use 2 to 60 small Latin letters, digits or _, starting with a letter.")})
     field_order = ["key", "subject", "preheader", "text", "sms"]
+
+
+class BrandForm(forms.Form):
+    """The shop's look in its emails; a blank field keeps the server's setting (shown as the placeholder)."""
+
+    logo_url = forms.CharField(label=_("Logo (an https address of the image)"), max_length=500, required=False)
+    colour = forms.CharField(label=_("Colour of buttons and links"), max_length=7, required=False,
+                             widget=forms.TextInput(attrs={"type": "color"}))
+    background = forms.CharField(label=_("Background colour"), max_length=7, required=False,
+                                 widget=forms.TextInput(attrs={"type": "color"}))
+    fonts = forms.CharField(label=_("Fonts (the first the reader has is used)"), max_length=200, required=False)
+    shop_address = forms.CharField(label=_("The shop's postal address (in every email's footer)"), max_length=300,
+                                   required=False)
+    shop_url = forms.CharField(label=_("The shop's address on the web (the button of an offer)"), max_length=500,
+                               required=False)
+    reply_to = forms.CharField(label=_("Replies go to (email address)"), max_length=254, required=False)
+
+    def __init__(self, *args, defaults: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if defaults.get(name) and field.widget.input_type != "color":
+                field.widget.attrs["placeholder"] = defaults[name]

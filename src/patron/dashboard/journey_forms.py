@@ -195,6 +195,9 @@ class StepForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=list(ACTIONS.items()))
     template = forms.ChoiceField(label=_("Message"), required=False)
     channel = forms.ChoiceField(label=_("By"), choices=[("email", _("Email")), ("sms", _("SMS"))], required=False)
+    products = forms.BooleanField(label=_("With three recommended products"), required=False,
+                                  help_text=_("From the shop's catalogue, in the categories each customer is likeliest to "
+                                              "buy next; without a catalogue, those categories' names."))
     days = forms.IntegerField(label=_("Days"), min_value=0, max_value=3650, required=False)
     hours = forms.IntegerField(label=_("Hours"), min_value=0, max_value=23 * 365, required=False)
     reward = forms.ChoiceField(label=_("Reward"), required=False)
@@ -225,10 +228,10 @@ class StepForm(forms.Form):
 
     def config(self) -> dict:
         data, action = self.cleaned_data, self.cleaned_data["action"]
-        wanted = {Step.Action.SEND: ("template", "channel"), Step.Action.WAIT: ("days", "hours"),
+        wanted = {Step.Action.SEND: ("template", "channel", "products"), Step.Action.WAIT: ("days", "hours"),
                   Step.Action.COUPON: ("reward", "valid_days"), Step.Action.GRANT_POINTS: ("points", "reason"),
                   Step.Action.TAG: ("tag",), Step.Action.TASK: ("title",)}[action]
-        config = {name: data[name] for name in wanted if data.get(name) not in (None, "")}
+        config = {name: data[name] for name in wanted if data.get(name) not in (None, "", False)}
         if config.get("channel") == "email":
             del config["channel"]  # email is the default
         return config

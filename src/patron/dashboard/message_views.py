@@ -12,9 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.core.errors import NotFound, PatronError
-from patron.dashboard.forms import MessageTextForm, NewMessageForm, customer_by_id_or_email
+from patron.dashboard.forms import BrandForm, MessageTextForm, NewMessageForm, customer_by_id_or_email
 from patron.dashboard.roles import action, page
-from patron.messaging import content, texts
+from patron.messaging import brand, content, texts
+
+
+RESERVED = ("new", "brand")  # the pages beside the messages: no message takes their names
 
 
 def _language_names() -> dict[str, str]:
@@ -144,7 +147,7 @@ def new_message(request):
     form = NewMessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         key = form.cleaned_data["key"]
-        if key in texts.keys() or key == "new":
+        if key in texts.keys() or key in RESERVED:
             form.add_error("key", _("A message of that name exists already."))
         else:
             try:
@@ -156,3 +159,33 @@ def new_message(request):
                 return HttpResponseRedirect(reverse("dashboard:message", args=[key]) + f"?lang={language}")
     return render(request, "dashboard/message_new.html", {"form": form, "language_name": _language_names()[language]},
                   status=400 if form.errors else 200)
+
+
+def _brand_form(request, form, status=200):
+    language = content.primary(get_language() or "en")
+    shown = texts.preview("winback", language if language in texts.languages() else "en")
+    return _email_page(render(request, "dashboard/brand.html", {"form": form, "preview": shown}, status=status))
+
+
+@page("messages")
+def brand_page(request):
+    """The shop's look in its emails, with a sample email in it."""
+    initial = {**brand.current(), **{k: v for k, v in brand.saved().items() if k not in ("colour", "background")}}
+    return _brand_form(request, BrandForm(initial=initial, defaults=brand.defaults()))
+
+
+@page("messages")
+@action("edit_brand")
+@require_POST
+def save_brand(request):
+    form = BrandForm(request.POST, defaults=brand.defaults())
+    if form.is_valid():
+        try:
+            brand.save(form.cleaned_data, actor=request.user)
+        except PatronError as exc:
+            field = exc.details.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The brand is saved; every email from now on takes it."))
+            return HttpResponseRedirect(reverse("dashboard:brand"))
+    return _brand_form(request, form, status=400)

@@ -46,7 +46,8 @@ ACTIONS = {
     "toggle_journey": frozenset({ADMIN, MARKETER}),
     "design_journey": frozenset({ADMIN, MARKETER}),
     "test_journey": frozenset({ADMIN, MARKETER}),
-    "edit_message": frozenset({ADMIN, MARKETER}),  # sends to the staff member's own address only
+    "edit_message": frozenset({ADMIN, MARKETER}),
+    "edit_brand": frozenset({ADMIN, MARKETER}),  # sends to the staff member's own address only
     "connect_shop": frozenset({ADMIN}),  # its keys open the store: administrators only
     "manage_shop": frozenset({ADMIN}),
 }

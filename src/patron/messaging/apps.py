@@ -11,4 +11,8 @@ class MessagingConfig(AppConfig):
         from patron.loyalty import events
         from patron.messaging import receivers
 
+        from patron.core import memo
+        from patron.messaging.models import Brand
+
+        memo.watch(Brand)  # every email reads it
         events.renewal_due.connect(receivers.remind_renewal, dispatch_uid="messaging-renewal-reminder")

@@ -79,3 +79,17 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.language})"
+
+
+class Brand(models.Model):
+    """The shop's look in its emails, set on the Brand page; a blank field keeps the setting's value
+    (PATRON_BRAND_*, PATRON_SHOP_ADDRESS, PATRON_SHOP_URL, PATRON_REPLY_TO). One row."""
+
+    logo_url = models.URLField(max_length=500, blank=True)
+    colour = models.CharField(max_length=7, blank=True)
+    background = models.CharField(max_length=7, blank=True)
+    fonts = models.CharField(max_length=200, blank=True)
+    shop_address = models.CharField(max_length=300, blank=True)
+    shop_url = models.URLField(max_length=500, blank=True)
+    reply_to = models.EmailField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -25,7 +25,7 @@ from patron.culture.grammar import address_form, vocative
 from patron.customers.models import Customer
 from patron.feedback import tokens as survey_tokens
 from patron.feedback.models import CSAT_SCALE, NPS_SCALE
-from patron.messaging import content
+from patron.messaging import brand, content, products
 from patron.messaging.models import Message, Purpose
 
 LINK_SALT = "patron.messaging.link"
@@ -175,26 +175,44 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         links["unsubscribe_url"] = unsubscribe_url(customer.pk, message.channel)
         headers["List-Unsubscribe"] = f"<{links['unsubscribe_url']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if settings.PATRON_REPLY_TO:
-        headers["Reply-To"] = settings.PATRON_REPLY_TO
+    look = brand.current()
+    if look["reply_to"]:
+        headers["Reply-To"] = look["reply_to"]
     footer = strings["footer_marketing" if marketing else "footer_transactional"]
-    text_body = body + "\n\n-- \n" + footer + "\n" + (settings.PATRON_SHOP_ADDRESS + "\n" if settings.PATRON_SHOP_ADDRESS else "") + \
+    recommended, products_text = _recommended(message, customer, strings, locale)
+    text_body = body + products_text + "\n\n-- \n" + footer + "\n" + \
+        (look["shop_address"] + "\n" if look["shop_address"] else "") + \
         "\n".join(f"{strings[name[:-4]]}: {url}" for name, url in links.items())
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    preheader = " ".join(content.fill(text.preheader, context).split()) if text.preheader else _preheader(paragraphs)
     mjml = render_to_string("messaging/email.mjml", {
-        "lang": text.language, "subject": subject, "preheader": " ".join(content.fill(text.preheader, context).split()) if text.preheader else _preheader(paragraphs),
+        "lang": text.language, "subject": subject, "preheader": preheader,
         "paragraphs": [_paragraph(p) for p in paragraphs], "footer": footer, "strings": strings, "survey": survey,
-        "shop": settings.PATRON_SHOP_NAME, "brand": _brand(), "coupon": _coupon(context, text.language),
-        "button": None if survey else _button(context, strings, marketing), **links,
+        "shop": settings.PATRON_SHOP_NAME, "brand": _brand(look), "coupon": _coupon(context, text.language),
+        "button": None if survey else _button(context, strings, marketing, look["shop_url"]), "recommended": recommended, **links,
     })
     return Rendered(text.language, subject, text_body, mjml2html(mjml), sms, headers)
 
 
-def _brand() -> dict:
-    """The shop's look in its emails, as the settings give it."""
-    return {"logo": settings.PATRON_BRAND_LOGO_URL, "accent": settings.PATRON_BRAND_COLOUR,
-            "background": settings.PATRON_BRAND_BACKGROUND, "font": settings.PATRON_BRAND_FONTS, "text": "#1f2328",
-            "address": settings.PATRON_SHOP_ADDRESS, "shop_url": settings.PATRON_SHOP_URL}
+def _recommended(message: Message, customer: Customer, strings: dict, locale: Locale) -> tuple[dict | None, str]:
+    """The product block (for a send step that asks for it) and its lines in the plain-text part."""
+    if not (message.context or {}).get("products"):
+        return None, ""
+    found = products.recommended(customer.pk or None, (message.context or {}).get("offers"), locale)
+    if not found:
+        return None, ""
+    heading = strings["products_heading"]
+    if found.get("products"):
+        lines = [f"- {p['name']}{', ' + p['price'] if p['price'] else ''}: {p['url']}" for p in found["products"]]
+        return found, "\n\n" + heading + ":\n" + "\n".join(lines)
+    names = format_list(found["categories"], locale=locale)
+    return {"categories": names}, f"\n\n{heading}: {names}"
+
+
+def _brand(look: dict) -> dict:
+    """The shop's look in its emails (the Brand page's, else the settings')."""
+    return {"logo": look["logo_url"], "accent": look["colour"], "background": look["background"], "font": look["fonts"],
+            "text": "#1f2328", "address": look["shop_address"], "shop_url": look["shop_url"]}
 
 
 PREHEADER = 110  # characters of the text a mail client shows beside the subject
@@ -217,14 +235,14 @@ def _coupon(context: dict, language: str) -> dict | None:
             "until": content.fill(content.page_strings(language)["coupon_until"], {"date": until}) if until else ""}
 
 
-def _button(context: dict, strings: dict, marketing: bool) -> dict | None:
+def _button(context: dict, strings: dict, marketing: bool, shop_url: str) -> dict | None:
     """One button: back to the cart, signing in, or (for an offer) to the shop."""
     if context.get("checkout_url"):
         return {"url": context["checkout_url"], "label": strings["button_cart"]}
     if context.get("sign_in_url"):
         return {"url": context["sign_in_url"], "label": strings["button_sign_in"]}
-    if marketing and settings.PATRON_SHOP_URL:
-        return {"url": settings.PATRON_SHOP_URL, "label": strings["button_shop"]}
+    if marketing and shop_url:
+        return {"url": shop_url, "label": strings["button_shop"]}
     return None
 
 

@@ -13,6 +13,7 @@ from patron.core.errors import InvalidInput, InvalidLink, MailFailed
 from patron.customers.models import Channel, ConsentEvent, Customer
 from patron.customers.services import record_consent
 from patron.messaging import content, render
+from patron.messaging import products as product_block
 from patron.messaging.channels import Email
 from patron.messaging.models import ChannelKind, Message
 
@@ -58,16 +59,20 @@ def set_preferences(token: str, choices: dict[str, bool]) -> Customer:
     return customer
 
 
-def send_test(key: str, customer: Customer, to: str) -> render.Rendered:
+def send_test(key: str, customer: Customer, to: str, *, products: bool = False) -> render.Rendered:
     """The message `key` as `customer` would get it (their language, their name in it, sample values where a
     journey would give its own: a coupon, an order) sent to a staff member's address `to`, its subject marked
     as a test. Its links (unsubscribe, preferences, a survey) belong to no customer: a click on them in the
     test changes nobody's choices."""
     if not to:
         raise InvalidInput("your account has no email address to send the test to; an administrator can add one", field="to")
+    # The stand-in keeps the customer's id only for the product block: what they bought is not recommended again.
     stand_in = Customer(pk=0, external_id=customer.external_id, first_name=customer.first_name, last_name=customer.last_name,
                         language=customer.language, country=customer.country, timezone=customer.timezone)
-    message = Message(pk=0, template=key, channel=ChannelKind.EMAIL, purpose=content.purpose_of(key), context=render.sample(key))
+    sample = dict(render.sample(key), products=True) if products else render.sample(key)
+    if products:  # the customer's own next-best categories, not the sample's
+        sample["offers"] = product_block.categories_of(customer.pk)
+    message = Message(pk=0, template=key, channel=ChannelKind.EMAIL, purpose=content.purpose_of(key), context=sample)
     rendered = render.render(message, stand_in)
     if rendered is None:
         raise InvalidInput(f"the message {key!r} has no text in any language yet", field="template")
