@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,9 +22,9 @@ RESERVED = ("new", "brand")  # the pages beside the messages: no message takes t
 
 
 def _language_names() -> dict[str, str]:
+    """Each language's name in the staff member's language, as a sentence writes it (lietuvių, latviešu)."""
     staff = Locale.parse((get_language() or "en").split("-")[0])
-    return {code: staff.languages.get(code, code)[:1].upper() + staff.languages.get(code, code)[1:]
-            for code in texts.languages()}
+    return {code: staff.languages.get(code, code) for code in texts.languages()}
 
 
 def _email_page(response):
@@ -59,11 +60,11 @@ def _warnings(key: str, found, names) -> list[str]:
     shown = []
     for language, problem, detail in texts.warnings(key, found):
         if problem == "missing":
-            shown.append(_("%(language)s: no text yet; these customers get it in %(fallback)s.") % {
-                "language": names.get(language, language), "fallback": fallback})
+            shown.append(capfirst(_("%(language)s: no text yet; these customers get it in %(fallback)s.") % {
+                "language": names.get(language, language), "fallback": fallback}))
         else:
-            shown.append(_("%(language)s lacks {{ %(name)s }}, which the other languages have.") % {
-                "language": names.get(language, language), "name": detail})
+            shown.append(capfirst(_("%(language)s lacks {{ %(name)s }}, which the other languages have.") % {
+                "language": names.get(language, language), "name": detail}))
     return shown
 
 
@@ -106,7 +107,7 @@ def save_message(request, key: str, language: str):
     back = reverse("dashboard:message", args=[key]) + f"?lang={language}"
     if request.POST.get("do") == "reset":
         if texts.reset(key, language, actor=request.user):
-            messages.success(request, _("%(language)s is back to the built-in text.") % {"language": names[language]})
+            messages.success(request, capfirst(_("%(language)s is back to the built-in text.") % {"language": names[language]}))
         return HttpResponseRedirect(back)
     form = MessageTextForm(request.POST)
     if form.is_valid():
@@ -115,7 +116,7 @@ def save_message(request, key: str, language: str):
         except PatronError as exc:
             form.add_error(exc.details.get("field") if exc.details.get("field") in form.fields else None, exc.message)
         else:
-            messages.success(request, _("%(language)s is saved.") % {"language": names[language]})
+            messages.success(request, capfirst(_("%(language)s is saved.") % {"language": names[language]}))
             return HttpResponseRedirect(back)
     customer = customer_by_id_or_email(request.GET.get("customer", ""))
     return _message_form(request, key, found, names, language, form, customer, status=400)
