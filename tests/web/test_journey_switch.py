@@ -1,17 +1,21 @@
 """A marketer switches the built-in Win-back on in Lithuanian over a demo shop: the page asks with the number
 of customers who qualify today, "from now on" is chosen, the next run enters nobody; pause and switch off
-act at once. No console error; screenshots kept in test-artifacts/journeys/."""
+act at once; its design opens on the designer, which passes axe-core. No console error; screenshots kept in
+test-artifacts/journeys/."""
 
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from patron.campaigns import services as journeys
 from patron.campaigns.models import Enrollment, Journey
+from patron.customers.models import Customer
 from patron.dashboard import roles
 from patron.dashboard.services import add_staff
 from patron.messaging.models import Message
 from tests.web.test_dashboard_walk import PASSWORD, shop, sign_in, watched  # noqa: F401 - fixtures
+from tests.web.test_journey_designer import Checked
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,4 +50,11 @@ def test_a_marketer_switches_win_back_on_from_now_in_lithuanian_then_pauses_and_
     assert row.locator("[data-state]").inner_text() == "Išjungta"
     assert not Journey.objects.get(key="winback").enabled and not Enrollment.objects.exists()
     page.screenshot(path=str(ARTIFACTS / "journeys-lt.png"), full_page=True)
+    # Its design, on the designer: the lapse explained, the audience counted, the coupon and the message as steps.
+    row.get_by_role("link", name="Win-back").click()
+    page.wait_for_url(f"{base}/journeys/winback/edit/")
+    expect(page.locator("#audience-count")).to_have_attribute("data-count", str(Customer.objects.filter(erased_at__isnull=True).count()))
+    assert page.locator("li.step").count() == 2 and page.get_by_text("Klientas laikomas nutolusiu").is_visible()
+    (ARTIFACTS.parent / "designer").mkdir(parents=True, exist_ok=True)
+    Checked(page)("winback-designer")
     assert page.errors == []
