@@ -52,6 +52,12 @@ def test_a_draft_is_previewed_in_the_tab_language_as_the_chosen_customer():
     assert not MessageTemplate.objects.exists()  # a preview saves nothing
 
 
+def test_the_saved_text_is_previewed_once_saved():
+    texts.save("winback", "lv", {"subject": "Atgriezieties", "text": "Labdien!\n\nKods: {{ coupon }}."})
+    assert texts.preview("winback", "lv").subject == "Atgriezieties"
+    assert texts.preview("winback", "lt").subject == "Pasiilgome Jūsų"  # other languages keep theirs
+
+
 @pytest.mark.parametrize("values, field", [
     ({"text": ""}, "text"), ({"text": "{% if %}"}, "text"), ({"text": "ok", "sms": "x" * 481}, "sms"),
     ({"text": "ok", "subject": "{{ coupon|nosuchfilter }}"}, "subject"),

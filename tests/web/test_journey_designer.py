@@ -166,6 +166,7 @@ def test_a_marketer_edits_a_latvian_text_with_its_live_preview_and_resets_it(sho
     page.wait_for_load_state("networkidle")
     edit = MessageTemplate.objects.get(key="winback", language="lv")
     assert edit.subject == "Atgriezieties, {{ first_name_vocative }}!"
+    expect(page.locator("#preview-subject")).to_have_text("Atgriezieties, Ieva!")  # the saved text, previewed
     # The Latvian text now lacks the coupon code the other languages carry: the page says so.
     assert "Latvių kalbai trūksta {{ coupon }}" in page.locator(".warnings").inner_text()
     check("message-warned")

@@ -141,8 +141,9 @@ def preview(key: str, language: str, values: dict | None = None, customer: Custo
                                               cleaned["preheader"])
     else:
         _exists(key)
-    for edit in MessageTemplate.objects.filter(key=key).exclude(language=language):
-        edits[(key, edit.language)] = content.Text(key, edit.language, edit.subject, edit.text, edit.sms, edit.preheader)
+    for edit in MessageTemplate.objects.filter(key=key):
+        edits.setdefault((key, edit.language), content.Text(key, edit.language, edit.subject, edit.text, edit.sms,
+                                                            edit.preheader))
     person = customer or Customer(first_name="Ieva")
     stand_in = Customer(pk=0, external_id=person.external_id or "preview", first_name=person.first_name,
                         last_name=person.last_name, language=language, country=person.country, timezone=person.timezone)
