@@ -76,3 +76,9 @@ def test_a_bad_name_or_language_is_refused():
         texts.save("Spring Sale!", "en", {"text": "ok"})
     with pytest.raises(NotFound):
         texts.versions("never_written")
+
+
+def test_a_paragraph_opening_with_a_hash_is_a_heading():
+    shown = texts.preview("winback", "lt", {"subject": "Pavasaris", "text": "# Pavasario išpardavimas\n\nSveiki!\n\nKodas {{ coupon }}."})
+    assert "font-size:22px" in shown.html.split("Pavasario išpardavimas")[0][-400:]
+    assert "# " not in shown.text and shown.text.startswith("Pavasario išpardavimas\n\nSveiki!")

@@ -96,7 +96,7 @@ class MessageTextForm(forms.Form):
     preheader = forms.CharField(label=_("Preheader"), max_length=200, required=False,
                                 help_text=_("What the inbox shows beside the subject. Blank: the opening of the text."))
     text = forms.CharField(label=_("Text"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 12}),
-                           help_text=_("Paragraphs are separated by a blank line."))
+                           help_text=_("Paragraphs are separated by a blank line; a paragraph that starts with # and a space is a heading."))
     sms = forms.CharField(label=_("SMS"), max_length=480, required=False, widget=forms.Textarea(attrs={"rows": 3}),
                           help_text=_("Blank: this message is not sent by SMS."))
 

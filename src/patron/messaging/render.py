@@ -180,14 +180,16 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         headers["Reply-To"] = look["reply_to"]
     footer = strings["footer_marketing" if marketing else "footer_transactional"]
     recommended, products_text = _recommended(message, customer, strings, locale)
-    text_body = body + products_text + "\n\n-- \n" + footer + "\n" + \
+    text_body = "\n\n".join(p[2:].strip() if p.startswith("# ") else p for p in body.split("\n\n")) + products_text + "\n\n-- \n" + footer + "\n" + \
         (look["shop_address"] + "\n" if look["shop_address"] else "") + \
         "\n".join(f"{strings[name[:-4]]}: {url}" for name, url in links.items())
-    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    blocks = [(p.strip()[2:].strip(), True) if p.strip().startswith("# ") else (p.strip(), False)
+              for p in body.split("\n\n") if p.strip()]  # a paragraph opening with "# " is a heading
+    paragraphs = [p for p, heading in blocks if not heading]
     preheader = " ".join(content.fill(text.preheader, context).split()) if text.preheader else _preheader(paragraphs)
     mjml = render_to_string("messaging/email.mjml", {
         "lang": text.language, "subject": subject, "preheader": preheader,
-        "paragraphs": [_paragraph(p) for p in paragraphs], "footer": footer, "strings": strings, "survey": survey,
+        "blocks": [(_paragraph(p), heading) for p, heading in blocks], "footer": footer, "strings": strings, "survey": survey,
         "shop": settings.PATRON_SHOP_NAME, "brand": _brand(look), "coupon": _coupon(context, text.language),
         "button": None if survey else _button(context, strings, marketing, look["shop_url"]), "recommended": recommended, **links,
     })
