@@ -82,3 +82,11 @@ def test_a_paragraph_opening_with_a_hash_is_a_heading():
     shown = texts.preview("winback", "lt", {"subject": "Pavasaris", "text": "# Pavasario išpardavimas\n\nSveiki!\n\nKodas {{ coupon }}."})
     assert "font-size:22px" in shown.html.split("Pavasario išpardavimas")[0][-400:]
     assert "# " not in shown.text and shown.text.startswith("Pavasario išpardavimas\n\nSveiki!")
+
+
+def test_an_sms_is_counted_in_the_parts_a_gateway_sends():
+    assert texts.sms_parts("Hello Ieva, your code ABCD") == (26, 1, False)
+    assert texts.sms_parts("x" * 161) == (161, 2, False)
+    assert texts.sms_parts("Price 5€") == (9, 1, False)  # € counts twice
+    assert texts.sms_parts("Sveiki, Jonai! Jūsų kodas") == (25, 1, True)  # ū: the whole message is UCS-2
+    assert texts.sms_parts("ė" * 71) == (71, 2, True)

@@ -91,6 +91,7 @@ def _message_form(request, key, found, names, language, form, customer, status=2
                "tabs": [(lang, names[lang], v.source) for lang, v in found.items() if lang in names],
                "form": form, "preview": shown, "customer": customer, "customer_given": request.GET.get("customer", ""),
                "warnings": _warnings(key, found, names), "purpose": content.purpose_of(key),
+               "sms_count": _sms_count(shown.sms) if shown else "",
                "placeholders": sorted(texts.placeholders(" ".join(
                    v.subject + " " + v.text for v in found.values() if v.source != "missing")))}
     return _email_page(render(request, "dashboard/message.html", context, status=status))
@@ -137,7 +138,15 @@ def preview_message(request, key: str, language: str):
     except PatronError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse({"subject": shown.subject, "html": shown.html, "text": shown.text, "sms": shown.sms,
-                         "size": len(shown.html.encode())})
+                         "sms_count": _sms_count(shown.sms), "size": len(shown.html.encode())})
+
+
+def _sms_count(sms: str) -> str:
+    characters, parts, unicode = texts.sms_parts(sms)
+    if not parts:
+        return ""
+    shown = _("%(characters)s characters, %(parts)s SMS") % {"characters": characters, "parts": parts}
+    return shown + (" " + _("(letters beyond the basic alphabet: 70 characters to an SMS)") if unicode else "")
 
 
 @page("messages")

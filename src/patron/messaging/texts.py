@@ -24,6 +24,24 @@ PLACEHOLDER = re.compile(r"{{\s*([a-z_][a-z0-9_]*)")
 SAME = {"first_name_vocative": "first_name"}
 
 
+# GSM 03.38: the characters an SMS carries 160 to a part (the extension's count twice); any other character (ė, ā,
+# Georgian) makes the whole message UCS-2, 70 to a part. A long message is sent in parts of 153 or 67.
+GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+          "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_EXTENSION = set("^{}\\[~]|€\f")
+
+
+def sms_parts(text: str) -> tuple[int, int, bool]:
+    """(characters, parts, unicode) of an SMS as a gateway sends it."""
+    if not text:
+        return 0, 0, False
+    if all(c in GSM or c in GSM_EXTENSION for c in text):
+        length = sum(2 if c in GSM_EXTENSION else 1 for c in text)
+        return length, 1 if length <= 160 else -(-length // 153), False
+    length = len(text.encode("utf-16-le")) // 2
+    return length, 1 if length <= 70 else -(-length // 67), True
+
+
 @dataclass
 class Version:
     language: str

@@ -8,6 +8,7 @@
   const sms = document.getElementById("preview-sms");
   const frames = [document.getElementById("preview-desktop"), document.getElementById("preview-phone")];
   const noSms = sms.dataset.none || "";
+  const smsCount = document.getElementById("preview-sms-count");
   let timer = null, asked = 0;
   async function ask() {
     const mine = ++asked;
@@ -27,6 +28,7 @@
     strong.textContent = body.subject;
     subject.appendChild(strong);
     sms.textContent = body.sms || noSms;
+    smsCount.textContent = body.sms_count || "";
     frames.forEach(function (frame) { frame.srcdoc = body.html; });
   }
   // Desktop or phone: one frame at a time, as wide as that screen.
