@@ -16,6 +16,7 @@ from django.test.client import ClientHandler
 from django.utils import timezone
 
 from patron.core import memo
+from patron.messaging import products
 from patron.customers.services import upsert_customer
 from patron.imports import kinds
 from patron.imports.runner import run_import
@@ -45,10 +46,12 @@ def memo_listener(django_db_setup):
 
 @pytest.fixture(autouse=True)
 def fresh_memos():
-    """A rolled-back test writes no notice: no memo outlives its test."""
+    """A rolled-back test writes no notice: no memo (nor the catalogue's ranking) outlives its test."""
     memo.clear()
+    products.forget()
     yield
     memo.clear()
+    products.forget()
 
 
 @pytest.fixture

@@ -1,8 +1,14 @@
 """The product block of an email: three products from the connected store's catalogue in the customer's
 next-best categories (best sellers of the last 90 days first, none they bought already), else those
-categories' names when there is no catalogue."""
+categories' names when there is no catalogue.
+
+A journey may send the block to 20,000 customers in a run: the catalogue's ranking is read once and kept for
+RANKING_SECONDS (best sellers do not change by the minute), so each email costs one small query, for what its
+customer bought."""
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 
 from babel import Locale
@@ -11,17 +17,37 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from patron.commerce.models import Product
+from patron.commerce.models import OrderLine, Product
 from patron.insights.models import CustomerScore
 
 SHOWN = 3
 RECENT = dt.timedelta(days=90)
+RANKING_SECONDS = 600
+_ranking: dict = {"at": None, "rows": []}
+_lock = threading.Lock()
 
 
-def _categories(customer_id: int | None, offers) -> list[str]:
-    if isinstance(offers, list) and offers:
-        return [str(o) for o in offers]
-    return categories_of(customer_id)
+def forget() -> None:
+    """Read the catalogue again at the next email (a test's own catalogue)."""
+    with _lock:
+        _ranking["at"] = None
+
+
+def ranking() -> list[dict]:
+    """The catalogue's products that can be shown (a name, a link, not out of stock), best sellers of the last 90
+    days first."""
+    with _lock:
+        if _ranking["at"] is not None and time.monotonic() - _ranking["at"] < RANKING_SECONDS:
+            return _ranking["rows"]
+    since = timezone.now() - RECENT
+    rows = list(Product.objects.exclude(url="").exclude(name="").exclude(in_stock=False)
+                .annotate(sold=Count("order_lines", filter=Q(order_lines__order__placed_at__gte=since,
+                                                             order_lines__order__status="completed")))
+                .order_by("-sold", "pk")
+                .values("pk", "name", "url", "image_url", "price", "currency", "category__name"))
+    with _lock:
+        _ranking.update(at=time.monotonic(), rows=rows)
+    return rows
 
 
 def categories_of(customer_id: int | None) -> list[str]:
@@ -36,27 +62,25 @@ def categories_of(customer_id: int | None) -> list[str]:
 def recommended(customer_id: int | None, offers, locale: Locale) -> dict | None:
     """{"products": [...]} with name, url, image and price as the customer's locale writes it, or
     {"categories": [...]} without a catalogue, or None when there is nothing to recommend."""
-    categories = _categories(customer_id, offers)
-    catalogue = Product.objects.exclude(url="").exclude(name="").exclude(in_stock=False)
-    if not catalogue.exists():
+    categories = [str(o) for o in offers] if isinstance(offers, list) and offers else categories_of(customer_id)
+    ranked = ranking()
+    if not ranked:
         return {"categories": categories} if categories else None
-    since = timezone.now() - RECENT
-    best = catalogue.annotate(sold=Count("order_lines", filter=Q(order_lines__order__placed_at__gte=since,
-                                                                order_lines__order__status="completed")))
-    if customer_id:
-        best = best.exclude(order_lines__order__customer_id=customer_id)
-    chosen: list[Product] = []
-    for name in categories:
-        chosen += [p for p in best.filter(category__name=name).order_by("-sold", "pk")[:SHOWN] if p not in chosen]
+    bought = set(OrderLine.objects.filter(order__customer_id=customer_id).values_list("product_id", flat=True)) \
+        if customer_id else set()
+    shown = [p for p in ranked if p["pk"] not in bought]
+    chosen: list[dict] = []
+    for name in categories:  # the best sellers of each next-best category, in its order
+        chosen += [p for p in shown if p["category__name"] == name and p not in chosen][:SHOWN - len(chosen)]
         if len(chosen) >= SHOWN:
             break
-    if len(chosen) < SHOWN:
-        chosen += [p for p in best.exclude(pk__in=[p.pk for p in chosen]).order_by("-sold", "pk")[:SHOWN - len(chosen)]]
-    return {"products": [_shown(p, locale) for p in chosen[:SHOWN]]} if chosen else None
+    chosen += [p for p in shown if p not in chosen][:SHOWN - len(chosen)]  # then the shop's best sellers
+    return {"products": [_shown(p, locale) for p in chosen]} if chosen else None
 
 
-def _shown(product: Product, locale: Locale) -> dict:
+def _shown(product: dict, locale: Locale) -> dict:
     price = ""
-    if product.price is not None:
-        price = format_currency(Decimal(product.price), product.currency or settings.PATRON_DEFAULT_CURRENCY, locale=locale)
-    return {"name": product.name, "url": product.url, "image": product.image_url, "price": price}
+    if product["price"] is not None:
+        price = format_currency(Decimal(product["price"]), product["currency"] or settings.PATRON_DEFAULT_CURRENCY,
+                                locale=locale)
+    return {"name": product["name"], "url": product["url"], "image": product["image_url"], "price": price}
