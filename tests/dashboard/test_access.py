@@ -55,6 +55,8 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
         "test_journey": (reverse("dashboard:test_journey", args=["welcome"]), {"step": "0", "customer": "nobody"}),
         # An incomplete form: refused with its errors (400) past the role's door.
         "design_journey": (reverse("dashboard:new_journey"), {"name": ""}),
+        "edit_message": (reverse("dashboard:save_message", args=["winback", "lt"]), {"text": ""}),
+        "edit_brand": (reverse("dashboard:save_brand"), {"colour": "red"}),
         "erase_customer": (reverse("dashboard:erase_customer", args=[other.pk]), {"confirm": "c-2", "reason": "asked"}),
         # Refused by the service (no such store, no such connection), past the role's door: 400 and 302.
         "connect_shop": (reverse("dashboard:connect_shop", args=["woocommerce"]), {"url": "no url", "key": "k", "secret": "s"}),

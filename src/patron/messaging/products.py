@@ -23,6 +23,7 @@ from patron.insights.models import CustomerScore
 SHOWN = 3
 RECENT = dt.timedelta(days=90)
 RANKING_SECONDS = 600
+KEPT = 50  # products kept per category: more than one customer ever bought of one category's best sellers
 _ranking: dict = {"at": None, "rows": []}
 _lock = threading.Lock()
 
@@ -33,21 +34,28 @@ def forget() -> None:
         _ranking["at"] = None
 
 
-def ranking() -> list[dict]:
+def ranking() -> dict:
     """The catalogue's products that can be shown (a name, a link, not out of stock), best sellers of the last 90
-    days first."""
+    days first: the first KEPT of each category and of the whole shop (a customer bought a few of them at most)."""
     with _lock:
         if _ranking["at"] is not None and time.monotonic() - _ranking["at"] < RANKING_SECONDS:
             return _ranking["rows"]
     since = timezone.now() - RECENT
-    rows = list(Product.objects.exclude(url="").exclude(name="").exclude(in_stock=False)
-                .annotate(sold=Count("order_lines", filter=Q(order_lines__order__placed_at__gte=since,
-                                                             order_lines__order__status="completed")))
-                .order_by("-sold", "pk")
-                .values("pk", "name", "url", "image_url", "price", "currency", "category__name"))
+    rows = (Product.objects.exclude(url="").exclude(name="").exclude(in_stock=False)
+            .annotate(sold=Count("order_lines", filter=Q(order_lines__order__placed_at__gte=since,
+                                                         order_lines__order__status="completed")))
+            .order_by("-sold", "pk")
+            .values("pk", "name", "url", "image_url", "price", "currency", "category__name"))
+    found: dict = {"best": [], "by_category": {}}
+    for row in rows.iterator(chunk_size=2000):
+        if len(found["best"]) < KEPT:
+            found["best"].append(row)
+        kept = found["by_category"].setdefault(row["category__name"], [])
+        if len(kept) < KEPT:
+            kept.append(row)
     with _lock:
-        _ranking.update(at=time.monotonic(), rows=rows)
-    return rows
+        _ranking.update(at=time.monotonic(), rows=found)
+    return found
 
 
 def categories_of(customer_id: int | None) -> list[str]:
@@ -64,17 +72,18 @@ def recommended(customer_id: int | None, offers, locale: Locale) -> dict | None:
     {"categories": [...]} without a catalogue, or None when there is nothing to recommend."""
     categories = [str(o) for o in offers] if isinstance(offers, list) and offers else categories_of(customer_id)
     ranked = ranking()
-    if not ranked:
+    if not ranked["best"]:
         return {"categories": categories} if categories else None
     bought = set(OrderLine.objects.filter(order__customer_id=customer_id).values_list("product_id", flat=True)) \
         if customer_id else set()
-    shown = [p for p in ranked if p["pk"] not in bought]
     chosen: list[dict] = []
-    for name in categories:  # the best sellers of each next-best category, in its order
-        chosen += [p for p in shown if p["category__name"] == name and p not in chosen][:SHOWN - len(chosen)]
-        if len(chosen) >= SHOWN:
-            break
-    chosen += [p for p in shown if p not in chosen][:SHOWN - len(chosen)]  # then the shop's best sellers
+    # The best sellers of each next-best category in its order, then the shop's best sellers.
+    for rows in [ranked["by_category"].get(name, []) for name in categories] + [ranked["best"]]:
+        for row in rows:
+            if len(chosen) == SHOWN:
+                break
+            if row["pk"] not in bought and row not in chosen:
+                chosen.append(row)
     return {"products": [_shown(p, locale) for p in chosen]} if chosen else None
 
 
