@@ -57,6 +57,8 @@ def test_nothing_is_saved_when_a_step_cannot_run(customers):
     with pytest.raises(JourneyNotReady, match="no-such-message"):
         design.save(None, lithuanians(steps=[("send", {"template": "no-such-message"})]))
     assert not Journey.objects.filter(name="Sveiki, lietuviai").exists()
+    with pytest.raises(JourneyNotReady, match="no SMS text"):
+        design.save(None, lithuanians(steps=[("send", {"template": "idea_shipped", "channel": "sms"})]))
     journey = design.save(None, lithuanians())
     with pytest.raises(JourneyNotReady, match="needs days or hours"):
         design.save(journey.key, lithuanians(steps=[("wait", {}), ("send", {"template": "welcome"})]))

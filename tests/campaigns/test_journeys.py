@@ -39,7 +39,7 @@ def test_the_builtin_journeys_are_listed_and_off_by_default(db):
 def test_a_journey_that_cannot_work_is_not_enabled_and_says_why(db):
     with pytest.raises(JourneyNotReady, match="create a loyalty program first"):
         services.enable("birthday")
-    with pytest.raises(CommandError, match="write the message template 'newsletter' first"):
+    with pytest.raises(CommandError, match="write the message 'newsletter' first"):
         patron("journeys", "enable", "newsletter")
     with pytest.raises(CommandError, match="no journey 'nope'"):
         patron("journeys", "enable", "nope")

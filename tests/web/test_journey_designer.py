@@ -133,16 +133,17 @@ def test_a_marketer_builds_a_journey_from_scratch_in_lithuanian_tests_it_and_swi
     assert page.get_by_label("Tik klientai, kurie atitiks nuo dabar").is_checked()
     check("switch-on")
     page.get_by_role("button", name="Įjungti").click()
-    page.wait_for_url(f"{base}/journeys/")
-    state = page.locator(f"tr[data-journey='{journey.key}'] [data-state]")
-    assert state.inner_text() == "Įjungta"
+    page.wait_for_url(f"{base}/journeys/{journey.key}/edit/")  # back on the journey's page, on
+    assert page.locator("h1 [data-state]").inner_text() == "Įjungta"
+    assert page.locator("[data-locked]").is_visible()  # its trigger and steps wait until it is off
     assert journeys.run().entered[journey.key] == 0
+    page.goto(f"{base}/journeys/")
+    assert page.locator(f"tr[data-journey='{journey.key}'] [data-state]").inner_text() == "Įjungta"
     check("journeys-on")
     page.locator(f"tr[data-journey='{journey.key}']").get_by_role("link", name="Sveiki atvykę, lietuviai").click()
-    assert page.locator("[data-locked]").is_visible()  # its trigger and steps wait until it is off
     page.get_by_role("button", name="Išjungti").click()
-    page.wait_for_url(f"{base}/journeys/")
-    assert state.inner_text() == "Išjungta" and not Journey.objects.get(pk=journey.pk).enabled
+    page.wait_for_url(f"{base}/journeys/{journey.key}/edit/")
+    assert page.locator("h1 [data-state]").inner_text() == "Išjungta" and not Journey.objects.get(pk=journey.pk).enabled
     assert page.errors == []
 
 

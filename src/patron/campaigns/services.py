@@ -83,8 +83,10 @@ def check_ready(journey: Journey) -> None:
         if step.action == Step.Action.SEND:
             key = config.get("template", "")
             if not content.builtin(key) and not MessageTemplate.objects.filter(key=key).exists():
-                raise JourneyNotReady(f"journey {journey.key}: write the message template {key!r} first "
-                                      f"(admin: Messaging > Message templates)")
+                raise JourneyNotReady(f"journey {journey.key}: write the message {key!r} first (dashboard: Messages)")
+            if config.get("channel") == "sms" and not content.has_sms(key):
+                raise JourneyNotReady(f"journey {journey.key}: the message {key!r} has no SMS text in any language "
+                                      "(dashboard: Messages)")
         elif step.action == Step.Action.COUPON:
             step_actions.reward_of(config, journey)
         elif step.action == Step.Action.GRANT_POINTS:

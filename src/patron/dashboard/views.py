@@ -163,7 +163,8 @@ def switch_on_journey(request, key: str):
         return HttpResponseRedirect(reverse("dashboard:journeys"))
     today = journeys.qualifying(key)
     return render(request, "dashboard/journey_on.html", {"journey": journey, "today": today,
-                                                         "holdout_percent": round(journey.holdout_share * 100)})
+                                                         "holdout_percent": round(journey.holdout_share * 100),
+                                                         "back": request.GET.get("back") == "design"})
 
 
 @page("journeys")
@@ -217,7 +218,9 @@ def toggle_journey(request, key: str, verb: str):
         messages.error(request, exc.message)
     else:
         messages.success(request, done % {"name": journey.name})
-    return HttpResponseRedirect(reverse("dashboard:journeys"))
+    # Switched from the journey's own page: back to it, showing its new state.
+    back = "dashboard:edit_journey" if request.POST.get("back") == "design" else None
+    return HttpResponseRedirect(reverse(back, args=[key]) if back else reverse("dashboard:journeys"))
 
 
 @page("service")

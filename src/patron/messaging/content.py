@@ -37,6 +37,15 @@ def builtin_keys() -> list[str]:
     return sorted(p.stem for p in CONTENT.glob("*.toml") if not p.stem.startswith("_"))
 
 
+def has_sms(key: str) -> bool:
+    """Whether any language of the message has an SMS text (built in or written by staff)."""
+    from patron.messaging.models import MessageTemplate
+
+    shipped = builtin(key)
+    return any(isinstance(t, dict) and t.get("sms") for t in shipped.values()) or \
+        MessageTemplate.objects.filter(key=key).exclude(sms="").exists()
+
+
 def purpose_of(key: str) -> str:
     return builtin(key).get("purpose", "marketing")
 
