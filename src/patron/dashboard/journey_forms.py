@@ -66,7 +66,7 @@ class JourneyForm(forms.Form):
     trigger = forms.ChoiceField(label=_("Starts when"), choices=list(TRIGGERS.items()))
     kind = forms.ChoiceField(label=_("What happens"), required=False)
     trigger_segment = forms.ChoiceField(label=_("Segment"), required=False)
-    weekdays = forms.TypedMultipleChoiceField(label=_("On"), choices=WEEKDAYS, coerce=int, required=False,
+    weekdays = forms.TypedMultipleChoiceField(label=_("On these days"), choices=WEEKDAYS, coerce=int, required=False,
                                               widget=forms.CheckboxSelectMultiple)
     hour = forms.IntegerField(label=_("From the hour (UTC)"), min_value=0, max_value=23, initial=9, required=False)
     at = forms.DateTimeField(label=_("Or once, at (UTC)"), required=False,

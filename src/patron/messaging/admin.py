@@ -14,7 +14,7 @@ from patron.messaging.render import preview
 class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
-        fields = ("key", "language", "subject", "text", "sms")
+        fields = ("key", "language", "subject", "preheader", "text", "sms")
 
     def clean_language(self):
         language = content.primary(self.cleaned_data["language"])
@@ -24,7 +24,7 @@ class MessageTemplateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("subject", "text", "sms"):
+        for name in ("subject", "preheader", "text", "sms"):
             try:
                 content.compiled(cleaned.get(name) or "")
             except TemplateSyntaxError as exc:
