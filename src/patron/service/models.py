@@ -1,5 +1,7 @@
 """Tickets, what happened on them, and the SLA policies their clocks follow."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -31,7 +33,7 @@ class SlaPolicy(models.Model):
                                        help_text="ISO 3166 code: the team is also closed on this country's public holidays, e.g. LV")
     first_response_minutes = models.JSONField(default=default_first_response, help_text="business minutes per priority")
     resolution_minutes = models.JSONField(default=default_resolution, help_text="business minutes per priority")
-    escalate_at = models.DecimalField(max_digits=3, decimal_places=2, default=0.8,
+    escalate_at = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.80"),
                                       help_text="escalate when this share of a target's time is used")
     is_default = models.BooleanField(default=False)
 
