@@ -169,7 +169,8 @@ WSGI_APPLICATION = "patron.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Patron's own versions of templates an installed app ships (the admin's frame, with the favicon).
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from patron.api.routes import api
 from patron.connectors import hooks
@@ -10,6 +12,8 @@ admin.site.site_title = "Patron"
 admin.site.index_title = "Customers, orders and loyalty"
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name no icon (a file download, the API's pages).
+    path("favicon.ico", RedirectView.as_view(url=static("dashboard/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("m/", include(link_urls.messages)),

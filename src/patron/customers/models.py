@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.timezone import now
 
 
@@ -28,7 +29,10 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["last_name"], name="customer_last_name")]
+        indexes = [models.Index(fields=["last_name"], name="customer_last_name"),
+                   # The dashboard's search by name, whatever the letters' case (Upper is what iexact compares).
+                   models.Index(Upper("last_name"), name="customer_last_name_upper"),
+                   models.Index(Upper("first_name"), name="customer_first_name_upper")]
 
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()

@@ -40,10 +40,19 @@ def _page(rows: list, size: int, cursor_of) -> Page:
 
 
 def customers(*, after: str = "", search: str = "", size: int = PAGE_SIZE) -> Page:
-    """Customers newest first, by id; `search` finds one by external id or email (both indexed)."""
+    """Customers newest first, by id; `search` finds them by external id, email, or name ("Ieva", "Kalniņa",
+    "Ieva Kalniņa"), whatever the case; every one of these is indexed."""
     query = Customer.objects.filter(erased_at__isnull=True).select_related("score").order_by("-id")
-    if search := search.strip():
-        query = query.filter(Q(external_id=search) | Q(email=search.lower()))
+    if search := " ".join(search.split()):
+        found = Q(external_id=search) | Q(email=search.lower())
+        words = search.split(" ")
+        if len(words) == 1:
+            found |= Q(first_name__iexact=search) | Q(last_name__iexact=search)
+        else:  # a first name and a last name, in either order (the last may have spaces of its own)
+            first, last = words[0], " ".join(words[1:])
+            found |= Q(first_name__iexact=first, last_name__iexact=last) | Q(last_name__iexact=words[0],
+                                                                            first_name__iexact=last)
+        query = query.filter(found)
     if after.isdigit():
         query = query.filter(id__lt=int(after))
     return _page(list(query[: size + 1]), size, lambda c: str(c.id))

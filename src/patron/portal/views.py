@@ -25,7 +25,7 @@ from patron.customers.services import upsert_customer
 from patron.loyalty import paid
 from patron.loyalty.models import PaidMembership
 from patron.portal import auth, queries, services
-from patron.portal.templatetags.portal import day
+from patron.portal.templatetags.portal import day, one_period
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 SESSION_LANGUAGE = "portal_language"
@@ -257,8 +257,8 @@ def membership_action(request: HttpRequest, customer, action: str) -> HttpRespon
                     return _page(request, "save_offer", {"membership": mine, "offer": offer, "current": "membership"},
                                  customer=customer)
                 paid.cancel(mine, reason=request.POST.get("reason", ""))
-                messages.success(request, _("Your membership is cancelled. Its benefits last until %(date)s.")
-                                 % {"date": day(mine.period_end)})
+                messages.success(request, one_period(_("Your membership is cancelled. Its benefits last until %(date)s.")
+                                                     % {"date": day(mine.period_end)}))
             elif action == "stay":
                 paid.take_save_offer(mine)
                 messages.success(request, _("Thank you for staying! Your next period is %(percent)s%% off.")

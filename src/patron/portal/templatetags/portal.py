@@ -1,5 +1,6 @@
 """Numbers, money and dates on portal pages as the customer's language writes them (Babel)."""
 
+import re
 from decimal import Decimal
 
 from babel.dates import format_date
@@ -34,6 +35,13 @@ def money(value, currency: str) -> str:
 @register.filter
 def percent(value) -> str:
     return format_percent(Decimal(value or 0) / 100, locale=_locale())
+
+
+@register.filter(is_safe=True)
+def one_period(text: str) -> str:
+    """A sentence that ends on a date written with its own period (Latvian "2026. gada 10. jūl.") ends there,
+    not with a second one."""
+    return re.sub(r"(?<=[^.])\.\.(?=\s|<|$)", ".", text)
 
 
 @register.filter

@@ -1,0 +1,12 @@
+"""The admin names Patron's icon, and /favicon.ico leads to it: no 404 on any page."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_pages_name_the_icon_and_favicon_ico_leads_to_it(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert 'rel="icon"' in html and "dashboard/favicon" in html
+    answer = admin_client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith("dashboard/favicon.svg")
