@@ -315,6 +315,9 @@ PATRON_BRAND_FONTS = env("PATRON_BRAND_FONTS", "Helvetica, Arial, sans-serif").r
 PATRON_SHOP_ADDRESS = env("PATRON_SHOP_ADDRESS")  # the postal address marketing mail must carry
 PATRON_SHOP_URL = env_address("PATRON_SHOP_URL")
 PATRON_REPLY_TO = env("PATRON_REPLY_TO")
+# The service desk's address, which the mail server pipes to `patron service inbound`: an agent's reply is sent with
+# a Reply-To of this address and the ticket's secret, so the customer's answer joins the ticket.
+PATRON_SERVICE_ADDRESS = env("PATRON_SERVICE_ADDRESS")
 PATRON_BASE_URL = env("PATRON_BASE_URL", "http://localhost:8000").rstrip("/")
 PATRON_DEFAULT_LANGUAGE = env("PATRON_DEFAULT_LANGUAGE", "en")  # when a customer's language has no text
 PATRON_DEFAULT_TIMEZONE = env_timezone("PATRON_DEFAULT_TIMEZONE", "UTC")  # for customers with neither a time zone nor a country

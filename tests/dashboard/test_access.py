@@ -14,6 +14,7 @@ from patron.customers.models import Customer
 from patron.dashboard import roles
 from patron.dashboard.services import add_staff
 from patron.loyalty.models import Movement, Program
+from patron.service import services as service
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,7 @@ def test_the_navigation_lists_only_the_pages_a_role_may_open(every_role):
 def test_every_role_may_do_exactly_its_actions(every_role, customer):
     journeys.ensure_builtin()
     other = Customer.objects.create(external_id="c-2")
+    ticket = service.open_ticket(subject="Late parcel", channel="email", customer=customer, body="Where is it?")
     posts = {
         "grant_points": (reverse("dashboard:grant_points", args=[customer.pk]),
                          {"program": Program.objects.get().pk, "points": 5, "reason": "sorry"}),
@@ -57,6 +59,7 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
         "design_journey": (reverse("dashboard:new_journey"), {"name": ""}),
         "edit_message": (reverse("dashboard:save_message", args=["winback", "lt"]), {"text": ""}),
         "edit_brand": (reverse("dashboard:save_brand"), {"colour": "red"}),
+        "work_ticket": (reverse("dashboard:work_ticket", args=[ticket.pk, "reply"]), {"body": ""}),
         "erase_customer": (reverse("dashboard:erase_customer", args=[other.pk]), {"confirm": "c-2", "reason": "asked"}),
         # Refused by the service (no such store, no such connection), past the role's door: 400 and 302.
         "connect_shop": (reverse("dashboard:connect_shop", args=["woocommerce"]), {"url": "no url", "key": "k", "secret": "s"}),

@@ -26,14 +26,14 @@ from tests.web.test_dashboard_walk import PASSWORD, shop, sign_in, watched  # no
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "designer"
-CATALOGUE = Path(patron.__file__).parent / "locale" / "lt" / "LC_MESSAGES" / "django.po"
+LOCALE = Path(patron.__file__).parent / "locale"
 
 
-def english_strings() -> list[str]:
-    """The catalogue's English sentences that have a Lithuanian translation of their own: none may be on a
-    Lithuanian page (single words are left out: a code or a name may read the same in both)."""
-    with open(CATALOGUE, "rb") as handle:
-        catalogue = read_po(handle, locale="lt")
+def english_strings(language: str = "lt") -> list[str]:
+    """The catalogue's English sentences that have a translation of their own in `language`: none may be on a page
+    in that language (single words are left out: a code or a name may read the same in both)."""
+    with open(LOCALE / language / "LC_MESSAGES" / "django.po", "rb") as handle:
+        catalogue = read_po(handle, locale=language)
     return [m.id for m in catalogue if isinstance(m.id, str) and m.string and m.string != m.id and " " in m.id
             and "%(" not in m.id and len(m.id) > 12]
 
@@ -41,8 +41,9 @@ def english_strings() -> list[str]:
 class Checked:
     """Each page visited: axe-core finds nothing serious or critical, and no English sentence of the catalogue."""
 
-    def __init__(self, page):
-        self.page, self.axe, self.english, self.seen = page, Axe(), english_strings(), 0
+    def __init__(self, page, language: str = "lt", folder: Path | None = None):
+        self.page, self.axe, self.english, self.seen = page, Axe(), english_strings(language), 0
+        self.folder = folder or ARTIFACTS
 
     def __call__(self, name: str) -> None:
         self.page.wait_for_load_state("networkidle")
@@ -54,7 +55,8 @@ class Checked:
         left = [s for s in self.english if s in shown]
         assert not left, (name, left)
         self.seen += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.seen:02d}-{name}.png"), full_page=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.folder / f"{self.seen:02d}-{name}.png"), full_page=True)
 
 
 def test_a_marketer_builds_a_journey_from_scratch_in_lithuanian_tests_it_and_switches_it_on_and_off(

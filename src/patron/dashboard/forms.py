@@ -128,3 +128,49 @@ class BrandForm(forms.Form):
         for name, field in self.fields.items():
             if defaults.get(name) and field.widget.input_type != "color":
                 field.widget.attrs["placeholder"] = defaults[name]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Reply to the customer"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 7}))
+    wait = forms.BooleanField(label=_("Wait for the customer's answer (the SLA clock stops)"), required=False)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Internal note (the customer never sees it)"), max_length=20_000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=[("low", _("low")), ("normal", _("normal")),
+                                                               ("high", _("high")), ("urgent", _("urgent"))])
+
+
+class ResolveForm(forms.Form):
+    """Resolving a ticket, with a recovery gesture if the agent makes one: goodwill points or a reward by name."""
+
+    gesture = forms.ChoiceField(label=_("Recovery gesture"), widget=forms.RadioSelect, initial="none",
+                                choices=[("none", _("None")), ("points", _("Goodwill points")), ("reward", _("A reward"))])
+    points = forms.IntegerField(label=_("Points"), min_value=1, max_value=100_000, required=False)
+    reward = forms.ChoiceField(label=_("Reward"), required=False)
+    note = forms.CharField(label=_("Internal note (optional)"), max_length=20_000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, rewards: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reward"].choices = rewards
+
+    def clean(self):
+        data = super().clean()
+        if data.get("gesture") == "points" and not data.get("points"):
+            self.add_error("points", _("How many points?"))
+        if data.get("gesture") == "reward" and not data.get("reward"):
+            self.add_error("reward", _("Choose the reward."))
+        return data
+
+    def chosen_gesture(self) -> dict | None:
+        data = self.cleaned_data
+        if data["gesture"] == "points":
+            return {"points": data["points"]}
+        if data["gesture"] == "reward":
+            return {"reward": int(data["reward"])}
+        return None

@@ -1,6 +1,8 @@
 """The names of the store's codes as staff read them, in their language: RFM segments, movements,
 timeline events, message and ticket states. A code without a name here is shown as it is."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 QUADRANT_NAMES = {
@@ -24,7 +26,20 @@ LABELS = {
     "ticket": {"new": _("new"), "open": _("open"), "waiting": _("waiting on the customer"), "resolved": _("resolved"),
                "closed": _("closed")},
     "priority": {"low": _("low"), "normal": _("normal"), "high": _("high"), "urgent": _("urgent")},
+    "reward_kind": {"free_product": _("a free product"), "gift": _("a gift"), "donation": _("a donation")},
 }
+# Why the desk raised a ticket's priority (service.priority_for writes them as codes in English).
+NPS_DETRACTOR = re.compile(r"NPS detractor \((\d+)\)")
+REASONS = {"high CLV": _("high predicted value"), "at risk of leaving": _("at risk of leaving")}
+
+
+def priority_reasons(text: str) -> list[str]:
+    """The reasons a ticket's priority was raised, in the staff member's language."""
+    shown = []
+    for reason in filter(None, (r.strip() for r in (text or "").split(","))):
+        found = NPS_DETRACTOR.fullmatch(reason)
+        shown.append(_("NPS detractor (%(score)s)") % {"score": found.group(1)} if found else str(REASONS.get(reason, reason)))
+    return shown
 
 
 def label(kind: str, code) -> str:

@@ -22,7 +22,7 @@ from patron.loyalty import queries as loyalty_queries
 from patron.loyalty.models import Membership, Program
 from patron.messaging.models import Message
 from patron.service import services as service
-from patron.service.models import PRIORITY_ORDER, Ticket
+from patron.service.models import PRIORITY_ORDER, Priority, Ticket
 
 PAGE_SIZE = 50
 
@@ -79,11 +79,23 @@ def at_risk(*, after: str = "", size: int = PAGE_SIZE) -> tuple[Page, Decimal | 
 RANK = Case(*[When(priority=p, then=Value(-i)) for i, p in enumerate(PRIORITY_ORDER)], output_field=IntegerField())
 
 
-def ticket_queue(*, after: str = "", size: int = PAGE_SIZE) -> Page:
-    """Open tickets, most urgent first, then the nearest resolution due."""
-    query = (Ticket.objects.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING])
+OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
+
+
+def ticket_queue(*, after: str = "", size: int = PAGE_SIZE, status: str = "", priority: str = "", assignee: str = "",
+                 user=None) -> Page:
+    """Open tickets (or those of one status), most urgent first, then the oldest; filtered by priority and by
+    who has them ("me", "nobody", or anyone)."""
+    statuses = [status] if status in Ticket.Status.values else OPEN_STATUSES
+    query = (Ticket.objects.filter(status__in=statuses)
              .select_related("customer", "customer__score", "policy", "assigned_to").annotate(rank=RANK)
              .order_by("rank", "id"))
+    if priority in Priority.values:
+        query = query.filter(priority=priority)
+    if assignee == "me" and user is not None:
+        query = query.filter(assigned_to=user)
+    elif assignee == "nobody":
+        query = query.filter(assigned_to__isnull=True)
     rank, _, last_id = after.partition(":")
     if rank.lstrip("-").isdigit() and last_id.isdigit():
         query = query.filter(Q(rank__gt=int(rank)) | Q(rank=int(rank), id__gt=int(last_id)))

@@ -40,6 +40,7 @@ NAVIGATION = [name for name in PAGES if name != "customer"]
 # Actions change something; the analyst has none.
 ACTIONS = {
     "grant_points": frozenset({ADMIN, MARKETER, SUPPORT}),
+    "work_ticket": frozenset({ADMIN, SUPPORT}),  # reply, note, resolve with a gesture, take, prioritise
     "correct_points": frozenset({ADMIN}),
     "export_customer": frozenset({ADMIN}),
     "erase_customer": frozenset({ADMIN}),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from patron.dashboard import designer, message_views, views
+from patron.dashboard import designer, desk, message_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -36,7 +36,9 @@ urlpatterns = [
     path("messages/<slug:key>/<slug:language>/", message_views.save_message, name="save_message"),
     path("messages/<slug:key>/<slug:language>/preview/", message_views.preview_message, name="preview_message"),
     path("feedback/", views.feedback, name="feedback"),
-    path("service/", views.service, name="service"),
+    path("service/", desk.queue, name="service"),
+    path("service/<int:ticket_id>/", desk.ticket_page, name="ticket"),
+    path("service/<int:ticket_id>/<slug:verb>/", desk.work_ticket, name="work_ticket"),
     path("audit/", views.audit, name="audit"),
     path("shop/", views.shop, name="shop"),
     path("shop/connect/<slug:kind>/", views.connect_shop, name="connect_shop"),

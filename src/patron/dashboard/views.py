@@ -223,11 +223,6 @@ def toggle_journey(request, key: str, verb: str):
     return HttpResponseRedirect(reverse(back, args=[key]) if back else reverse("dashboard:journeys"))
 
 
-@page("service")
-def service(request):
-    return render(request, "dashboard/service.html", {"page_rows": queries.ticket_queue(after=request.GET.get("after", ""))})
-
-
 def _shop_page(request, forms: dict | None = None, status: int = 200):
     forms = {"woocommerce": WooCommerceForm(), "shopify": ShopifyForm(), **(forms or {})}
     rows = queries.shop_connections()

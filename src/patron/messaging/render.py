@@ -176,8 +176,10 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         headers["List-Unsubscribe"] = f"<{links['unsubscribe_url']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     look = brand.current()
-    if look["reply_to"]:
-        headers["Reply-To"] = look["reply_to"]
+    # A ticket's reply names its own Reply-To (the desk's address with the ticket's secret).
+    reply_to = (message.context or {}).get("reply_to") or look["reply_to"]
+    if reply_to:
+        headers["Reply-To"] = reply_to
     footer = strings["footer_marketing" if marketing else "footer_transactional"]
     recommended, products_text = _recommended(message, customer, strings, locale)
     text_body = "\n\n".join(p[2:].strip() if p.startswith("# ") else p for p in body.split("\n\n")) + products_text + "\n\n-- \n" + footer + "\n" + \
