@@ -46,17 +46,18 @@ ACTIONS = {
     "erase_customer": frozenset({ADMIN}),
     "toggle_journey": frozenset({ADMIN, MARKETER}),
     "design_journey": frozenset({ADMIN, MARKETER}),
-    "test_journey": frozenset({ADMIN, MARKETER}),
+    "test_journey": frozenset({ADMIN, MARKETER}),  # sends to the staff member's own address only
     "edit_message": frozenset({ADMIN, MARKETER}),
-    "edit_brand": frozenset({ADMIN, MARKETER}),  # sends to the staff member's own address only
+    "edit_brand": frozenset({ADMIN, MARKETER}),
     "connect_shop": frozenset({ADMIN}),  # its keys open the store: administrators only
     "manage_shop": frozenset({ADMIN}),
 }
 
-# Model permissions each group gets in the admin site (the admin role is a superuser's or has them all).
+# Model permissions each group gets in the admin site (the admin role is a superuser's or has them all). A role
+# with none does not reach the admin site at all (services.add_staff).
 ADMIN_SITE = {
     MARKETER: {"segments": "all", "campaigns": "all", "messaging": "all", "loyalty": "view", "customers": "view"},
-    SUPPORT: {"service": "all", "customers": "view", "loyalty": "view"},
+    SUPPORT: {},  # the service desk is on Patron's own pages: the admin site is not theirs
     ANALYST: {"segments": "view", "campaigns": "view", "messaging": "view", "loyalty": "view", "customers": "view",
               "service": "view", "feedback": "view", "commerce": "view", "insights": "view"},
 }

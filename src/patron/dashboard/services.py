@@ -10,7 +10,7 @@ from django.db import transaction
 
 from patron.core.errors import InvalidInput
 from patron.dashboard.models import StaffProfile
-from patron.dashboard.roles import ADMIN, ROLES, ensure_groups
+from patron.dashboard.roles import ADMIN, ADMIN_SITE, ROLES, ensure_groups
 
 
 def set_language(user, language: str) -> str:
@@ -40,7 +40,7 @@ def add_staff(username: str, role: str, *, email: str = "", password: str | None
     user = users.objects.filter(username=username).first() or users(username=username)
     password = password or secrets.token_urlsafe(12)
     user.email = email or user.email
-    user.is_staff = True  # the admin site shows each role what its group's permissions allow
+    user.is_staff = bool(role == ADMIN or ADMIN_SITE[role])  # the admin site shows each role its group's permissions
     user.is_superuser = role == ADMIN
     user.set_password(password)
     user.save()
