@@ -23,7 +23,7 @@ def timeline(customer: Customer, *, limit: int = 200) -> list[dict]:
             {"at": order.placed_at, "kind": "order", "channel": "", "payload": {"order": order.external_id, "total": str(order.total), "currency": order.currency, "status": order.status}}
         )
         events += [
-            {"at": r.refunded_at, "kind": "refund", "channel": "", "payload": {"order": order.external_id, "amount": str(r.amount)}}
+            {"at": r.refunded_at, "kind": "refund", "channel": "", "payload": {"order": order.external_id, "amount": str(r.amount), "currency": order.currency}}
             for r in order.refunds.all()
         ]
     events.sort(key=lambda e: e["at"], reverse=True)

@@ -15,7 +15,7 @@ from patron.connectors.models import Connection, Delivery, StoreCoupon
 from patron.core.models import AuditEvent
 from patron.customers import queries as customer_queries
 from patron.customers.models import Customer
-from patron.dashboard import charts
+from patron.dashboard import charts, sentences
 from patron.insights import risk
 from patron.insights.models import CustomerScore
 from patron.loyalty import queries as loyalty_queries
@@ -110,7 +110,10 @@ def audit_events(*, after: str = "", size: int = PAGE_SIZE) -> Page:
     events = AuditEvent.objects.order_by("-id")
     if after.isdigit():
         events = events.filter(id__lt=int(after))
-    return _page(list(events[: size + 1]), size, lambda e: str(e.id))
+    page = _page(list(events[: size + 1]), size, lambda e: str(e.id))
+    for entry in page.rows:
+        entry.said, entry.target_said = sentences.audit(entry.action, entry.detail), sentences.target(entry.target)
+    return page
 
 
 def programs() -> list[dict]:
@@ -120,11 +123,18 @@ def programs() -> list[dict]:
 def customer_picture(customer: Customer) -> dict:
     """Everything the customer page shows, in a fixed number of queries."""
     score = CustomerScore.objects.filter(customer=customer).first()
+    loyalty = loyalty_queries.status(customer)
+    for program in loyalty:
+        for movement in program["recent"]:
+            movement["reason_said"] = sentences.reason(movement["reason"])
+    timeline = customer_queries.timeline(customer, limit=50)
+    for entry in timeline:
+        entry["said"] = sentences.event(entry)
     return {
         "score": score,
-        "loyalty": loyalty_queries.status(customer),
+        "loyalty": loyalty,
         "tiers": list(Membership.objects.filter(customer=customer).select_related("program", "tier")),
-        "timeline": customer_queries.timeline(customer, limit=50),
+        "timeline": timeline,
         "outbox": list(Message.objects.filter(customer=customer).select_related("journey").order_by("-created_at")[:20]),
         "tickets": list(Ticket.objects.filter(customer=customer).order_by("-created_at")[:20]),
     }
