@@ -34,7 +34,7 @@ def test_another_customers_identifiers_reach_nothing_of_theirs(shop, signed_in, 
     secrets = secrets_of(shop, victim)
     assert all(secrets)
     client = signed_in(intruder)
-    ids = {"reward_id": shop["voucher"].pk, "token": "x" * 43, "action": "cancel"}
+    ids = {"reward_id": shop["voucher"].pk, "token": "x" * 43, "action": "cancel", "plan_id": shop["plan"].pk}
     tried = set()
     for pattern in urlpatterns:
         name = pattern.name
@@ -71,7 +71,7 @@ def test_without_a_session_every_private_page_sends_to_sign_in(shop):
     for pattern in urlpatterns:
         if pattern.name in PUBLIC:
             continue
-        kwargs = {key: {"reward_id": shop["coffee"].pk, "action": "join"}[key] for key in pattern.pattern.converters}
+        kwargs = {key: {"reward_id": shop["coffee"].pk, "action": "join", "plan_id": shop["plan"].pk}[key] for key in pattern.pattern.converters}
         url = reverse(f"portal:{pattern.name}", kwargs=kwargs)
         for response in (client.get(url), client.post(url, {"plan": shop["plan"].pk})):
             assert response.status_code in (302, 405) and (response.status_code == 405 or response.url == "/portal/sign-in/"), url

@@ -19,10 +19,15 @@ def test_join_cancel_with_the_save_offer_resume_and_renew_in_the_portal(shop, si
     client.post("/portal/language/", {"language": "en"})
     page = client.get("/portal/membership/").content.decode()
     assert "Stars Plus" in page and "€49.00 a year" in page
-    assert client.post("/portal/membership/join/", {"plan": plan.pk}).url == "/portal/membership/"
+    # Joining is a page first: the price, the period and the renewal stated, nothing created until the order.
+    assert client.post("/portal/membership/join/", {"plan": plan.pk}).url == f"/portal/membership/join/{plan.pk}/"
+    confirm = client.get(f"/portal/membership/join/{plan.pk}/").content.decode()
+    assert "€49.00 a year" in confirm and "renews by itself at €49.00" in confirm and "Order with obligation to pay" in confirm
+    assert not PaidMembership.objects.exists()
+    assert client.post("/portal/membership/join/", {"plan": plan.pk, "confirm": "yes"}).url == "/portal/membership/"
     membership = PaidMembership.objects.get(customer=ieva)
     assert membership.status == "active" and membership.periods.get().fee == Decimal("49.00")
-    assert client.post("/portal/membership/join/", {"plan": plan.pk}).status_code == 302  # a double tap: still one
+    assert client.post("/portal/membership/join/", {"plan": plan.pk, "confirm": "yes"}).status_code == 302  # a double tap: still one
     assert PaidMembership.objects.filter(customer=ieva).count() == 1
     # Cancelling first offers 30 % off the next year; staying takes it.
     offer = client.post("/portal/membership/cancel/", {"membership": membership.pk})
@@ -48,7 +53,7 @@ def test_join_cancel_with_the_save_offer_resume_and_renew_in_the_portal(shop, si
     assert membership.status == "ended" and membership.periods.count() == 2
     assert "Past memberships" in client.get("/portal/membership/").content.decode()
     # Rejoining starts a new membership (a new cohort for the analytics).
-    client.post("/portal/membership/join/", {"plan": plan.pk})
+    client.post("/portal/membership/join/", {"plan": plan.pk, "confirm": "yes"})
     assert PaidMembership.objects.filter(customer=ieva).count() == 2
 
 

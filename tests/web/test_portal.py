@@ -96,7 +96,11 @@ def test_a_customer_signs_in_redeems_copies_the_code_changes_preferences_and_sig
     check("refer")
     page.get_by_role("link", name="Membership").click()
     check("membership")
-    page.get_by_role("button", name="Join Stars Plus").click()
+    page.get_by_role("link", name="Join Stars Plus").click()
+    page.get_by_role("heading", name="Join Stars Plus").wait_for()  # the price and renewal before anything is made
+    assert "€49.00 a year" in page.locator("[data-price]").inner_text()
+    check("membership-confirm")
+    page.get_by_role("button", name="Order with obligation to pay").click()
     page.get_by_text("Welcome to Stars Plus!").wait_for()
     page.get_by_role("button", name="Cancel membership").click()
     page.get_by_role("heading", name="Before you go").wait_for()
@@ -120,7 +124,7 @@ def test_a_customer_signs_in_redeems_copies_the_code_changes_preferences_and_sig
     page.wait_for_url(re.compile(r"/portal/sign-in/$"))
     page.goto(url)  # the link was spent
     check("link-invalid")
-    assert len(check.seen) == 15
+    assert len(check.seen) == 16
 
 
 def test_the_widget_and_every_language_pass_axe(phone, live_server, shop, settings):

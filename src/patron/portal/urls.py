@@ -18,6 +18,7 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("surveys/", views.surveys, name="surveys"),
     path("membership/", views.membership, name="membership"),
+    path("membership/join/<int:plan_id>/", views.confirm_join, name="confirm_join"),
     path("membership/<str:action>/", views.membership_action, name="membership_action"),
     path("widget/", views.widget, name="widget"),
 ]

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -231,6 +232,19 @@ def membership(request: HttpRequest, customer) -> HttpResponse:
         "past": list(paid.history(customer).filter(status=PaidMembership.Status.ENDED)[:10]), "current": "membership"}, customer=customer)
 
 
+@require_GET
+@member
+def confirm_join(request: HttpRequest, customer, plan_id: int) -> HttpResponse:
+    """Before anything is created: the plan, its price and period, that it renews by itself at that price until
+    cancelled, and a button that says ordering means paying (EU Consumer Rights Directive, Art. 8(2))."""
+    plan = paid.open_plans(customer).filter(pk=plan_id).first()
+    if plan is None:
+        return _page(request, "not_found", status=404, customer=customer)
+    now = timezone.now()
+    return _page(request, "membership_confirm", {"plan": plan, "current": "membership", "starts": now,
+                                                 "first_period_end": paid.period_end(now, plan)}, customer=customer)
+
+
 def _mine(customer, membership_id) -> PaidMembership | None:
     """One of the customer's own running memberships, or None: the id alone never reaches anybody else's."""
     try:
@@ -245,6 +259,8 @@ def membership_action(request: HttpRequest, customer, action: str) -> HttpRespon
     try:
         if action == "join":
             plan = paid.get_plan(request.POST.get("plan"))
+            if request.POST.get("confirm") != "yes":  # joined only from the page that states the price and renewal
+                return redirect(reverse("portal:confirm_join", args=[plan.pk]))
             paid.join(customer, plan)
             messages.success(request, _("Welcome to %(plan)s! Your benefits apply from now.") % {"plan": plan.name})
         else:
