@@ -2,6 +2,12 @@
 // itself, and a redeem button that cannot be pressed twice.
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll(".js-hide").forEach((el) => { el.hidden = true; });
+  // On a phone the tab bar scrolls sideways: bring the current tab into view, centred.
+  const current = document.querySelector(".tabs [aria-current=page]");
+  if (current) {
+    const bar = current.closest(".tabs");
+    bar.scrollLeft = current.offsetLeft - (bar.clientWidth - current.offsetWidth) / 2;
+  }
   document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
