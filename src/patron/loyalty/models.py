@@ -227,6 +227,7 @@ class Entry(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="entry_points_positive"),
                        models.CheckConstraint(condition=~Q(debit=models.F("credit")), name="entry_two_accounts")]
+        verbose_name, verbose_name_plural = "ledger entry", "ledger entries"
 
 
 class Reward(models.Model):
