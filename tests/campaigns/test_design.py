@@ -103,3 +103,21 @@ def test_resume_refuses_a_journey_that_is_off(customers):
     journeys.ensure_builtin()
     with pytest.raises(JourneyNotReady, match="is off"):
         journeys.resume("welcome")
+
+
+def test_built_in_journeys_are_named_in_each_language_until_the_shop_renames_one(customers):
+    journeys.ensure_builtin()
+    winback = Journey.objects.get(key="winback")
+    assert winback.name_in("lt") == "Sugrąžinimas" and winback.name_in("ka") == "დაბრუნება" and winback.name_in("en") == "Win-back"
+    # Saved with the name as a Lithuanian marketer sees it: not a rename, no change recorded.
+    found = design.design_of(winback)
+    found.name = "Sugrąžinimas"
+    design.save("winback", found, actor="cli:ona")
+    winback.refresh_from_db()
+    assert winback.name == "Win-back" and winback.names["lv"] == "Atgūšana"
+    assert not AuditEvent.objects.filter(action="journey.change").exists()
+    # Renamed: the shop's own name, in every language.
+    found.name = "Grįžk pas mus"
+    design.save("winback", found, actor="cli:ona")
+    winback.refresh_from_db()
+    assert winback.name_in("lv") == winback.name_in("en") == "Grįžk pas mus"

@@ -132,7 +132,7 @@ def test_granting_goodwill_points_reaches_the_ledger_and_the_audit_log(shop, sta
     assert "Ensure this value is greater than or equal to 1." in bad.content.decode()
     assert loyalty.balance(shop, person) == before + 150 and AuditEvent.objects.count() == 1
     page = _text(staff("admin").get(reverse("dashboard:audit")).content)
-    assert f"support-user points.grant customer:{person.external_id}" in page
+    assert f"support-user granted 150 points in Patron Rewards: late delivery customer {person.external_id}" in page
 
 
 def test_the_customer_page_shows_the_whole_picture(shop, staff):
@@ -145,7 +145,7 @@ def test_the_customer_page_shows_the_whole_picture(shop, staff):
     assert f"P(alive) {score.p_alive:.2f}" in html
     assert f"#{ticket.pk} Broken mug" in html
     last = person.orders.order_by("-placed_at").first()
-    assert f"order: {last.external_id}" in html
+    assert f"Order {last.external_id}, " in html  # the timeline in sentences
     assert f"{loyalty.balance(shop, person)} points" in html
 
 

@@ -51,7 +51,7 @@ def test_a_marketer_switches_win_back_on_from_now_in_lithuanian_then_pauses_and_
     assert not Journey.objects.get(key="winback").enabled and not Enrollment.objects.exists()
     page.screenshot(path=str(ARTIFACTS / "journeys-lt.png"), full_page=True)
     # Its design, on the designer: the lapse explained, the audience counted, the coupon and the message as steps.
-    row.get_by_role("link", name="Win-back").click()
+    row.get_by_role("link", name="Sugrąžinimas").click()  # the built-in journey, named in Lithuanian
     page.wait_for_url(f"{base}/journeys/winback/edit/")
     expect(page.locator("#audience-count")).to_have_attribute("data-count", str(Customer.objects.filter(erased_at__isnull=True).count()))
     assert page.locator("li.step").count() == 2 and page.get_by_text("Klientas laikomas nutolusiu").is_visible()

@@ -160,12 +160,17 @@ def save(key: str | None, design: Design, *, actor=None) -> Journey:
             journey = services.get_journey(key)
             Journey.objects.select_for_update().filter(pk=journey.pk).first()
             journey.refresh_from_db()
+            if design.name.strip() in (journey.names or {}).values():
+                design.name = journey.name  # its name as shown in the marketer's language: not a rename
             before = _summary(design_of(journey))
             if journey.enabled and (design.trigger != journey.trigger or design.trigger_config != (journey.trigger_config or {})
                                     or [list(s) for s in design.steps] != before["steps"]):
                 raise InvalidInput(f"journey {journey.key} is {services.state(journey)}: switch it off to change its "
                                    "trigger or steps", field="steps")
-        journey.name, journey.description = design.name.strip(), (design.description or "").strip()[:300]
+        name = design.name.strip()
+        if name != journey.name:
+            journey.name, journey.names = name, {}  # renamed by the shop: its own name, in every language
+        journey.description = (design.description or "").strip()[:300]
         journey.trigger, journey.trigger_config = design.trigger, design.trigger_config
         journey.segment, journey.audience = segment, design.audience or {}
         journey.holdout_share, journey.conversion_days = design.holdout_share, design.conversion_days

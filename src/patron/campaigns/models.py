@@ -33,6 +33,8 @@ class Trigger(models.TextChoices):
 class Journey(models.Model):
     key = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
+    # The name in other languages ({"lt": "Sugrąžinimas"}): the built-in journeys' own, dropped when the shop renames.
+    names = models.JSONField(default=dict, blank=True)
     description = models.CharField(max_length=300, blank=True)
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     trigger_config = models.JSONField(default=dict, blank=True)
@@ -57,6 +59,10 @@ class Journey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str) -> str:
+        """The journey's name in `language` (a primary tag), else its own."""
+        return (self.names or {}).get((language or "").split("-")[0].lower()) or self.name
 
 
 class Step(models.Model):

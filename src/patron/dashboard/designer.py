@@ -52,7 +52,10 @@ def _forms(request, journey: Journey | None):
     # A new journey starts with the step nearly every journey has: a message.
     shown = found.steps if found else [("send", {})]
     steps = [dict(StepForm.initial_of(a, c), ORDER=i + 1) for i, (a, c) in enumerate(shown)]
-    form = JourneyForm(initial=JourneyForm.initial_of(found) if found else None, config=config)
+    initial = JourneyForm.initial_of(found) if found else None
+    if initial:
+        initial["name"] = journey.name_in(get_language() or "en")  # as the list shows it; saved so, it is no rename
+    form = JourneyForm(initial=initial, config=config)
     form.nested = nested
     return (form, ConditionFormSet(initial=conditions, prefix="audience"),
             StepFormSet(initial=steps, prefix="steps", form_kwargs=step_kwargs), found)
@@ -98,7 +101,7 @@ def design_journey(request, key: str | None = None):
             except PatronError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+                messages.success(request, _("%(name)s is saved.") % {"name": saved.name_in(get_language() or "en")})
                 return HttpResponseRedirect(reverse("dashboard:edit_journey", args=[saved.key]))
     context = {"journey": journey, "form": form, "conditions": conditions, "steps": steps, "locked": locked,
                "state": journeys.state(journey) if journey else "off", "nested": getattr(form, "nested", False),

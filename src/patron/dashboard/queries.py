@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patron.campaigns import services as journey_services
@@ -147,7 +148,7 @@ def journeys(snapshot: dict | None) -> list[dict]:
     """Every journey as it is now (on or off, whether its last run failed and why), with the figures of the last
     snapshot (refreshed by `patron score`): a switch shows at once."""
     figures = {row["key"]: row for row in charts.journey_rows(snapshot)} if snapshot else {}
-    return [{**NO_FIGURES, **figures.get(j.key, {}), "key": j.key, "name": j.name, "enabled": j.enabled,
+    return [{**NO_FIGURES, **figures.get(j.key, {}), "key": j.key, "name": j.name_in(get_language() or "en"), "enabled": j.enabled,
              "state": (state := journey_services.state(j)), "state_name": JOURNEY_STATES[state],
              "last_error": j.last_error, "last_error_at": j.last_error_at} for j in Journey.objects.order_by("pk")]
 

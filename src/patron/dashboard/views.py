@@ -217,7 +217,7 @@ def toggle_journey(request, key: str, verb: str):
     except PatronError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, done % {"name": journey.name})
+        messages.success(request, done % {"name": journey.name_in(get_language() or "en")})
     # Switched from the journey's own page: back to it, showing its new state.
     back = "dashboard:edit_journey" if request.POST.get("back") == "design" else None
     return HttpResponseRedirect(reverse(back, args=[key]) if back else reverse("dashboard:journeys"))

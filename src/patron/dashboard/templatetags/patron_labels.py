@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import get_language
 
 from patron.dashboard.labels import label as name_of
 
@@ -9,3 +10,9 @@ register = template.Library()
 def label(code, kind: str) -> str:
     """{{ score.segment|label:"segment" }}: the code's name in the staff member's language."""
     return name_of(kind, code)
+
+
+@register.filter
+def local_name(thing) -> str:
+    """{{ journey|local_name }}: its name in the staff member's language, where it has one."""
+    return thing.name_in(get_language() or "en")
