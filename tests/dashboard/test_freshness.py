@@ -12,13 +12,21 @@ from patron.dashboard.models import Snapshot
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("age_hours, stale", [(3, False), (30, True)])
-def test_the_figures_say_their_age_and_the_command_is_for_administrators(staff, age_hours, stale):
+@pytest.mark.parametrize("age_hours, stale, said", [(3, False, "3 hours ago"), (30, True, "1 day ago")])
+def test_the_figures_say_their_age_and_the_command_is_for_administrators(staff, age_hours, stale, said):
     Snapshot.objects.update_or_create(name="loyalty", defaults={"computed_at": timezone.now() - dt.timedelta(hours=age_hours),
                                                                "data": {}})
     admin = staff("admin").get(reverse("dashboard:loyalty")).content.decode()
     analyst = staff("analyst").get(reverse("dashboard:loyalty")).content.decode()
     for page in (admin, analyst):
-        assert f"{age_hours % 24}\u00a0hours ago" in page  # "3 hours", "1 day, 6 hours"
+        assert f"({said})" in page
         assert ("more than a day old" in page) is stale
     assert "patron score" in admin and "patron score" not in analyst
+
+
+def test_the_age_is_said_in_the_staff_members_language(staff):
+    Snapshot.objects.update_or_create(name="loyalty", defaults={"computed_at": timezone.now() - dt.timedelta(hours=9),
+                                                               "data": {}})
+    client = staff("analyst")
+    client.post(reverse("dashboard:language"), {"language": "lt"})
+    assert "(prieš 9 valandas)" in client.get(reverse("dashboard:loyalty")).content.decode()

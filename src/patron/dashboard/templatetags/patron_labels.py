@@ -1,4 +1,6 @@
+from babel.dates import format_timedelta
 from django import template
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from patron.dashboard.labels import label as name_of
@@ -16,3 +18,9 @@ def label(code, kind: str) -> str:
 def local_name(thing) -> str:
     """{{ journey|local_name }}: its name in the staff member's language, where it has one."""
     return thing.name_in(get_language() or "en")
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago, as the staff member's language says it ("prieš 9 valandas")."""
+    return format_timedelta(moment - timezone.now(), add_direction=True, locale=(get_language() or "en").split("-")[0])
