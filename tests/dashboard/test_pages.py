@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from patron import analytics
 from patron.analytics.frames import materialize
@@ -45,12 +46,14 @@ def test_the_overview_shows_the_kpis_of_the_snapshot_with_their_trend(shop, staf
     assert current["customer_retention_rate"] == expected["customer_retention_rate"]
     html = staff("marketer").get(reverse("dashboard:overview")).content.decode()
     card = re.search(r'data-kpi="churn_rate">(.*?)</section>', html, re.S).group(1)
-    assert f"{current['churn_rate']} %" in card
+    assert f"{round(current['churn_rate'], 2)}%" in card  # as English writes a percentage
     change = round(current["churn_rate"] - data["previous"]["churn_rate"], 2)
     assert str(change).lstrip("-") in card
     assert ("trend bad" in card) == (change > 0) and ("trend good" in card) == (change < 0)
     chart = json.loads(re.search(r'<script id="chart-activity" type="application/json">(.*?)</script>', html, re.S).group(1))
-    assert chart["data"]["labels"] == [m["month"] for m in data["monthly"]]
+    assert [label.split(" ")[0] for label in chart["data"]["labels"]] == [m["month"] for m in data["monthly"]]
+    running = data["monthly"][-1]["month"][:7] == timezone.localdate().strftime("%Y-%m")
+    assert chart["data"]["labels"][-1].endswith("(so far)") == running  # a month still running is not drawn as a fall
     assert sum(chart["data"]["datasets"][1]["data"]) == sum(m["orders"] for m in data["monthly"])
 
 

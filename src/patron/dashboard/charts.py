@@ -4,6 +4,12 @@ A chart spec is plain JSON handed to the page with json_script; static/dashboard
 Labels are translated here, so the charts speak the staff member's language.
 """
 
+import datetime as dt
+from decimal import Decimal
+
+from babel.numbers import format_decimal, format_percent
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +36,14 @@ QUADRANT_HELP = {
 HEAT_STEPS = 10
 
 
+def _number(value, unit: str) -> str:
+    """A figure as the staff member's language writes it: 4 500,5 or 4,500.5; 86,45 % or 86.45%."""
+    locale = (get_language() or "en").split("-")[0]
+    if unit == "%":
+        return format_percent(Decimal(str(round(value, 2))) / 100, locale=locale, decimal_quantization=False)
+    return format_decimal(Decimal(str(round(value, 2))), locale=locale, decimal_quantization=False)
+
+
 def kpi_cards(data: dict) -> list[dict]:
     current, previous = data["current"], data["previous"]
     cards = []
@@ -39,15 +53,30 @@ def kpi_cards(data: dict) -> list[dict]:
         cards.append({
             "key": key, "label": title, "unit": unit, "value": now, "previous": before, "change": change,
             "trend": None if not change else ("good" if (change > 0) == rise_is_good else "bad"),
+            "shown": None if now is None else _number(now, unit),
+            "change_shown": None if change is None else _number(abs(change), "" if unit == "%" else unit),
         })
     return cards
 
 
-def activity_chart(monthly: list[dict]) -> dict:
-    return {"type": "bar", "data": {
-        "labels": [m["month"] for m in monthly],
-        "datasets": [{"label": _("Customers who bought"), "data": [m["customers"] for m in monthly]},
-                     {"label": _("Orders"), "data": [m["orders"] for m in monthly]}]}}
+PALETTE = ["#1d4ed8", "#0f766e"]  # the first colours of dashboard.js's palette
+
+
+def activity_chart(monthly: list[dict], today: dt.date | None = None) -> dict:
+    """Buyers and orders per month; the month still running is drawn pale and labelled "so far", not as a fall."""
+    today = today or timezone.localdate()
+    labels = [m["month"] for m in monthly]
+    running = bool(labels) and str(labels[-1])[:7] == today.strftime("%Y-%m")
+    if running:
+        labels[-1] = _("%(month)s (so far)") % {"month": labels[-1]}
+    datasets = []
+    for i, (name, key) in enumerate([(_("Customers who bought"), "customers"), (_("Orders"), "orders")]):
+        colours = [PALETTE[i]] * len(monthly)
+        if running:
+            colours[-1] = PALETTE[i] + "55"  # the same colour, a third as strong
+        datasets.append({"label": name, "data": [m[key] for m in monthly], "backgroundColor": colours,
+                         "borderColor": PALETTE[i]})
+    return {"type": "bar", "data": {"labels": labels, "datasets": datasets}}
 
 
 def cohort_heatmap(data: dict) -> dict:
@@ -106,8 +135,9 @@ def funnel_chart(data: dict) -> dict:
 
 
 def feedback_chart(data: dict) -> dict:
+    """NPS (from -100 to 100) and CSAT by month; a measure with no answers at all is left out of the chart."""
     months = data["months"]
-    return {"type": "line", "data": {
+    datasets = [{"label": name, "data": [m.get(key) for m in months]} for name, key in ((_("NPS"), "nps"), (_("CSAT"), "csat"))]
+    return {"type": "line", "options": {"scales": {"y": {"min": -100, "max": 100}}}, "data": {
         "labels": [m.get("month") for m in months],
-        "datasets": [{"label": _("NPS"), "data": [m.get("nps") for m in months]},
-                     {"label": _("CSAT"), "data": [m.get("csat") for m in months]}]}}
+        "datasets": [d for d in datasets if any(v is not None for v in d["data"])]}}

@@ -14,7 +14,9 @@ function drawCharts(root) {
       set.backgroundColor = set.backgroundColor || PALETTE[i % PALETTE.length];
       set.borderColor = set.borderColor || PALETTE[i % PALETTE.length];
     });
-    spec.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, spec.options || {});
+    // Numbers on the axes and in the tooltips as the page's language writes them (4 500,5 in Lithuanian).
+    spec.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false,
+                                   locale: document.documentElement.lang || "en" }, spec.options || {});
     new Chart(canvas, spec);
     canvas.dataset.drawn = "1";
   });
