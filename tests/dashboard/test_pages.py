@@ -231,7 +231,7 @@ def test_a_zero_is_shown_as_a_figure_not_as_missing(staff):
     month = {"month": "2026-10", "nps": 0.0, "nps_answers": 5, "csat": None, "csat_answers": 0}
     snapshots.save("feedback", {"months": [month], "themes": {"themes": [], "nps_drop": None}}, timezone.now())
     row = re.search(r"<tr><td>2026-10</td>(.*?)</tr>", staff("analyst").get(reverse("dashboard:feedback")).content.decode()).group(1)
-    assert row == '<td class="num">0.0</td><td class="num">5</td><td class="num">–</td><td class="num">0</td>'
+    assert row == '<td class="num">0</td><td class="num">5</td><td class="num">–</td><td class="num">0</td>'
 
 
 def test_codes_from_the_store_are_named_in_the_staff_members_language(staff):

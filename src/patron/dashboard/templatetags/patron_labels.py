@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from babel.dates import format_timedelta
+from babel.numbers import format_decimal
 from django import template
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -24,3 +27,12 @@ def local_name(thing) -> str:
 def ago(moment) -> str:
     """How long ago, as the staff member's language says it ("prieš 9 valandas")."""
     return format_timedelta(moment - timezone.now(), add_direction=True, locale=(get_language() or "en").split("-")[0])
+
+
+@register.filter
+def figure(value) -> str:
+    """A number as the staff member's language writes it (-15,5 in Lithuanian), at most two decimals."""
+    if value is None or value == "":
+        return "–"
+    return format_decimal(Decimal(str(round(float(value), 2))), locale=(get_language() or "en").split("-")[0],
+                          decimal_quantization=False)
