@@ -31,3 +31,11 @@ NAMES = {
     "browse_abandonment": {"lt": "Peržiūrėta, bet nepirkta", "lv": "Apskatīts, bet nenopirkts", "et": "Vaadatud, kuid ostmata",
                            "ka": "დათვალიერებული, მაგრამ უყიდავი"},
 }
+
+# The gift rewards the built-in journeys give (builtin.GIFT_REWARDS), named in the customers' languages.
+GIFT_NAMES = {
+    "Birthday gift": {"lt": "Gimtadienio dovana", "lv": "Dzimšanas dienas dāvana", "et": "Sünnipäevakingitus",
+                      "ka": "დაბადების დღის საჩუქარი"},
+    "Win-back discount": {"lt": "Sugrįžimo nuolaida", "lv": "Atgriešanās atlaide", "et": "Tagasituleku allahindlus",
+                          "ka": "დაბრუნების ფასდაკლება"},
+}

@@ -6,6 +6,7 @@ import datetime as dt
 from django.db import connection
 
 from patron.campaigns.builtin import GIFT_REWARDS
+from patron.campaigns.names import GIFT_NAMES
 from patron.campaigns.models import Enrollment, Journey, Step, Task
 from patron.core import sql
 from patron.core.errors import JourneyNotReady
@@ -36,7 +37,8 @@ def reward_of(config: dict, journey: Journey) -> Reward:
     if reward is None and name in GIFT_REWARDS:
         kind, value = GIFT_REWARDS[name]
         # A gift, never offered for points: inactive for redemption (cost is a placeholder), issued by the journey alone.
-        reward = Reward.objects.create(program=program, name=name, kind=kind, value=value, cost=1, active=False)
+        reward = Reward.objects.create(program=program, name=name, names=GIFT_NAMES.get(name, {}), kind=kind, value=value,
+                                       cost=1, active=False)
     if reward is None:
         raise JourneyNotReady(f"journey {journey.key}: no reward {name!r} in program {program.name}")
     return reward

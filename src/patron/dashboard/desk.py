@@ -63,7 +63,7 @@ def _rewards() -> list[tuple[str, str]]:
         return []
     found = Reward.objects.filter(program=program, kind__in=[Reward.Kind.DISCOUNT_PERCENT, Reward.Kind.DISCOUNT_AMOUNT,
                                                              Reward.Kind.FREE_PRODUCT, Reward.Kind.GIFT])
-    return [(str(r.pk), f"{r.name} · {_value(r)}") for r in found.select_related("program").order_by("name")]
+    return [(str(r.pk), f"{r.name_in(_locale())} · {_value(r)}") for r in found.select_related("program").order_by("name")]
 
 
 def _said(event: TicketEvent) -> str:

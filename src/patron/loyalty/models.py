@@ -17,12 +17,20 @@ from django.db.models import Q
 from patron.customers.models import Customer
 
 
-class Program(models.Model):
+class Named:
+    """A name a customer or a marketer reads, with its translations: `name_in("lv")`, else the name itself."""
+
+    def name_in(self, language: str) -> str:
+        return (self.names or {}).get((language or "").split("-")[0].lower()) or self.name
+
+
+class Program(Named, models.Model):
     class RefundPolicy(models.TextChoices):
         NEGATIVE_BALANCE = "negative_balance", "Negative balance: the wallet may go below zero"
         CLAWBACK = "clawback", "Claw back: the wallet stops at zero and the rest comes off the next earnings"
 
     name = models.CharField(max_length=100, unique=True)
+    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
     currency = models.CharField(max_length=3)
     points_per_unit = models.PositiveIntegerField(default=1, help_text="points per whole currency unit spent (rounded down)")
     expiry_days = models.PositiveIntegerField(null=True, blank=True, help_text="days a lot of points lives; blank: never expires")
@@ -45,12 +53,13 @@ class Program(models.Model):
         return self.name
 
 
-class Tier(models.Model):
+class Tier(Named, models.Model):
     """A level of the program (Bronze, Silver, Gold): reached at `threshold` points earned (or spend)
     over the program's rolling window; it multiplies earnings and may open exclusive rewards."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tiers")
     name = models.CharField(max_length=50)
+    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
     rank = models.PositiveSmallIntegerField(help_text="higher is better")
     threshold = models.DecimalField(max_digits=14, decimal_places=2)
     multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1)
@@ -230,7 +239,7 @@ class Entry(models.Model):
         verbose_name, verbose_name_plural = "ledger entry", "ledger entries"
 
 
-class Reward(models.Model):
+class Reward(Named, models.Model):
     class Kind(models.TextChoices):
         DISCOUNT_AMOUNT = "discount_amount", "Discount (amount)"
         DISCOUNT_PERCENT = "discount_percent", "Discount (percent)"
@@ -240,6 +249,7 @@ class Reward(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rewards")
     name = models.CharField(max_length=100)
+    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
     kind = models.CharField(max_length=20, choices=Kind.choices)
     value = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="the amount, or the percent")
     sku = models.CharField(max_length=64, blank=True, help_text="the free product")
@@ -319,12 +329,13 @@ class ExpiryNotice(models.Model):
     created_at = models.DateTimeField()
 
 
-class PaidPlan(models.Model):
+class PaidPlan(Named, models.Model):
     """A paid membership (like Amazon Prime): a fee per period, perks while it runs. The shop collects the
     fee; Patron keeps who is a member, each period they paid for, and the perks."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="paid_plans")
     name = models.CharField(max_length=100, unique=True)
+    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
     fee = models.DecimalField(max_digits=10, decimal_places=2, help_text="per period, in the program's currency")
     period_months = models.PositiveSmallIntegerField(default=12, help_text="1 for monthly, 12 for yearly")
     earn_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1, help_text="members' order points are multiplied by this")

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Min, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patron.customers.models import Customer
 from patron.feedback import services as feedback
@@ -68,7 +68,7 @@ def standing(customer: Customer, now: dt.datetime | None = None) -> list[Standin
         row = Standing(program, balance, soon["points"] or 0, soon["first"], tier, pending, next_tier, qualifying, to_next, progress, plan)
         for reward in (r for r in rewards if r.program_id == program.pk):
             if reward.min_tier_id and (tier is None or tier.rank < reward.min_tier.rank):
-                row.locked.append((reward, reward.min_tier.name))
+                row.locked.append((reward, reward.min_tier.name_in(translation.get_language() or "en")))
             elif reward.members_only and plan is None:
                 row.locked.append((reward, ""))
             elif reward.stock == 0:

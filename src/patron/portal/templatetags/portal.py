@@ -53,3 +53,9 @@ def day(value) -> str:
 def named(code, kind: str) -> str:
     table = {"movement": MOVEMENTS, "membership": MEMBERSHIP, "survey": SURVEYS, "idea": IDEAS}[kind]
     return str(table.get(code, code))
+
+
+@register.filter
+def local(thing) -> str:
+    """{{ reward|local }}: a reward's, tier's, plan's or program's name in the page's language, else its own."""
+    return thing.name_in(translation.get_language() or "en") if thing else ""
