@@ -109,12 +109,13 @@ def test_built_in_journeys_are_named_in_each_language_until_the_shop_renames_one
     journeys.ensure_builtin()
     winback = Journey.objects.get(key="winback")
     assert winback.name_in("lt") == "Sugrąžinimas" and winback.name_in("ka") == "დაბრუნება" and winback.name_in("en") == "Win-back"
+    assert winback.description_in("lv").startswith("Klienti, kas klusē") and winback.description_in("en").startswith("Customers")
     # Saved with the name as a Lithuanian marketer sees it: not a rename, no change recorded.
     found = design.design_of(winback)
-    found.name = "Sugrąžinimas"
+    found.name, found.description = "Sugrąžinimas", winback.description_in("lt")
     design.save("winback", found, actor="cli:ona")
     winback.refresh_from_db()
-    assert winback.name == "Win-back" and winback.names["lv"] == "Atgūšana"
+    assert winback.name == "Win-back" and winback.names["lv"] == "Atgūšana" and winback.descriptions["lv"]
     assert not AuditEvent.objects.filter(action="journey.change").exists()
     # Renamed: the shop's own name, in every language.
     found.name = "Grįžk pas mus"

@@ -162,6 +162,8 @@ def save(key: str | None, design: Design, *, actor=None) -> Journey:
             journey.refresh_from_db()
             if design.name.strip() in (journey.names or {}).values():
                 design.name = journey.name  # its name as shown in the marketer's language: not a rename
+            if (design.description or "").strip() in (journey.descriptions or {}).values():
+                design.description = journey.description  # likewise its description
             before = _summary(design_of(journey))
             if journey.enabled and (design.trigger != journey.trigger or design.trigger_config != (journey.trigger_config or {})
                                     or [list(s) for s in design.steps] != before["steps"]):
@@ -170,7 +172,9 @@ def save(key: str | None, design: Design, *, actor=None) -> Journey:
         name = design.name.strip()
         if name != journey.name:
             journey.name, journey.names = name, {}  # renamed by the shop: its own name, in every language
-        journey.description = (design.description or "").strip()[:300]
+        description = (design.description or "").strip()[:300]
+        if description != journey.description:
+            journey.description, journey.descriptions = description, {}
         journey.trigger, journey.trigger_config = design.trigger, design.trigger_config
         journey.segment, journey.audience = segment, design.audience or {}
         journey.holdout_share, journey.conversion_days = design.holdout_share, design.conversion_days

@@ -36,6 +36,7 @@ class Journey(models.Model):
     # The name in other languages ({"lt": "Sugrąžinimas"}): the built-in journeys' own, dropped when the shop renames.
     names = models.JSONField(default=dict, blank=True)
     description = models.CharField(max_length=300, blank=True)
+    descriptions = models.JSONField(default=dict, blank=True)  # the description in other languages, as `names`
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     trigger_config = models.JSONField(default=dict, blank=True)
     segment = models.ForeignKey("segments.Segment", on_delete=models.PROTECT, null=True, blank=True,
@@ -63,6 +64,9 @@ class Journey(models.Model):
     def name_in(self, language: str) -> str:
         """The journey's name in `language` (a primary tag), else its own."""
         return (self.names or {}).get((language or "").split("-")[0].lower()) or self.name
+
+    def description_in(self, language: str) -> str:
+        return (self.descriptions or {}).get((language or "").split("-")[0].lower()) or self.description
 
 
 class Step(models.Model):

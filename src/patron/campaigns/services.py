@@ -17,7 +17,7 @@ from django.utils import timezone
 from patron.campaigns import steps as step_actions
 from patron.campaigns import triggers
 from patron.campaigns.builtin import BUILTIN
-from patron.campaigns.names import NAMES
+from patron.campaigns.names import DESCRIPTIONS, NAMES
 from patron.campaigns.models import Enrollment, Journey, Skipped, Step, Trigger
 from patron.commerce.models import Order
 from patron.core import audit, sql
@@ -60,6 +60,7 @@ def ensure_builtin() -> None:
         with transaction.atomic():
             journey = Journey.objects.create(
                 key=spec["key"], name=spec["name"], names=NAMES.get(spec["key"], {}), description=spec.get("description", ""),
+                descriptions=DESCRIPTIONS.get(spec["key"], {}),
                 trigger=spec["trigger"],
                 trigger_config=spec.get("trigger_config", {}), builtin=True,
                 **({"holdout_share": spec["holdout_share"]} if "holdout_share" in spec else {}))

@@ -55,6 +55,7 @@ def _forms(request, journey: Journey | None):
     initial = JourneyForm.initial_of(found) if found else None
     if initial:
         initial["name"] = journey.name_in(get_language() or "en")  # as the list shows it; saved so, it is no rename
+        initial["description"] = journey.description_in(get_language() or "en")
     form = JourneyForm(initial=initial, config=config)
     form.nested = nested
     return (form, ConditionFormSet(initial=conditions, prefix="audience"),

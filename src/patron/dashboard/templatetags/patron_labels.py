@@ -24,6 +24,12 @@ def local_name(thing) -> str:
 
 
 @register.filter
+def local_description(thing) -> str:
+    """{{ journey|local_description }}: what it is for, in the staff member's language where it has it."""
+    return thing.description_in(get_language() or "en")
+
+
+@register.filter
 def ago(moment) -> str:
     """How long ago, as the staff member's language says it ("prieš 9 valandas")."""
     return format_timedelta(moment - timezone.now(), add_direction=True, locale=(get_language() or "en").split("-")[0])
