@@ -59,6 +59,15 @@ class Checked:
         self.page.screenshot(path=str(self.folder / f"{self.seen:02d}-{name}.png"), full_page=True)
 
 
+def marketer_in_lithuanian(page, base: str) -> None:
+    """Rasa, a marketer, signed in with the dashboard in Lithuanian."""
+    add_staff("rasa", roles.MARKETER, email="rasa@arbatine.lt", password=PASSWORD)
+    sign_in(page, base, "rasa")
+    page.wait_for_url(f"{base}/overview/")
+    page.select_option("#language-choice", "lt")
+    page.wait_for_load_state("networkidle")
+
+
 def test_a_marketer_builds_a_journey_from_scratch_in_lithuanian_tests_it_and_switches_it_on_and_off(
         shop, watched, live_server, mail_to, settings):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -67,12 +76,8 @@ def test_a_marketer_builds_a_journey_from_scratch_in_lithuanian_tests_it_and_swi
         product.url, product.image_url = f"https://arbatine.lt/p/{n}", f"https://arbatine.lt/img/{n}.jpg"
         product.name, product.price, product.currency = f"Arbata nr. {n}", "7.50", "EUR"
         product.save()
-    add_staff("rasa", roles.MARKETER, email="rasa@arbatine.lt", password=PASSWORD)
     page, base, check = watched, live_server.url, Checked(watched)
-    sign_in(page, base, "rasa")
-    page.wait_for_url(f"{base}/overview/")
-    page.select_option("#language-choice", "lt")
-    page.wait_for_load_state("networkidle")
+    marketer_in_lithuanian(page, base)
     page.goto(f"{base}/journeys/")
     page.get_by_role("link", name="Nauja kelionė").click()
     page.wait_for_url(f"{base}/journeys/new/")
@@ -151,12 +156,8 @@ def test_a_marketer_builds_a_journey_from_scratch_in_lithuanian_tests_it_and_swi
 
 def test_a_marketer_edits_a_latvian_text_with_its_live_preview_and_resets_it(shop, watched, live_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    add_staff("rasa", roles.MARKETER, email="rasa@arbatine.lt", password=PASSWORD)
     page, base, check = watched, live_server.url, Checked(watched)
-    sign_in(page, base, "rasa")
-    page.wait_for_url(f"{base}/overview/")
-    page.select_option("#language-choice", "lt")
-    page.wait_for_load_state("networkidle")
+    marketer_in_lithuanian(page, base)
     page.goto(f"{base}/messages/")
     check("messages")
     page.locator("tr[data-message='winback']").get_by_role("link", name="lv", exact=True).click()

@@ -13,7 +13,7 @@ from patron.campaigns.builtin import GIFT_REWARDS
 from patron.campaigns.models import Journey, Step, Trigger
 from patron.core import audit
 from patron.core.errors import InvalidInput, InvalidSegment
-from patron.customers.models import Interaction
+from patron.customers.models import Customer, Interaction
 from patron.loyalty.models import Program, Reward
 from patron.messaging import content
 from patron.messaging.models import MessageTemplate
@@ -89,8 +89,8 @@ def _rules(segment: str, audience: dict) -> dict | None:
 def audience_count(segment: str, audience: dict, now: dt.datetime | None = None) -> int:
     """How many customers (not erased) the journey's audience holds now: the segment's and its own rules."""
     rules = _rules(segment, audience)
-    if rules is None:
-        rules = {"field": "days_as_customer", "op": "gte", "value": 0}
+    if rules is None:  # no condition: everyone who is not erased
+        return Customer.objects.filter(erased_at__isnull=True).count()
     try:
         return count_rules(rules, now)
     except InvalidSegment as exc:

@@ -61,7 +61,8 @@ def queue(journey: Journey, step: Step, where: str, params: list, now: dt.dateti
     channel = config.get("channel", "email")
     purpose = config.get("purpose") or content.purpose_of(template)
     stamp = sql.timestamp(now)
-    last = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    products = bool(config.get("products"))
+    last = (Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) if products else 0
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {MESSAGES} (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
@@ -70,7 +71,7 @@ def queue(journey: Journey, step: Step, where: str, params: list, now: dt.dateti
             f"FROM {ENROLLMENTS} e WHERE {where}",
             [template, channel, purpose, stamp, stamp] + params)
         queued = cursor.rowcount
-    if config.get("products") and queued:
+    if products and queued:
         # The message carries a product block, recommended for its customer when it is written. Under the journey's
         # lock this journey's messages above the last id are the ones just queued.
         rows = Message.objects.filter(pk__gt=last, journey=journey, template=template).values_list("pk", "context")

@@ -20,7 +20,7 @@ from patron.core.errors import PatronError
 from patron.dashboard.journey_forms import (ConditionForm, ConditionFormSet, KIND_OPERATORS, JourneyForm, StepForm,
                                             StepFormSet)
 from patron.dashboard.roles import action, page
-from patron.messaging.render import preview as message_preview
+from patron.messaging.render import preview_subject
 from patron.segments.rules import FIELDS
 
 
@@ -28,8 +28,8 @@ def _templates() -> list[tuple[str, str]]:
     language = get_language() or "en"
     shown = []
     for key in design.templates():
-        found = message_preview(key, language)
-        shown.append((key, f"{found.subject} ({key})" if found is not None and found.subject else key))
+        subject = preview_subject(key, language)
+        shown.append((key, f"{subject} ({key})" if subject else key))
     return shown
 
 

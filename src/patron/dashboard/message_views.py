@@ -16,6 +16,7 @@ from patron.core.errors import NotFound, PatronError
 from patron.dashboard.forms import BrandForm, MessageTextForm, NewMessageForm, customer_by_id_or_email
 from patron.dashboard.roles import action, page
 from patron.messaging import brand, content, texts
+from patron.messaging.render import preview_subject
 
 
 RESERVED = ("new", "brand")  # the pages beside the messages: no message takes their names
@@ -48,8 +49,7 @@ def messages_page(request):
     rows = []
     for key in texts.keys():
         found = texts.versions(key)
-        shown = texts.preview(key, get_language() or "en")
-        rows.append({"key": key, "subject": shown.subject, "purpose": content.purpose_of(key),
+        rows.append({"key": key, "subject": preview_subject(key, get_language() or "en"), "purpose": content.purpose_of(key),
                      "languages": [(lang, names[lang], v.source) for lang, v in found.items() if lang in names],
                      "warnings": len(texts.warnings(key, found))})
     return render(request, "dashboard/messages.html", {"rows": rows})

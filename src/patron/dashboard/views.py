@@ -27,7 +27,7 @@ from patron.dashboard.roles import action, context, page
 from patron.dashboard import snapshots
 from patron.insights import risk
 from patron.loyalty import services as loyalty
-from patron.messaging.render import preview as message_preview
+from patron.messaging.render import preview_subject
 
 
 def _snapshot_page(name: str, shape=lambda data: {}):
@@ -192,8 +192,7 @@ def test_journey(request, key: str):
 
 def _message_title(template: str) -> str:
     """A message as a marketer knows it: its subject in the page's language, with sample values."""
-    shown = message_preview(template, get_language() or "en")
-    return shown.subject if shown is not None else template
+    return preview_subject(template, get_language() or "en") or template
 
 
 JOURNEY_SWITCHES = {

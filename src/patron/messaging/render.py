@@ -156,11 +156,7 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
     if text is None:
         return None
     locale = _locale(text.language)
-    context = {"shop": settings.PATRON_SHOP_NAME, "first_name": customer.first_name,
-               # The name as a greeting addresses it (Jonai, Jāni), and the form of address the text should take.
-               "first_name_vocative": vocative(customer.first_name, text.language),
-               "formal": address_form(text.language, settings.PATRON_ADDRESS_FORMS) == "formal"}
-    context.update(localize(message.context or {}, locale))
+    context = _context(message, customer, text.language, locale)
     survey = _survey(message, customer, text.language)
     if survey:
         context["survey_url"] = survey["url"]
@@ -196,6 +192,15 @@ def render(message: Message, customer: Customer, edits=None) -> Rendered | None:
         "button": None if survey else _button(context, strings, marketing, look["shop_url"]), "recommended": recommended, **links,
     })
     return Rendered(text.language, subject, text_body, mjml2html(mjml), sms, headers)
+
+
+def _context(message: Message, customer: Customer, language: str, locale: Locale) -> dict:
+    """What a text's placeholders are filled with: the shop, the customer's name and the message's own values."""
+    return {"shop": settings.PATRON_SHOP_NAME, "first_name": customer.first_name,
+            # The name as a greeting addresses it (Jonai, Jāni), and the form of address the text should take.
+            "first_name_vocative": vocative(customer.first_name, language),
+            "formal": address_form(language, settings.PATRON_ADDRESS_FORMS) == "formal",
+            **localize(message.context or {}, locale)}
 
 
 def _recommended(message: Message, customer: Customer, strings: dict, locale: Locale) -> tuple[dict | None, str]:
@@ -281,6 +286,17 @@ def sample(key: str) -> dict:
     """The sample values a staff preview or test of `key` fills its placeholders with."""
     shipped = repr(content.builtin(key))
     return {name: value for name, value in SAMPLE.items() if name not in LINK_SAMPLES or name in shipped}
+
+
+def preview_subject(key: str, language: str) -> str:
+    """A message's subject as a customer speaking `language` would read it, with sample values: how staff know a
+    message in a list, without laying the whole email out."""
+    text = content.choose(key, language)
+    if text is None:
+        return ""
+    customer = Customer(pk=0, external_id="preview", first_name="Ieva", language=language)
+    message = Message(pk=0, template=key, channel="email", purpose=content.purpose_of(key), context=sample(key))
+    return " ".join(content.fill(text.subject, _context(message, customer, text.language, _locale(text.language))).split())
 
 
 def preview(key: str, language: str, edits=None) -> Rendered | None:
