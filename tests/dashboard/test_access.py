@@ -64,6 +64,7 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
         # Refused by the service (no such store, no such connection), past the role's door: 400 and 302.
         "connect_shop": (reverse("dashboard:connect_shop", args=["woocommerce"]), {"url": "no url", "key": "k", "secret": "s"}),
         "manage_shop": (reverse("dashboard:manage_shop", args=[999, "test"]), {}),
+        "set_up_program": (reverse("dashboard:new_part", args=[Program.objects.get().pk, "tier"]), {"name": ""}),
     }
     assert set(posts) == set(roles.ACTIONS)
     for role, client in every_role.items():

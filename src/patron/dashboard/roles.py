@@ -28,6 +28,7 @@ PAGES = {
     "customers": (_("Customers"), EVERYONE),
     "customer": (_("Customer"), EVERYONE),
     "loyalty": (_("Loyalty"), INSIGHT),
+    "program": (_("Program setup"), frozenset({ADMIN})),
     "journeys": (_("Journeys"), INSIGHT),
     "messages": (_("Messages"), INSIGHT),
     "feedback": (_("Feedback"), EVERYONE),
@@ -51,6 +52,7 @@ ACTIONS = {
     "edit_brand": frozenset({ADMIN, MARKETER}),
     "connect_shop": frozenset({ADMIN}),  # its keys open the store: administrators only
     "manage_shop": frozenset({ADMIN}),
+    "set_up_program": frozenset({ADMIN}),  # the program, its tiers, rewards, earning rules and paid plans
 }
 
 # Model permissions each group gets in the admin site (the admin role is a superuser's or has them all). A role

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from patron.dashboard import designer, desk, message_views, views
+from patron.dashboard import designer, desk, message_views, program_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -21,6 +21,11 @@ urlpatterns = [
     path("customers/<int:customer_id>/export/", views.export_customer, name="export_customer"),
     path("customers/<int:customer_id>/erase/", views.erase_customer, name="erase_customer"),
     path("loyalty/", views.loyalty_page, name="loyalty"),
+    path("program/", program_views.programs, name="program"),
+    path("program/new/", program_views.program_page, name="new_program"),
+    path("program/<int:program_id>/", program_views.program_page, name="program_page"),
+    path("program/<int:program_id>/<slug:kind>/new/", program_views.part_page, name="new_part"),
+    path("program/<int:program_id>/<slug:kind>/<int:part_id>/", program_views.part_page, name="part"),
     path("journeys/", views.journeys_page, name="journeys"),
     path("journeys/new/", designer.design_journey, name="new_journey"),
     path("journeys/audience/", designer.audience_count, name="audience_count"),

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from patron.customers.models import Customer
 
@@ -22,6 +23,9 @@ class Named:
 
     def name_in(self, language: str) -> str:
         return (self.names or {}).get((language or "").split("-")[0].lower()) or self.name
+
+    def description_in(self, language: str) -> str:
+        return (getattr(self, "descriptions", None) or {}).get((language or "").split("-")[0].lower()) or getattr(self, "description", "")
 
 
 class Program(Named, models.Model):
@@ -134,12 +138,13 @@ class EarningRule(models.Model):
     def clean(self) -> None:
         days = [d.strip() for d in self.weekdays.split(",") if d.strip()]
         if any(d not in {"1", "2", "3", "4", "5", "6", "7"} for d in days):
-            raise ValidationError({"weekdays": "ISO weekdays 1 (Monday) to 7 (Sunday), separated by commas, e.g. 6,7"})
+            raise ValidationError({"weekdays": _("ISO weekdays 1 (Monday) to 7 (Sunday), separated by commas, e.g. 6,7")})
         if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
-            raise ValidationError({"valid_until": "must come after valid_from"})
-        needs_target = {self.Kind.CATEGORY_MULTIPLIER: "a category name", self.Kind.PRODUCT_MULTIPLIER: "a product sku"}
+            raise ValidationError({"valid_until": _("The end must come after the start.")})
+        needs_target = {self.Kind.CATEGORY_MULTIPLIER: _("This rule needs a category name."),
+                        self.Kind.PRODUCT_MULTIPLIER: _("This rule needs a product SKU.")}
         if self.kind in needs_target and not self.target.strip():
-            raise ValidationError({"target": f"this rule needs {needs_target[self.kind]}"})
+            raise ValidationError({"target": needs_target[self.kind]})
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.target} x{self.multiplier} +{self.bonus_points}"
@@ -250,6 +255,11 @@ class Reward(Named, models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rewards")
     name = models.CharField(max_length=100)
     names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
+    description = models.TextField(blank=True, max_length=500, help_text="what the customer reads under the name")
+    descriptions = models.JSONField(default=dict, blank=True, help_text='the description in other languages: {"lv": "…"}')
+    # The picture's hash (its bytes are a RewardImage, read only when served): in the picture's address, so a
+    # new picture is a new address and browsers may keep the old one for ever. Blank: no picture.
+    image_hash = models.CharField(max_length=16, blank=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     value = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="the amount, or the percent")
     sku = models.CharField(max_length=64, blank=True, help_text="the free product")
@@ -266,16 +276,26 @@ class Reward(Named, models.Model):
 
     def clean(self) -> None:
         if self.kind == self.Kind.DISCOUNT_PERCENT and not (0 < self.value <= 100):
-            raise ValidationError({"value": "a percent discount lies above 0 and at most 100"})
+            raise ValidationError({"value": _("A percent discount lies above 0 and at most 100.")})
         if self.kind == self.Kind.DISCOUNT_AMOUNT and self.value <= 0:
-            raise ValidationError({"value": "a discount amount must be above zero"})
+            raise ValidationError({"value": _("A discount amount must be above zero.")})
         if self.kind == self.Kind.FREE_PRODUCT and not self.sku.strip():
-            raise ValidationError({"sku": "a free product needs its sku"})
+            raise ValidationError({"sku": _("A free product needs its SKU.")})
         if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
-            raise ValidationError({"valid_until": "must come after valid_from"})
+            raise ValidationError({"valid_until": _("The end must come after the start.")})
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cost} points)"
+
+
+class RewardImage(models.Model):
+    """A reward's picture, re-encoded as WebP at most 800 px on a side (loyalty.setup.picture): whatever was
+    uploaded, what is kept and served is an image Patron wrote, without the upload's metadata."""
+
+    reward = models.OneToOneField(Reward, on_delete=models.CASCADE, related_name="picture")
+    data = models.BinaryField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
 
 
 class Coupon(models.Model):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("language/", views.language, name="language"),
     path("rewards/", views.rewards, name="rewards"),
     path("rewards/<int:reward_id>/", views.redeem, name="redeem"),
+    path("rewards/<int:reward_id>/picture/<slug:image_hash>.webp", views.reward_picture, name="reward_picture"),
     path("wallet/", views.wallet, name="wallet"),
     path("history/", views.history, name="history"),
     path("refer/", views.refer, name="refer"),

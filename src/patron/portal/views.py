@@ -11,7 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from patron.core.errors import InvalidInput, InvalidLink, PatronError
 from patron.customers.models import Channel, ConsentEvent
 from patron.customers.services import upsert_customer
-from patron.loyalty import paid
+from patron.loyalty import paid, setup
 from patron.loyalty.models import PaidMembership
 from patron.portal import auth, queries, services
 from patron.portal.templatetags.portal import day, one_period
@@ -178,6 +178,17 @@ def _redeem_error(exc: PatronError) -> str:
         "reward_out_of_stock": _("Sorry, this reward has just run out."),
         "reward_not_available": _("This reward is not open to you now."),
     }.get(exc.code, _("This did not work. Please open the reward again."))
+
+
+@require_GET
+def reward_picture(request: HttpRequest, reward_id: int, image_hash: str) -> HttpResponse:
+    """A reward's picture: public, like the catalogue it belongs to, and never changing at its address."""
+    data = setup.picture_of(reward_id, image_hash)
+    if data is None:
+        raise Http404("no such picture")
+    response = HttpResponse(bytes(data), content_type="image/webp")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @require_GET

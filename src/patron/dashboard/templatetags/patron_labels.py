@@ -42,3 +42,15 @@ def figure(value) -> str:
         return "–"
     return format_decimal(Decimal(str(round(float(value), 2))), locale=(get_language() or "en").split("-")[0],
                           decimal_quantization=False)
+
+
+@register.filter
+def get(table: dict, key) -> str:
+    """{{ names|get:code }}: a table's entry for a code, else the code."""
+    return table.get(key, key) if table else key
+
+
+@register.filter
+def language_fields(form, field: str) -> list:
+    """{{ form|language_fields:"name" }}: a setup form's per-language fields for `field`."""
+    return form.language_fields(field)

@@ -59,3 +59,9 @@ def named(code, kind: str) -> str:
 def local(thing) -> str:
     """{{ reward|local }}: a reward's, tier's, plan's or program's name in the page's language, else its own."""
     return thing.name_in(translation.get_language() or "en") if thing else ""
+
+
+@register.filter
+def local_description(thing) -> str:
+    """{{ reward|local_description }}: what the customer reads under a reward's name, in the page's language."""
+    return thing.description_in(translation.get_language() or "en") if thing else ""
