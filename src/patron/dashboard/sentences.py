@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_currency
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 def _locale() -> str:
@@ -101,6 +102,21 @@ def reason(text: str) -> str:
     return text
 
 
+SETUP_KINDS = {"program": gettext_lazy("program"), "tier": gettext_lazy("tier"), "reward": gettext_lazy("reward"),
+               "rule": gettext_lazy("earning rule"), "plan": gettext_lazy("paid plan")}
+SETUP_FIELDS = {"names": gettext_lazy("the name in other languages"), "descriptions": gettext_lazy("the description in other languages"),
+                "picture": gettext_lazy("Picture")}
+
+
+def _setup_field(kind: str, name: str) -> str:
+    """A field a setup change named, as its form labels it."""
+    from patron.dashboard.program_forms import FORMS, ProgramForm
+
+    form = ProgramForm if kind == "program" else FORMS.get(kind)
+    found = form.base_fields.get(name) if form else None
+    return str(found.label if found else SETUP_FIELDS.get(name, name))
+
+
 AUDIT = {
     "points.grant": lambda d: _("granted %(points)s points in %(program)s: %(reason)s") % d,
     "points.adjust": lambda d: _("took %(points)s points in %(program)s: %(reason)s") % {**d, "points": abs(int(d["points"]))},
@@ -117,6 +133,9 @@ AUDIT = {
     "message.change": lambda d: _("edited a message's %(language)s text") % {"language": d.get("language", "")},
     "message.reset": lambda d: _("reset a message's %(language)s text to the built-in one") % {"language": d.get("language", "")},
     "brand.change": lambda d: _("changed the emails' brand: %(what)s") % {"what": ", ".join(d.get("changed", []))},
+    "program.setup": lambda d: (_("set up the %(kind)s %(name)s") if d.get("created") else _("changed the %(kind)s %(name)s: %(what)s")) % {
+        "kind": str(SETUP_KINDS.get(d.get("kind"), d.get("kind", ""))), "name": d.get("name", ""),
+        "what": ", ".join(_setup_field(d.get("kind", ""), name) for name in d.get("changed", []))},
     "apikey.revoke": lambda d: _("revoked the API key %(name)s") % {"name": d.get("name", "")},
     "connection.add": lambda d: _("connected the shop %(address)s") % {"address": d.get("address", "")},
     "connection.remove": lambda d: _("removed the shop %(address)s") % {"address": d.get("address", "")},
@@ -126,7 +145,7 @@ AUDIT = {
 TARGETS = {"customer": lambda v: _("customer %(id)s") % {"id": v}, "journey": lambda v: _("journey %(key)s") % {"key": v},
            "message": lambda v: _("message %(key)s") % {"key": v}, "erasure": lambda v: _("erasure #%(id)s") % {"id": v},
            "connection": lambda v: _("shop connection #%(id)s") % {"id": v}, "apikey": lambda v: _("API key %(id)s") % {"id": v},
-           "brand": lambda v: _("the brand")}
+           "brand": lambda v: _("the brand"), "program": lambda v: _("program #%(id)s") % {"id": v}}
 
 
 def audit(action: str, detail: dict) -> str:
