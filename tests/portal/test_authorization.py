@@ -13,7 +13,7 @@ from patron.loyalty.programme import referral_code
 from patron.portal import auth
 from patron.portal.urls import urlpatterns
 
-PUBLIC = {"sign_in", "link", "shop", "language", "widget", "sign_out"}
+PUBLIC = {"sign_in", "link", "shop", "language", "widget", "sign_out", "reward_picture"}  # a picture of the catalogue is public
 
 
 def secrets_of(shop, customer) -> list[str]:
@@ -34,7 +34,8 @@ def test_another_customers_identifiers_reach_nothing_of_theirs(shop, signed_in, 
     secrets = secrets_of(shop, victim)
     assert all(secrets)
     client = signed_in(intruder)
-    ids = {"reward_id": shop["voucher"].pk, "token": "x" * 43, "action": "cancel", "plan_id": shop["plan"].pk}
+    ids = {"reward_id": shop["voucher"].pk, "token": "x" * 43, "action": "cancel", "plan_id": shop["plan"].pk,
+           "image_hash": "0" * 16}
     tried = set()
     for pattern in urlpatterns:
         name = pattern.name
