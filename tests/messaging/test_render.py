@@ -48,6 +48,21 @@ def test_unknown_language_falls_back_to_the_shops_default_then_a_staff_edit_wins
     assert out.subject == "Sveicam, Gold!" and out.text.startswith("Jauns līmenis.")
 
 
+def test_a_tier_or_plan_is_named_in_the_customers_language(db):
+    from patron.loyalty.models import PaidPlan, Program, Tier
+
+    program = Program.objects.create(name="Rewards", currency="EUR")
+    Tier.objects.create(program=program, name="Gold", rank=1, threshold=1, names={"lv": "Zelta", "ka": "ოქრო"})
+    PaidPlan.objects.create(program=program, name="Plus", fee=5, names={"lv": "Plus biedri"})
+    upgrade = Message(pk=1, template="tier_upgrade", channel="email", purpose="transactional", context=CONTEXT)
+    assert "Zelta" in render(upgrade, Customer(pk=1, external_id="a", language="lv")).subject
+    assert "ოქრო" in render(upgrade, Customer(pk=1, external_id="a", language="ka")).subject
+    assert "Gold" in render(upgrade, Customer(pk=1, external_id="a", language="et")).subject  # no Estonian name: the shop's
+    renewal = Message(pk=2, template="membership_renewal", channel="email", purpose="transactional",
+                      context={"plan": "Plus", "renews_on": "2026-07-10", "fee": {"amount": "5.00", "currency": "EUR"}})
+    assert "Plus biedri" in render(renewal, Customer(pk=1, external_id="a", language="lv")).text
+
+
 class Gateway(BaseHTTPRequestHandler):
     received: list = []
 

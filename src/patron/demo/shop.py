@@ -107,14 +107,30 @@ def load(customers: int, seed: int, today: dt.date | None = None, progress=None)
         return [run_import(kinds()[kind], path, progress=progress) for kind, path in paths.items()]
 
 
+# The demo's tiers, rewards and plan as a shop would name them for its customers in each language.
+NAMES = {
+    "Silver": {"lt": "Sidabrinis", "lv": "Sudraba", "et": "Hõbe", "ka": "ვერცხლი"},
+    "Gold": {"lt": "Auksinis", "lv": "Zelta", "et": "Kuld", "ka": "ოქრო"},
+    "Free espresso": {"lt": "Nemokamas espresas", "lv": "Bezmaksas espresso", "et": "Tasuta espresso", "ka": "უფასო ესპრესო"},
+    "Tote bag": {"lt": "Medžiaginis krepšys", "lv": "Auduma soma", "et": "Riidest kott", "ka": "ქსოვილის ჩანთა"},
+    "10 EUR off": {"lt": "10 EUR nuolaida", "lv": "10 EUR atlaide", "et": "10 EUR soodustus", "ka": "10 EUR ფასდაკლება"},
+    "Plant a tree": {"lt": "Pasodinti medį", "lv": "Iestādīt koku", "et": "Istuta puu", "ka": "დარგე ხე"},
+    "Tasting evening": {"lt": "Degustacijos vakaras", "lv": "Degustācijas vakars", "et": "Degusteerimisõhtu", "ka": "დეგუსტაციის საღამო"},
+    "Members' gift box": {"lt": "Narių dovanų dėžutė", "lv": "Biedru dāvanu kaste", "et": "Liikmete kinkekast", "ka": "წევრების საჩუქრების ყუთი"},
+    "Patron Plus": {"lt": "Patron Plus", "lv": "Patron Plus", "et": "Patron Plus", "ka": "Patron Plus"},
+}
+
+
 def loyalty_program(today: dt.date | None = None):
     """The demo shop's program: points per euro, tiers, rewards; its customers' history earned and tiers set."""
     now = dt.datetime.combine(today or dt.date.today(), dt.time(0), tzinfo=dt.UTC)
     program, _ = Program.objects.get_or_create(
         name="Patron Rewards", defaults={"currency": "EUR", "points_per_unit": 1, "expiry_days": 365, "referrer_bonus": 200,
                                          "friend_bonus": 100, "point_value": Decimal("0.02")})
-    Tier.objects.get_or_create(program=program, rank=1, defaults={"name": "Silver", "threshold": 250, "multiplier": Decimal("1.25")})[0]
-    gold = Tier.objects.get_or_create(program=program, rank=2, defaults={"name": "Gold", "threshold": 800, "multiplier": Decimal("1.5")})[0]
+    Tier.objects.get_or_create(program=program, rank=1, defaults={"name": "Silver", "names": NAMES["Silver"], "threshold": 250,
+                                                                  "multiplier": Decimal("1.25")})[0]
+    gold = Tier.objects.get_or_create(program=program, rank=2, defaults={"name": "Gold", "names": NAMES["Gold"], "threshold": 800,
+                                                                         "multiplier": Decimal("1.5")})[0]
     since = now - dt.timedelta(days=HISTORY_DAYS)
     EarningRule.objects.get_or_create(program=program, kind="first_purchase_bonus", defaults={"bonus_points": 50, "valid_from": since})
     EarningRule.objects.get_or_create(program=program, kind="birthday_bonus", defaults={"bonus_points": 100, "valid_from": since})
@@ -125,7 +141,7 @@ def loyalty_program(today: dt.date | None = None):
                                           ("10 EUR off", "discount_amount", 500, Decimal(10), None),
                                           ("Plant a tree", "donation", 200, Decimal(0), None),
                                           ("Tasting evening", "gift", 800, Decimal(0), gold)):
-        Reward.objects.get_or_create(program=program, name=name, defaults={"kind": kind, "cost": cost, "value": value,
+        Reward.objects.get_or_create(program=program, name=name, defaults={"kind": kind, "cost": cost, "value": value, "names": NAMES[name],
                                                                            "min_tier": tier, "stock": 100 if tier else None})
     awarded = earning.award_history(program)
     services.expire_lots(now=now)
@@ -140,8 +156,9 @@ def paid_members(program, seed: int, today: dt.date | None = None, share: float 
     now = dt.datetime.combine(today or dt.date.today(), dt.time(0), tzinfo=dt.UTC)
     plan, _ = PaidPlan.objects.get_or_create(name="Patron Plus", defaults={
         "program": program, "fee": Decimal("4.99"), "period_months": 1, "earn_multiplier": Decimal("2"), "free_delivery": True,
-        "save_offer_percent": 30})
-    Reward.objects.get_or_create(program=program, name="Members' gift box", defaults={"kind": "gift", "cost": 250, "members_only": True})
+        "save_offer_percent": 30, "names": NAMES["Patron Plus"]})
+    Reward.objects.get_or_create(program=program, name="Members' gift box", defaults={"kind": "gift", "cost": 250, "members_only": True,
+                                                                                 "names": NAMES["Members' gift box"]})
     if PaidMembership.objects.filter(plan=plan).exists():
         return PaidMembership.objects.filter(plan=plan).count(), MembershipPeriod.objects.filter(membership__plan=plan, number__gt=1).count()
     rng = np.random.default_rng(seed + 11)

@@ -25,6 +25,7 @@ from patron.culture.grammar import address_form, vocative
 from patron.customers.models import Customer
 from patron.feedback import tokens as survey_tokens
 from patron.feedback.models import CSAT_SCALE, NPS_SCALE
+from patron.loyalty.models import PaidPlan, Reward, Tier
 from patron.messaging import brand, content, products
 from patron.messaging.models import Message, Purpose
 
@@ -200,7 +201,21 @@ def _context(message: Message, customer: Customer, language: str, locale: Locale
             # The name as a greeting addresses it (Jonai, Jāni), and the form of address the text should take.
             "first_name_vocative": vocative(customer.first_name, language),
             "formal": address_form(language, settings.PATRON_ADDRESS_FORMS) == "formal",
-            **localize(message.context or {}, locale)}
+            **localize(message.context or {}, locale), **_names(message.context or {}, language)}
+
+
+NAMED = {"tier": Tier, "plan": PaidPlan, "reward": Reward}
+
+
+def _names(context: dict, language: str) -> dict:
+    """A tier, plan or reward the message names (by the shop's own name), in the customer's language."""
+    found = {}
+    for key, model in NAMED.items():
+        name = context.get(key)
+        if isinstance(name, str) and name:
+            names = model.objects.filter(name=name).values_list("names", flat=True).first()
+            found[key] = (names or {}).get(language) or name
+    return found
 
 
 def _recommended(message: Message, customer: Customer, strings: dict, locale: Locale) -> tuple[dict | None, str]:
