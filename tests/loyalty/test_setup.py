@@ -128,6 +128,8 @@ def test_changing_a_rule_in_force_closes_it_and_opens_a_new_one(program):
     old = EarningRule.objects.get(pk=rule.pk)
     assert new.pk != old.pk and old.multiplier == 2 and old.valid_until is not None and new.valid_from == old.valid_until
     assert new.multiplier == 3 and new.valid_until is None
+    with pytest.raises(Conflict):  # the closed version is the record of past scores: not even its dates move
+        setup.save(old, {"valid_from": start - dt.timedelta(days=30)}, actor="t")
     with pytest.raises(InvalidInput) as refused:
         setup.save(EarningRule(program=program), {"kind": EarningRule.Kind.PRODUCT_MULTIPLIER, "target": "",
                                                   "valid_from": start}, actor="t")

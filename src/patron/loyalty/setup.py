@@ -8,11 +8,13 @@ import hashlib
 import io
 import warnings
 
-from babel.numbers import get_currency_name
 from babel.core import UnknownLocaleError
+from babel.numbers import get_currency_name
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from patron.core import audit
 from patron.core.catalogs import LANGUAGES
@@ -39,8 +41,6 @@ def picture(upload) -> tuple[bytes, int, int]:
     """The uploaded file as the picture Patron keeps: decoded by Pillow (JPEG, PNG, WebP or GIF), turned upright,
     at most PICTURE_SIDE on a side and written again as WebP, which drops the upload's metadata (a phone's GPS
     position) and anything hidden beside the pixels. A file that is not such a picture is refused by name."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     data = upload.read(PICTURE_BYTES + 1)
     if len(data) > PICTURE_BYTES:
         raise InvalidInput(_("The picture is larger than %(mb)s MB.") % {"mb": PICTURE_BYTES // (1024 * 1024)}, field="picture")
@@ -89,6 +89,10 @@ def _spans(thing) -> None:
             clash = lower or higher
             raise InvalidInput(_("A higher tier needs a higher threshold: %(tier)s (rank %(rank)s) starts at %(threshold)s.")
                                % {"tier": clash.name, "rank": clash.rank, "threshold": clash.threshold}, field="threshold")
+    if isinstance(thing, EarningRule) and thing.pk:
+        ended = EarningRule.objects.filter(pk=thing.pk, valid_until__lte=timezone.now()).exists()
+        if ended:
+            raise Conflict(_("This version of the rule has ended; it is kept as the record of how past orders were scored."))
     if isinstance(thing, Reward) and thing.min_tier_id and thing.min_tier.program_id != thing.program_id:
         raise InvalidInput(_("The tier belongs to another program."), field="min_tier")
 
