@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "patron.api"
-    verbose_name = "API"
+    verbose_name = _("API")
 
     def ready(self):
         from patron.api import privacy  # noqa: F401 - registers what api exports and erases for a customer

@@ -1,6 +1,7 @@
 """API keys (only a hash is kept) and the stored answers that make POST requests safe to retry."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiKey(models.Model):
@@ -18,6 +19,9 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}...)"
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("API key"), _("API keys")
 
 
 class IdempotentRequest(models.Model):

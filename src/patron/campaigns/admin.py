@@ -3,7 +3,7 @@ from django.utils.html import format_html
 
 from patron.campaigns import reports, services
 from patron.campaigns.models import Enrollment, Journey, Step, Task
-from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin
+from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin, translated_form
 from patron.core.errors import PatronError
 
 
@@ -23,6 +23,7 @@ class StepInline(admin.TabularInline):
 
 @admin.register(Journey)
 class JourneyAdmin(admin.ModelAdmin):
+    form = translated_form(Journey, "names", "descriptions")
     list_display = ("name", "key", "trigger", "enabled", "holdout_share", "entered", "held_out", "converted", "sent",
                     "suppressed")
     list_filter = ("enabled", "trigger", "builtin")

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignsConfig(AppConfig):
     name = "patron.campaigns"
+    verbose_name = _("Journeys")
     label = "campaigns"
 
     def ready(self):

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from patron.core.names import Named
 from patron.customers.models import Customer
 
 
@@ -30,7 +32,7 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule", "A schedule (newsletter)"
 
 
-class Journey(models.Model):
+class Journey(Named, models.Model):
     key = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
     # The name in other languages ({"lt": "Sugrąžinimas"}): the built-in journeys' own, dropped when the shop renames.
@@ -61,12 +63,8 @@ class Journey(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def name_in(self, language: str) -> str:
-        """The journey's name in `language` (a primary tag), else its own."""
-        return (self.names or {}).get((language or "").split("-")[0].lower()) or self.name
-
-    def description_in(self, language: str) -> str:
-        return (self.descriptions or {}).get((language or "").split("-")[0].lower()) or self.description
+    class Meta:
+        verbose_name, verbose_name_plural = _("journey"), _("journeys")
 
 
 class Step(models.Model):
@@ -109,6 +107,7 @@ class Enrollment(models.Model):
     context = models.JSONField(default=dict, blank=True)  # what the trigger and the steps know (order, coupon...)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("enrollment"), _("enrollments")
         constraints = [models.UniqueConstraint(fields=["journey", "customer", "trigger_key"], name="enrollment_once")]
         indexes = [
             models.Index(fields=["journey", "position", "due_at"], name="enrollment_due",
@@ -144,3 +143,6 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("task"), _("tasks")

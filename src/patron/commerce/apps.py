@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommerceConfig(AppConfig):
     name = "patron.commerce"
     label = "commerce"
-    verbose_name = "Orders and products"
+    verbose_name = _("Orders and products")
 
     def ready(self):
         from patron.commerce import privacy  # noqa: F401 - registers what commerce exports and erases for a customer

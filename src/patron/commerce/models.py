@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ class Category(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
 
     class Meta:
+        verbose_name, verbose_name_plural = _("category"), _("categories")
         verbose_name_plural = "categories"
 
     def __str__(self) -> str:
@@ -36,6 +38,9 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.name or self.sku
 
+    class Meta:
+        verbose_name, verbose_name_plural = _("product"), _("products")
+
 
 class Order(models.Model):
     class Status(models.TextChoices):
@@ -52,6 +57,7 @@ class Order(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("order"), _("orders")
         indexes = [models.Index(fields=["customer", "placed_at"], name="order_customer_time"),
                    models.Index(fields=["placed_at"], name="order_placed_at"),
                    # Refunded and cancelled orders are few: a small partial index finds them among millions.
@@ -91,4 +97,5 @@ class Refund(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("refund"), _("refunds")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]

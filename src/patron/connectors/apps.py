@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConnectorsConfig(AppConfig):
     name = "patron.connectors"
     label = "connectors"
-    verbose_name = "Shop connections"
+    verbose_name = _("Shop connections")
 
     def ready(self):
         from patron.connectors import coupons

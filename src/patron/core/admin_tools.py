@@ -1,9 +1,16 @@
 """Admin list pages that stay fast at a million rows: no COUNT(*) over whole tables."""
 
+from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
 from django.utils.functional import cached_property
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from patron.core.catalogs import LANGUAGES
+
+TRANSLATED = {"names": _("Name"), "descriptions": _("Description")}
 
 
 class EstimatedCountPaginator(Paginator):
@@ -65,3 +72,34 @@ class ByCustomerSearch:
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         return (queryset.filter(customer__external_id=term) if term else queryset), False
+
+
+class TranslatedForm(forms.ModelForm):
+    """An admin form where a map of translations ({"lv": "…"}) is a text field per language, not JSON: each map in
+    `translated` ("names", "descriptions") is shown as `<map>_<language>` fields and written back as the map of the
+    filled ones."""
+
+    translated: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.translated:
+            for language, text in (getattr(self.instance, field, None) or {}).items():
+                if f"{field}_{language}" in self.fields:
+                    self.initial.setdefault(f"{field}_{language}", text)
+
+    def _post_clean(self):
+        for field in self.translated:
+            setattr(self.instance, field, {language: text.strip() for language in LANGUAGES
+                                           if (text := self.cleaned_data.get(f"{field}_{language}") or "").strip()})
+        super()._post_clean()
+
+
+def translated_form(model, *maps: str) -> type[TranslatedForm]:
+    """TranslatedForm for `model`, with `maps` (default: "names") as a field per language instead of JSON."""
+    maps = maps or ("names",)
+    fields = {f"{field}_{language}": forms.CharField(
+        label=format_lazy(_("{what} in {language}"), what=TRANSLATED.get(field, field), language=language.upper()),
+        required=False, max_length=500) for field in maps for language in LANGUAGES}
+    meta = type("Meta", (), {"model": model, "exclude": maps})
+    return type(f"{model.__name__}TranslatedForm", (TranslatedForm,), {"translated": maps, "Meta": meta, **fields})

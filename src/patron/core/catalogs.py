@@ -20,7 +20,8 @@ from babel.messages.pofile import read_po, write_po
 
 PACKAGE = Path(__file__).resolve().parent.parent
 LOCALE = PACKAGE / "locale"
-SOURCES = [PACKAGE / "dashboard", PACKAGE / "portal", PACKAGE / "connectors", PACKAGE / "loyalty"]
+SOURCES = [PACKAGE / name for name in ("dashboard", "portal", "connectors", "loyalty", "api", "campaigns", "commerce", "core", "customers",
+                                        "feedback", "insights", "messaging", "ops", "segments", "service")]
 LANGUAGES = ("en", "lt", "lv", "et", "ka")
 KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "ngettext": (1, 2), "ngettext_lazy": (1, 2),
             "pgettext": ((1, "c"), 2), "pgettext_lazy": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models.functions import Upper
 from django.utils.timezone import now
 
@@ -29,6 +30,7 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("customer"), _("customers")
         indexes = [models.Index(fields=["last_name"], name="customer_last_name"),
                    # The dashboard's search by name, whatever the letters' case (Upper is what iexact compares).
                    models.Index(Upper("last_name"), name="customer_last_name_upper"),
@@ -83,6 +85,7 @@ class Interaction(models.Model):
     payload = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("interaction"), _("interactions")
         indexes = [models.Index(fields=["customer", "occurred_at"], name="interaction_customer_time")]
 
 
@@ -95,6 +98,9 @@ class Erasure(models.Model):
     erased_at = models.DateTimeField(default=now)
     requested_by = models.CharField(max_length=150, blank=True)
     reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("erasure"), _("erasures")
 
 
 class Tag(models.Model):

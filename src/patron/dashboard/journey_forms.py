@@ -5,6 +5,7 @@ what campaigns.design saves. Nothing here is JSON to the marketer."""
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patron.campaigns import design
@@ -57,7 +58,8 @@ BOOL_VALUES = {"yes": True, "no": False, "unknown": None}
 
 
 def _segments():
-    return [("", _("Everyone"))] + [(name, name) for name in Segment.objects.order_by("name").values_list("name", flat=True)]
+    language = get_language() or "en"
+    return [("", _("Everyone"))] + [(s.name, s.name_in(language)) for s in Segment.objects.only("name", "names").order_by("name")]
 
 
 class JourneyForm(forms.Form):

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
     name = "patron.feedback"
+    verbose_name = _("Feedback")
     label = "feedback"
 
     def ready(self):

@@ -7,6 +7,7 @@ updates the answer, and only the first answer to an ask Patron made earns the fe
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 from django.utils.timezone import now
 
@@ -39,6 +40,9 @@ class Idea(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    class Meta:
+        verbose_name, verbose_name_plural = _("idea"), _("ideas")
+
 
 class Response(models.Model):
     class Source(models.TextChoices):
@@ -59,6 +63,7 @@ class Response(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses")
 
     class Meta:
+        verbose_name, verbose_name_plural = _("response"), _("responses")
         constraints = [
             models.UniqueConstraint(fields=["customer", "ref"], name="response_once_per_ask"),
             models.CheckConstraint(

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from patron.core.admin_tools import ReadOnlyAdmin as ReadOnly
+from patron.core.admin_tools import translated_form
 from patron.loyalty import services
 from patron.loyalty.models import (
     Account, Coupon, EarningRule, Entry, Lot, Membership, MembershipPeriod, Movement, PaidMembership, PaidPlan, Program, Reward, Tier,
@@ -10,6 +11,7 @@ from patron.loyalty.models import (
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    form = translated_form(Program)
     list_display = ("name", "currency", "points_per_unit", "expiry_days", "refund_policy")
 
 
@@ -68,6 +70,7 @@ class EarningRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Reward)
 class RewardAdmin(admin.ModelAdmin):
+    form = translated_form(Reward, "names", "descriptions")
     list_display = ("name", "program", "kind", "cost", "stock", "min_tier", "members_only", "active", "valid_from", "valid_until")
     list_filter = ("program", "kind", "active", "members_only")
 
@@ -81,6 +84,7 @@ class CouponAdmin(ReadOnly):
 
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
+    form = translated_form(Tier)
     list_display = ("name", "program", "rank", "threshold", "multiplier")
     list_filter = ("program",)
 
@@ -101,6 +105,7 @@ class TierEventAdmin(ReadOnly):
 
 @admin.register(PaidPlan)
 class PaidPlanAdmin(admin.ModelAdmin):
+    form = translated_form(PaidPlan)
     list_display = ("name", "program", "fee", "period_months", "earn_multiplier", "free_delivery", "save_offer_percent", "active")
     list_filter = ("program", "active")
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LoyaltyConfig(AppConfig):
     name = "patron.loyalty"
-    verbose_name = "Loyalty"
+    verbose_name = _("Loyalty")
 
     def ready(self):
         from patron.loyalty import privacy  # noqa: F401 - registers what loyalty exports and erases for a customer

@@ -14,18 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from patron.core.names import Named
 from patron.customers.models import Customer
-
-
-class Named:
-    """A name a customer or a marketer reads, with its translations: `name_in("lv")`, else the name itself."""
-
-    def name_in(self, language: str) -> str:
-        return (self.names or {}).get((language or "").split("-")[0].lower()) or self.name
-
-    def description_in(self, language: str) -> str:
-        return (getattr(self, "descriptions", None) or {}).get((language or "").split("-")[0].lower()) or getattr(self, "description", "")
 
 
 class Program(Named, models.Model):
@@ -56,6 +48,9 @@ class Program(Named, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("program"), gettext_lazy("programs")
+
 
 class Tier(Named, models.Model):
     """A level of the program (Bronze, Silver, Gold): reached at `threshold` points earned (or spend)
@@ -69,6 +64,7 @@ class Tier(Named, models.Model):
     multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1)
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("tier"), gettext_lazy("tiers")
         constraints = [models.UniqueConstraint(fields=["program", "rank"], name="one_tier_per_rank"),
                        models.UniqueConstraint(fields=["program", "name"], name="tier_names_unique")]
         ordering = ["program", "rank"]
@@ -87,6 +83,7 @@ class Membership(models.Model):
     below_since = models.DateTimeField(null=True, blank=True)  # set while short of the tier's threshold
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("membership"), gettext_lazy("memberships")
         constraints = [models.UniqueConstraint(fields=["program", "customer"], name="one_membership_per_program")]
 
 
@@ -107,6 +104,7 @@ class TierEvent(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("tier event"), gettext_lazy("tier events")
         indexes = [models.Index(fields=["at"], name="tier_event_time")]
 
 
@@ -132,6 +130,7 @@ class EarningRule(models.Model):
     valid_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("earning rule"), gettext_lazy("earning rules")
         indexes = [models.Index(fields=["program", "valid_from"], name="rule_program_time")]
         constraints = [models.CheckConstraint(condition=Q(multiplier__gt=0), name="rule_multiplier_positive")]
 
@@ -168,6 +167,7 @@ class Account(models.Model):
     owed = models.BigIntegerField(default=0)  # clawback policy: points still to come off the next earnings
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("account"), gettext_lazy("accounts")
         constraints = [
             models.UniqueConstraint(fields=["program", "customer"], condition=Q(kind="wallet"), name="one_wallet_per_customer"),
             models.UniqueConstraint(fields=["program", "kind"], condition=~Q(kind="wallet"), name="one_system_account_per_kind"),
@@ -199,6 +199,7 @@ class Movement(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("movement"), gettext_lazy("movements")
         indexes = [models.Index(fields=["customer", "created_at"], name="movement_customer_time"),
                    # Finding an order's earning: the unique index below is partial, which SQLite cannot use for it.
                    models.Index(fields=["program", "reference"], name="movement_reference")]
@@ -223,6 +224,7 @@ class Lot(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("lot"), gettext_lazy("lots")
         constraints = [models.CheckConstraint(condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("points")),
                                               name="lot_remaining_within_points")]
         indexes = [models.Index(fields=["wallet", "expires_at"], name="lot_wallet_expiry", condition=Q(remaining__gt=0)),
@@ -239,9 +241,9 @@ class Entry(models.Model):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("ledger entry"), gettext_lazy("ledger entries")
         constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="entry_points_positive"),
                        models.CheckConstraint(condition=~Q(debit=models.F("credit")), name="entry_two_accounts")]
-        verbose_name, verbose_name_plural = "ledger entry", "ledger entries"
 
 
 class Reward(Named, models.Model):
@@ -272,6 +274,7 @@ class Reward(Named, models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("reward"), gettext_lazy("rewards")
         constraints = [models.CheckConstraint(condition=Q(cost__gt=0), name="reward_costs_points")]
 
     def clean(self) -> None:
@@ -314,6 +317,9 @@ class Coupon(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("coupon"), gettext_lazy("coupons")
 
 
 class ReferralCode(models.Model):
@@ -367,6 +373,7 @@ class PaidPlan(Named, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("paid plan"), gettext_lazy("paid plans")
         constraints = [models.CheckConstraint(condition=Q(fee__gte=0), name="plan_fee_not_negative"),
                        models.CheckConstraint(condition=Q(period_months__gte=1, period_months__lte=36), name="plan_period_months"),
                        models.CheckConstraint(condition=Q(earn_multiplier__gt=0), name="plan_multiplier_positive"),
@@ -395,6 +402,7 @@ class PaidMembership(models.Model):
     next_discount_percent = models.PositiveSmallIntegerField(default=0, help_text="off the next period's fee (a save offer)")
 
     class Meta:
+        verbose_name, verbose_name_plural = gettext_lazy("paid membership"), gettext_lazy("paid memberships")
         constraints = [models.UniqueConstraint(fields=["plan", "customer"], condition=~Q(status="ended"),
                                                name="one_running_membership_per_plan")]
         indexes = [models.Index(fields=["status", "period_end"], name="paid_membership_due"),

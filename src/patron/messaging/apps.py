@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
     name = "patron.messaging"
+    verbose_name = _("Messages")
     label = "messaging"
 
     def ready(self):

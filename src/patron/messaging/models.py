@@ -6,6 +6,7 @@ unsubscribes after a message was queued never receives it.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from patron.customers.models import Customer
 
@@ -51,6 +52,7 @@ class Message(models.Model):
     subject = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("message"), _("messages")
         indexes = [
             models.Index(fields=["due_at"], name="message_due", condition=models.Q(status="queued")),
             models.Index(fields=["lease_until"], name="message_leased", condition=models.Q(status="sending")),
@@ -75,6 +77,7 @@ class MessageTemplate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("message template"), _("message templates")
         constraints = [models.UniqueConstraint(fields=["key", "language"], name="template_once_per_language")]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
 
-from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin
+from patron.core.admin_tools import ByCustomerSearch, ReadOnlyAdmin, translated_form
 from patron.core.errors import InvalidSegment
 from patron.segments import services
 from patron.segments.models import Segment, SegmentChange
@@ -14,6 +14,7 @@ from patron.segments.rules import FIELDS
 
 @admin.register(Segment)
 class SegmentAdmin(admin.ModelAdmin):
+    form = translated_form(Segment)
     list_display = ("name", "description", "refreshed_at", "updated_at")
     search_fields = ("name",)
     readonly_fields = ("customers_now", "refreshed_at")

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SegmentsConfig(AppConfig):
     name = "patron.segments"
+    verbose_name = _("Segments")
     label = "segments"
 
     def ready(self):

@@ -2,13 +2,17 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import InvalidSegment
+from patron.core.names import Named
 from patron.customers.models import Customer
 
 
-class Segment(models.Model):
+class Segment(Named, models.Model):
     name = models.SlugField(max_length=60, unique=True)
+    # How staff pages name it in each language ({"lt": "Prarasti VIP"}); the slug where a language has none.
+    names = models.JSONField(default=dict, blank=True)
     description = models.CharField(max_length=300, blank=True)
     rules = models.JSONField(help_text='e.g. {"all": [{"field": "language", "op": "in", "value": ["lv"]}, '
                                         '{"field": "days_since_last_order", "op": "gt", "value": 90}]}')
@@ -26,6 +30,9 @@ class Segment(models.Model):
             compile_rules(self.rules)
         except InvalidSegment as exc:
             raise ValidationError({"rules": exc.message}) from None
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("segment"), _("segments")
 
 
 class SegmentMember(models.Model):
@@ -49,4 +56,5 @@ class SegmentChange(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name, verbose_name_plural = _("segment change"), _("segment changes")
         indexes = [models.Index(fields=["segment", "at"], name="segment_change_time")]

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ServiceConfig(AppConfig):
     name = "patron.service"
+    verbose_name = _("Service desk")
     label = "service"
 
     def ready(self):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 from django.utils.timezone import now
 
@@ -38,9 +39,8 @@ class SlaPolicy(models.Model):
     is_default = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("SLA policy"), _("SLA policies")
         constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_sla")]
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
 
     def __str__(self) -> str:
         return self.name
@@ -97,6 +97,7 @@ class Ticket(models.Model):
     breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("ticket"), _("tickets")
         constraints = [models.UniqueConstraint(fields=["external_ref"], condition=~Q(external_ref=""), name="ticket_external_ref")]
         indexes = [
             models.Index(fields=["status", "resolution_due"], name="ticket_queue"),
