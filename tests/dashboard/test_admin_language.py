@@ -42,3 +42,15 @@ def test_a_segment_has_names_and_the_journey_designer_shows_them(admin):
     Segment.objects.create(name="lapsed-vip", rules={"all": [{"field": "orders", "op": "gte", "value": 5}]}, names={"lt": "Prarasti VIP"})
     page = admin.get("/journeys/new/").content.decode()
     assert '<option value="lapsed-vip">Prarasti VIP</option>' in page
+
+
+def test_georgian_labels_keep_their_first_letter(django_user_model):
+    """Django capitalises every admin label; Georgian has no capitals, and the Mtavruli letters str.upper() makes are
+    missing from most fonts."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="ka")
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "a long enough password"))
+    Program.objects.create(name="Rewards", currency="EUR")
+    for url in ("/admin/", "/admin/loyalty/reward/add/"):
+        page = client.get(url).content.decode()
+        assert not [c for c in page if "\u1c90" <= c <= "\u1cbf"], url  # no Mtavruli anywhere
+    assert "პროგრამა" in page and "ჯილდოები" in page

@@ -9,13 +9,13 @@ class ApiKey(models.Model):
               "tickets:write", "feedback:write", "events:write")
     PUBLISHABLE = "events:write"  # a key with only this scope goes into the shop's pages: it can write events, no more
 
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)  # shown in listings, finds the key
-    key_hash = models.CharField(max_length=64)  # SHA-256 of the whole key
-    scopes = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)  # shown in listings, finds the key
+    key_hash = models.CharField(_("key hash"), max_length=64)  # SHA-256 of the whole key
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}...)"

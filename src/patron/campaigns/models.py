@@ -33,32 +33,32 @@ class Trigger(models.TextChoices):
 
 
 class Journey(Named, models.Model):
-    key = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=100)
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     # The name in other languages ({"lt": "Sugrąžinimas"}): the built-in journeys' own, dropped when the shop renames.
-    names = models.JSONField(default=dict, blank=True)
-    description = models.CharField(max_length=300, blank=True)
-    descriptions = models.JSONField(default=dict, blank=True)  # the description in other languages, as `names`
-    trigger = models.CharField(max_length=20, choices=Trigger.choices)
-    trigger_config = models.JSONField(default=dict, blank=True)
+    names = models.JSONField(_("names"), default=dict, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    descriptions = models.JSONField(_("descriptions"), default=dict, blank=True)  # the description in other languages, as `names`
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
+    trigger_config = models.JSONField(_("trigger config"), default=dict, blank=True)
     segment = models.ForeignKey("segments.Segment", on_delete=models.PROTECT, null=True, blank=True,
-                                help_text="only customers in this segment enter (the rules are evaluated at entry)")
+                                help_text=_("only customers in this segment enter (the rules are evaluated at entry)"), verbose_name=_("segment"))
     # Who may enter, as segment rules of its own (segments.rules), checked at entry besides the segment.
-    audience = models.JSONField(default=dict, blank=True)
-    enabled = models.BooleanField(default=False)
-    enabled_at = models.DateTimeField(null=True, blank=True)  # events before this never start the journey
+    audience = models.JSONField(_("audience"), default=dict, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=False)
+    enabled_at = models.DateTimeField(_("enabled at"), null=True, blank=True)  # events before this never start the journey
     # Paused: on, but nobody enters, no step moves and its queued messages are held until it resumes.
-    paused_at = models.DateTimeField(null=True, blank=True)
-    builtin = models.BooleanField(default=False)
-    holdout_share = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.100"),
-                                        help_text="share of entrants held out at random as the control group")
-    conversion_days = models.PositiveIntegerField(default=14, help_text="an order within this many days of entry is a conversion")
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    builtin = models.BooleanField(_("builtin"), default=False)
+    holdout_share = models.DecimalField(_("holdout share"), max_digits=4, decimal_places=3, default=Decimal("0.100"),
+                                        help_text=_("share of entrants held out at random as the control group"))
+    conversion_days = models.PositiveIntegerField(_("conversion days"), default=14, help_text=_("an order within this many days of entry is a conversion"))
     # Decides who is held out; fixed per journey so the split is random across customers yet repeatable.
-    salt = models.BigIntegerField(default=new_salt)
-    last_run_at = models.DateTimeField(null=True, blank=True)
+    salt = models.BigIntegerField(_("salt"), default=new_salt)
+    last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
     # Why the last run of the journey failed (blank when it ran); the journeys page shows it.
-    last_error = models.CharField(max_length=300, blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -93,18 +93,18 @@ class Enrollment(models.Model):
     """One customer in one journey for one trigger (an order, a year's birthday): never twice."""
 
     class Arm(models.TextChoices):
-        TREATED = "treated", "Treated"
-        HOLDOUT = "holdout", "Held out (control)"
+        TREATED = "treated", _("Treated")
+        HOLDOUT = "holdout", _("Held out (control)")
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="enrollments")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="enrollments", db_index=False)
-    trigger_key = models.CharField(max_length=64)
-    arm = models.CharField(max_length=8, choices=Arm.choices)
-    entered_at = models.DateTimeField()
-    position = models.PositiveSmallIntegerField(default=0)  # the next step to run
-    due_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    context = models.JSONField(default=dict, blank=True)  # what the trigger and the steps know (order, coupon...)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("journey"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="enrollments", db_index=False, verbose_name=_("customer"))
+    trigger_key = models.CharField(_("trigger key"), max_length=64)
+    arm = models.CharField(_("arm"), max_length=8, choices=Arm.choices)
+    entered_at = models.DateTimeField(_("entered at"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)  # the next step to run
+    due_at = models.DateTimeField(_("due at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)  # what the trigger and the steps know (order, coupon...)
 
     class Meta:
         verbose_name, verbose_name_plural = _("enrollment"), _("enrollments")
@@ -132,14 +132,14 @@ class Skipped(models.Model):
 class Task(models.Model):
     """Something a person should do for a customer (call a detractor back), created by a journey."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tasks")
-    journey = models.ForeignKey(Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
-    title = models.CharField(max_length=200)
-    created_at = models.DateTimeField()
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("customer"))
+    journey = models.ForeignKey(Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks", verbose_name=_("journey"))
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks", verbose_name=_("enrollment"))
+    title = models.CharField(_("title"), max_length=200)
+    created_at = models.DateTimeField(_("created at"))
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("assigned to"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     def __str__(self) -> str:
         return self.title

@@ -12,8 +12,8 @@ def Amount(**kwargs):  # noqa: N802 - a field factory reads like a field class
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children", verbose_name=_("parent"))
 
     class Meta:
         verbose_name, verbose_name_plural = _("category"), _("categories")
@@ -24,16 +24,16 @@ class Category(models.Model):
 
 
 class Product(models.Model):
-    sku = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200, blank=True)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+    sku = models.CharField(_("sku"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products", verbose_name=_("category"))
     # From the shop's catalogue, where a connection reads it: what a message shows of the product. Blank in
     # the database too, for the import's own INSERT of products that names only sku, name and category.
-    url = models.URLField(max_length=500, blank=True, db_default="")
-    image_url = models.URLField(max_length=500, blank=True, db_default="")
+    url = models.URLField(_("url"), max_length=500, blank=True, db_default="")
+    image_url = models.URLField(_("image url"), max_length=500, blank=True, db_default="")
     price = Amount(null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True, db_default="")
-    in_stock = models.BooleanField(null=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, db_default="")
+    in_stock = models.BooleanField(_("in stock"), null=True)
 
     def __str__(self) -> str:
         return self.name or self.sku
@@ -44,17 +44,17 @@ class Product(models.Model):
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        COMPLETED = "completed", "Completed"
-        REFUNDED = "refunded", "Refunded"
-        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", _("Completed")
+        REFUNDED = "refunded", _("Refunded")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    external_id = models.CharField(max_length=100, unique=True)
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
     # Indexed by order_customer_time, whose first column it is.
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False)
-    placed_at = models.DateTimeField()
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False, verbose_name=_("customer"))
+    placed_at = models.DateTimeField(_("placed at"))
     total = Amount()
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.COMPLETED)
 
     class Meta:
         verbose_name, verbose_name_plural = _("order"), _("orders")
@@ -90,11 +90,11 @@ class OrderLine(models.Model):
 class Refund(models.Model):
     """A full or partial refund: a record of its own, never an edit of the order's total."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order"))
+    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
     amount = Amount()
-    refunded_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=200, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name, verbose_name_plural = _("refund"), _("refunds")

@@ -11,5 +11,7 @@ class CoreConfig(AppConfig):
         from django.core import checks  # registered once the apps are loaded
 
         from patron.core.checks import sqlite_version
+        from patron.core.georgian import keep_georgian
 
         checks.register(sqlite_version)
+        keep_georgian()

@@ -12,22 +12,22 @@ class Channel(models.TextChoices):
 class Customer(models.Model):
     """A person who buys. Personal fields are blanked on erasure; the row stays for order facts."""
 
-    external_id = models.CharField(max_length=100, unique=True)
-    email = models.CharField(max_length=254, blank=True, db_index=True)  # stored lower-case
-    phone = models.CharField(max_length=32, blank=True)
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    language = models.CharField(max_length=16, blank=True, help_text="BCP 47, e.g. lt or en-GB")
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
-    timezone = models.CharField(max_length=64, blank=True, help_text="IANA, e.g. Europe/Vilnius")
-    birth_date = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(default=now, db_index=True)
-    attributes = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    email = models.CharField(_("email"), max_length=254, blank=True, db_index=True)  # stored lower-case
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True, help_text=_("BCP 47, e.g. lt or en-GB"))
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
+    timezone = models.CharField(_("timezone"), max_length=64, blank=True, help_text=_("IANA, e.g. Europe/Vilnius"))
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=now, db_index=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     # Current consent per channel (None: never asked); the history is in ConsentEvent.
-    email_consent = models.BooleanField(null=True, blank=True)
-    sms_consent = models.BooleanField(null=True, blank=True)
-    erased_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    email_consent = models.BooleanField(_("email consent"), null=True, blank=True)
+    sms_consent = models.BooleanField(_("sms consent"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name, verbose_name_plural = _("customer"), _("customers")
@@ -78,11 +78,11 @@ class Interaction(models.Model):
     (queries.timeline) instead of copying them here.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
-    kind = models.CharField(max_length=40)
-    channel = models.CharField(max_length=16, blank=True)
-    occurred_at = models.DateTimeField(default=now)
-    payload = models.JSONField(default=dict, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("customer"))
+    kind = models.CharField(_("kind"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=now)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
 
     class Meta:
         verbose_name, verbose_name_plural = _("interaction"), _("interactions")
@@ -92,12 +92,12 @@ class Interaction(models.Model):
 class Erasure(models.Model):
     """The record that a customer's personal data was erased, kept after the data is gone."""
 
-    customer = models.OneToOneField(Customer, on_delete=models.SET_NULL, null=True, related_name="erasure")
+    customer = models.OneToOneField(Customer, on_delete=models.SET_NULL, null=True, related_name="erasure", verbose_name=_("customer"))
     # HMAC of the former external id: lets the shop prove an erasure happened without keeping the id.
-    subject_digest = models.CharField(max_length=64, db_index=True)
-    erased_at = models.DateTimeField(default=now)
-    requested_by = models.CharField(max_length=150, blank=True)
-    reason = models.CharField(max_length=200, blank=True)
+    subject_digest = models.CharField(_("subject digest"), max_length=64, db_index=True)
+    erased_at = models.DateTimeField(_("erased at"), default=now)
+    requested_by = models.CharField(_("requested by"), max_length=150, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name, verbose_name_plural = _("erasure"), _("erasures")

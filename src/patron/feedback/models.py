@@ -26,16 +26,16 @@ class Idea(models.Model):
     """Something customers asked for; when it ships, everyone who asked is told."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        PLANNED = "planned", "Planned"
-        IMPLEMENTED = "implemented", "Implemented"
-        DECLINED = "declined", "Declined"
+        OPEN = "open", _("Open")
+        PLANNED = "planned", _("Planned")
+        IMPLEMENTED = "implemented", _("Implemented")
+        DECLINED = "declined", _("Declined")
 
-    title = models.CharField(max_length=200)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(default=now)
-    implemented_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.CharField(max_length=150, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created at"), default=now)
+    implemented_at = models.DateTimeField(_("implemented at"), null=True, blank=True)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
 
     def __str__(self) -> str:
         return self.title
@@ -46,21 +46,21 @@ class Idea(models.Model):
 
 class Response(models.Model):
     class Source(models.TextChoices):
-        EMAIL = "email", "A survey email (one click)"
-        LINK = "link", "A survey link"
-        IMPORT = "import", "Imported history"
-        API = "api", "The API"
+        EMAIL = "email", _("A survey email (one click)")
+        LINK = "link", _("A survey link")
+        IMPORT = "import", _("Imported history")
+        API = "api", _("The API")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="survey_responses", db_index=False)
-    kind = models.CharField(max_length=4, choices=SurveyKind.choices)
-    score = models.PositiveSmallIntegerField()
-    comment = models.TextField(blank=True)
-    language = models.CharField(max_length=16, blank=True)  # the customer's language when they answered
-    ref = models.CharField(max_length=80)
-    source = models.CharField(max_length=8, choices=Source.choices)
-    answered_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(default=now)
-    idea = models.ForeignKey(Idea, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="survey_responses", db_index=False, verbose_name=_("customer"))
+    kind = models.CharField(_("kind"), max_length=4, choices=SurveyKind.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)  # the customer's language when they answered
+    ref = models.CharField(_("ref"), max_length=80)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    answered_at = models.DateTimeField(_("answered at"), default=now)
+    updated_at = models.DateTimeField(_("updated at"), default=now)
+    idea = models.ForeignKey(Idea, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses", verbose_name=_("idea"))
 
     class Meta:
         verbose_name, verbose_name_plural = _("response"), _("responses")

@@ -22,28 +22,28 @@ from patron.customers.models import Customer
 
 class Program(Named, models.Model):
     class RefundPolicy(models.TextChoices):
-        NEGATIVE_BALANCE = "negative_balance", "Negative balance: the wallet may go below zero"
-        CLAWBACK = "clawback", "Claw back: the wallet stops at zero and the rest comes off the next earnings"
+        NEGATIVE_BALANCE = "negative_balance", gettext_lazy("Negative balance: the wallet may go below zero")
+        CLAWBACK = "clawback", gettext_lazy("Claw back: the wallet stops at zero and the rest comes off the next earnings")
 
-    name = models.CharField(max_length=100, unique=True)
-    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
-    currency = models.CharField(max_length=3)
-    points_per_unit = models.PositiveIntegerField(default=1, help_text="points per whole currency unit spent (rounded down)")
-    expiry_days = models.PositiveIntegerField(null=True, blank=True, help_text="days a lot of points lives; blank: never expires")
-    refund_policy = models.CharField(max_length=20, choices=RefundPolicy.choices, default=RefundPolicy.NEGATIVE_BALANCE)
+    name = models.CharField(gettext_lazy("name"), max_length=100, unique=True)
+    names = models.JSONField(gettext_lazy("names"), default=dict, blank=True, help_text=gettext_lazy('the name in other languages: {"lv": "…", "et": "…"}'))
+    currency = models.CharField(gettext_lazy("currency"), max_length=3)
+    points_per_unit = models.PositiveIntegerField(gettext_lazy("points per unit"), default=1, help_text=gettext_lazy("points per whole currency unit spent (rounded down)"))
+    expiry_days = models.PositiveIntegerField(gettext_lazy("expiry days"), null=True, blank=True, help_text=gettext_lazy("days a lot of points lives; blank: never expires"))
+    refund_policy = models.CharField(gettext_lazy("refund policy"), max_length=20, choices=RefundPolicy.choices, default=RefundPolicy.NEGATIVE_BALANCE)
 
     class TierBasis(models.TextChoices):
-        POINTS = "points", "Points earned"
-        SPEND = "spend", "Spend"
+        POINTS = "points", gettext_lazy("Points earned")
+        SPEND = "spend", gettext_lazy("Spend")
 
-    tier_basis = models.CharField(max_length=10, choices=TierBasis.choices, default=TierBasis.POINTS)
-    tier_window_days = models.PositiveIntegerField(default=365, help_text="tiers qualify on this rolling window")
-    tier_grace_days = models.PositiveIntegerField(default=30, help_text="days below a tier's threshold before the downgrade")
-    point_value = models.DecimalField(max_digits=10, decimal_places=4, default=Decimal("0.01"), help_text="what a point costs when redeemed")
-    expiry_reminder_days = models.PositiveIntegerField(default=30, help_text="remind customers this many days before points expire")
-    referrer_bonus = models.PositiveIntegerField(default=0, help_text="points for the referrer when the friend's first order completes")
-    friend_bonus = models.PositiveIntegerField(default=0, help_text="points for the referred friend on that first order")
-    created_at = models.DateTimeField(auto_now_add=True)
+    tier_basis = models.CharField(gettext_lazy("tier basis"), max_length=10, choices=TierBasis.choices, default=TierBasis.POINTS)
+    tier_window_days = models.PositiveIntegerField(gettext_lazy("tier window days"), default=365, help_text=gettext_lazy("tiers qualify on this rolling window"))
+    tier_grace_days = models.PositiveIntegerField(gettext_lazy("tier grace days"), default=30, help_text=gettext_lazy("days below a tier's threshold before the downgrade"))
+    point_value = models.DecimalField(gettext_lazy("point value"), max_digits=10, decimal_places=4, default=Decimal("0.01"), help_text=gettext_lazy("what a point costs when redeemed"))
+    expiry_reminder_days = models.PositiveIntegerField(gettext_lazy("expiry reminder days"), default=30, help_text=gettext_lazy("remind customers this many days before points expire"))
+    referrer_bonus = models.PositiveIntegerField(gettext_lazy("referrer bonus"), default=0, help_text=gettext_lazy("points for the referrer when the friend's first order completes"))
+    friend_bonus = models.PositiveIntegerField(gettext_lazy("friend bonus"), default=0, help_text=gettext_lazy("points for the referred friend on that first order"))
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
@@ -56,12 +56,12 @@ class Tier(Named, models.Model):
     """A level of the program (Bronze, Silver, Gold): reached at `threshold` points earned (or spend)
     over the program's rolling window; it multiplies earnings and may open exclusive rewards."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tiers")
-    name = models.CharField(max_length=50)
-    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
-    rank = models.PositiveSmallIntegerField(help_text="higher is better")
-    threshold = models.DecimalField(max_digits=14, decimal_places=2)
-    multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tiers", verbose_name=gettext_lazy("program"))
+    name = models.CharField(gettext_lazy("name"), max_length=50)
+    names = models.JSONField(gettext_lazy("names"), default=dict, blank=True, help_text=gettext_lazy('the name in other languages: {"lv": "…", "et": "…"}'))
+    rank = models.PositiveSmallIntegerField(gettext_lazy("rank"), help_text=gettext_lazy("higher is better"))
+    threshold = models.DecimalField(gettext_lazy("threshold"), max_digits=14, decimal_places=2)
+    multiplier = models.DecimalField(gettext_lazy("multiplier"), max_digits=5, decimal_places=2, default=1)
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("tier"), gettext_lazy("tiers")
@@ -76,11 +76,11 @@ class Tier(Named, models.Model):
 class Membership(models.Model):
     """A customer's current tier in a program, and when they fell below it (the grace period)."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="memberships")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="memberships")
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True)
-    since = models.DateTimeField()
-    below_since = models.DateTimeField(null=True, blank=True)  # set while short of the tier's threshold
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="memberships", verbose_name=gettext_lazy("program"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="memberships", verbose_name=gettext_lazy("customer"))
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, verbose_name=gettext_lazy("tier"))
+    since = models.DateTimeField(gettext_lazy("since"))
+    below_since = models.DateTimeField(gettext_lazy("below since"), null=True, blank=True)  # set while short of the tier's threshold
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("membership"), gettext_lazy("memberships")
@@ -91,17 +91,17 @@ class TierEvent(models.Model):
     """A tier change (or the warning before a downgrade): what journeys and the portal react to."""
 
     class Kind(models.TextChoices):
-        UPGRADE = "upgrade", "Upgrade"
-        DOWNGRADE = "downgrade", "Downgrade"
-        WARNING = "warning", "Downgrade warning"
+        UPGRADE = "upgrade", gettext_lazy("Upgrade")
+        DOWNGRADE = "downgrade", gettext_lazy("Downgrade")
+        WARNING = "warning", gettext_lazy("Downgrade warning")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tier_events")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, related_name="+")
-    to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, related_name="+")
-    qualifying = models.DecimalField(max_digits=14, decimal_places=2)
-    at = models.DateTimeField()
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, verbose_name=gettext_lazy("program"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tier_events", verbose_name=gettext_lazy("customer"))
+    kind = models.CharField(gettext_lazy("kind"), max_length=10, choices=Kind.choices)
+    from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=gettext_lazy("from tier"))
+    to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=gettext_lazy("to tier"))
+    qualifying = models.DecimalField(gettext_lazy("qualifying"), max_digits=14, decimal_places=2)
+    at = models.DateTimeField(gettext_lazy("at"))
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("tier event"), gettext_lazy("tier events")
@@ -113,21 +113,21 @@ class EarningRule(models.Model):
     scored by the rules in force when it was placed, and changing a rule closes it and opens a new one."""
 
     class Kind(models.TextChoices):
-        CATEGORY_MULTIPLIER = "category_multiplier", "Category multiplier"
-        PRODUCT_MULTIPLIER = "product_multiplier", "Product multiplier"
-        BONUS_WINDOW = "bonus_window", "Bonus window (a multiplier on some weekdays or dates)"
-        FIRST_PURCHASE_BONUS = "first_purchase_bonus", "First-purchase bonus"
-        BIRTHDAY_BONUS = "birthday_bonus", "Birthday bonus (given by the daily run)"
-        FEEDBACK_BONUS = "feedback_bonus", "Feedback bonus (answering a survey, once per survey)"
+        CATEGORY_MULTIPLIER = "category_multiplier", gettext_lazy("Category multiplier")
+        PRODUCT_MULTIPLIER = "product_multiplier", gettext_lazy("Product multiplier")
+        BONUS_WINDOW = "bonus_window", gettext_lazy("Bonus window (a multiplier on some weekdays or dates)")
+        FIRST_PURCHASE_BONUS = "first_purchase_bonus", gettext_lazy("First-purchase bonus")
+        BIRTHDAY_BONUS = "birthday_bonus", gettext_lazy("Birthday bonus (given by the daily run)")
+        FEEDBACK_BONUS = "feedback_bonus", gettext_lazy("Feedback bonus (answering a survey, once per survey)")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rules")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    target = models.CharField(max_length=100, blank=True, help_text="the category name or product sku it applies to")
-    multiplier = models.DecimalField(max_digits=6, decimal_places=2, default=1)
-    bonus_points = models.PositiveIntegerField(default=0)
-    weekdays = models.CharField(max_length=13, blank=True, help_text="bonus window: ISO weekdays, e.g. 6,7 for weekends")
-    valid_from = models.DateTimeField()
-    valid_until = models.DateTimeField(null=True, blank=True)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rules", verbose_name=gettext_lazy("program"))
+    kind = models.CharField(gettext_lazy("kind"), max_length=24, choices=Kind.choices)
+    target = models.CharField(gettext_lazy("target"), max_length=100, blank=True, help_text=gettext_lazy("the category name or product sku it applies to"))
+    multiplier = models.DecimalField(gettext_lazy("multiplier"), max_digits=6, decimal_places=2, default=1)
+    bonus_points = models.PositiveIntegerField(gettext_lazy("bonus points"), default=0)
+    weekdays = models.CharField(gettext_lazy("weekdays"), max_length=13, blank=True, help_text=gettext_lazy("bonus window: ISO weekdays, e.g. 6,7 for weekends"))
+    valid_from = models.DateTimeField(gettext_lazy("valid from"))
+    valid_until = models.DateTimeField(gettext_lazy("valid until"), null=True, blank=True)
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("earning rule"), gettext_lazy("earning rules")
@@ -151,20 +151,20 @@ class EarningRule(models.Model):
 
 class Account(models.Model):
     class Kind(models.TextChoices):
-        WALLET = "wallet", "Customer wallet"
-        LIABILITY = "liability", "Program liability"
-        REDEEMED = "redeemed", "Redeemed"
-        EXPIRED = "expired", "Expired"
+        WALLET = "wallet", gettext_lazy("Customer wallet")
+        LIABILITY = "liability", gettext_lazy("Program liability")
+        REDEEMED = "redeemed", gettext_lazy("Redeemed")
+        EXPIRED = "expired", gettext_lazy("Expired")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="accounts")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="loyalty_accounts")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="accounts", verbose_name=gettext_lazy("program"))
+    kind = models.CharField(gettext_lazy("kind"), max_length=12, choices=Kind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="loyalty_accounts", verbose_name=gettext_lazy("customer"))
     # A wallet's credits - debits, cached in the transaction that posts its entries; `patron ledger verify`
     # recomputes it. System accounts cache nothing (always 0; services.system_balance sums their entries):
     # every order in a program posts to its liability, and a cached balance there would be one row that
     # all of them lock until they commit.
-    balance = models.BigIntegerField(default=0)
-    owed = models.BigIntegerField(default=0)  # clawback policy: points still to come off the next earnings
+    balance = models.BigIntegerField(gettext_lazy("balance"), default=0)
+    owed = models.BigIntegerField(gettext_lazy("owed"), default=0)  # clawback policy: points still to come off the next earnings
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("account"), gettext_lazy("accounts")
@@ -183,20 +183,20 @@ class Account(models.Model):
 
 class Movement(models.Model):
     class Kind(models.TextChoices):
-        EARN = "earn", "Earned"
-        ADJUST = "adjust", "Adjusted by staff"
-        REDEEM = "redeem", "Redeemed"
-        EXPIRE = "expire", "Expired"
-        REVERSE = "reverse", "Reversed (refund)"
+        EARN = "earn", gettext_lazy("Earned")
+        ADJUST = "adjust", gettext_lazy("Adjusted by staff")
+        REDEEM = "redeem", gettext_lazy("Redeemed")
+        EXPIRE = "expire", gettext_lazy("Expired")
+        REVERSE = "reverse", gettext_lazy("Reversed (refund)")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="movements")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="point_movements")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="movements", verbose_name=gettext_lazy("program"))
+    kind = models.CharField(gettext_lazy("kind"), max_length=10, choices=Kind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="point_movements", verbose_name=gettext_lazy("customer"))
     # + earned, - spent or taken back (under the clawback policy part of a reversal may be owed, not yet drawn)
-    points = models.BigIntegerField()
-    reason = models.CharField(max_length=200, blank=True)
-    reference = models.CharField(max_length=100, blank=True)  # e.g. the order's external id
-    created_at = models.DateTimeField()
+    points = models.BigIntegerField(gettext_lazy("points"))
+    reason = models.CharField(gettext_lazy("reason"), max_length=200, blank=True)
+    reference = models.CharField(gettext_lazy("reference"), max_length=100, blank=True)  # e.g. the order's external id
+    created_at = models.DateTimeField(gettext_lazy("created at"))
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("movement"), gettext_lazy("movements")
@@ -216,12 +216,12 @@ class Movement(models.Model):
 class Lot(models.Model):
     """Points earned together, with their expiry; `remaining` is what has not been drawn yet."""
 
-    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
-    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="lot")
-    points = models.PositiveBigIntegerField()
-    remaining = models.BigIntegerField()
-    earned_at = models.DateTimeField()
-    expires_at = models.DateTimeField(null=True, blank=True)
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots", verbose_name=gettext_lazy("wallet"))
+    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="lot", verbose_name=gettext_lazy("movement"))
+    points = models.PositiveBigIntegerField(gettext_lazy("points"))
+    remaining = models.BigIntegerField(gettext_lazy("remaining"))
+    earned_at = models.DateTimeField(gettext_lazy("earned at"))
+    expires_at = models.DateTimeField(gettext_lazy("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("lot"), gettext_lazy("lots")
@@ -234,11 +234,11 @@ class Lot(models.Model):
 class Entry(models.Model):
     """One double-entry line: `points` move from `debit` to `credit`."""
 
-    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="entries")
-    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
-    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
-    points = models.PositiveBigIntegerField()
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="entries", verbose_name=gettext_lazy("movement"))
+    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits", verbose_name=gettext_lazy("debit"))
+    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits", verbose_name=gettext_lazy("credit"))
+    points = models.PositiveBigIntegerField(gettext_lazy("points"))
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=gettext_lazy("lot"))
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("ledger entry"), gettext_lazy("ledger entries")
@@ -248,30 +248,30 @@ class Entry(models.Model):
 
 class Reward(Named, models.Model):
     class Kind(models.TextChoices):
-        DISCOUNT_AMOUNT = "discount_amount", "Discount (amount)"
-        DISCOUNT_PERCENT = "discount_percent", "Discount (percent)"
-        FREE_PRODUCT = "free_product", "Free product"
-        GIFT = "gift", "Gift"
-        DONATION = "donation", "Donation to a cause"
+        DISCOUNT_AMOUNT = "discount_amount", gettext_lazy("Discount (amount)")
+        DISCOUNT_PERCENT = "discount_percent", gettext_lazy("Discount (percent)")
+        FREE_PRODUCT = "free_product", gettext_lazy("Free product")
+        GIFT = "gift", gettext_lazy("Gift")
+        DONATION = "donation", gettext_lazy("Donation to a cause")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rewards")
-    name = models.CharField(max_length=100)
-    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
-    description = models.TextField(blank=True, max_length=500, help_text="what the customer reads under the name")
-    descriptions = models.JSONField(default=dict, blank=True, help_text='the description in other languages: {"lv": "…"}')
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rewards", verbose_name=gettext_lazy("program"))
+    name = models.CharField(gettext_lazy("name"), max_length=100)
+    names = models.JSONField(gettext_lazy("names"), default=dict, blank=True, help_text=gettext_lazy('the name in other languages: {"lv": "…", "et": "…"}'))
+    description = models.TextField(gettext_lazy("description"), blank=True, max_length=500, help_text=gettext_lazy("what the customer reads under the name"))
+    descriptions = models.JSONField(gettext_lazy("descriptions"), default=dict, blank=True, help_text=gettext_lazy('the description in other languages: {"lv": "…"}'))
     # The picture's hash (its bytes are a RewardImage, read only when served): in the picture's address, so a
     # new picture is a new address and browsers may keep the old one for ever. Blank: no picture.
-    image_hash = models.CharField(max_length=16, blank=True, editable=False)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    value = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="the amount, or the percent")
-    sku = models.CharField(max_length=64, blank=True, help_text="the free product")
-    cost = models.PositiveIntegerField(help_text="points")
-    stock = models.PositiveIntegerField(null=True, blank=True, help_text="blank: unlimited")
-    min_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, help_text="exclusive to this tier and above")
-    members_only = models.BooleanField(default=False, help_text="only for members of a paid plan of the program")
-    valid_from = models.DateTimeField(null=True, blank=True)
-    valid_until = models.DateTimeField(null=True, blank=True)
-    active = models.BooleanField(default=True)
+    image_hash = models.CharField(gettext_lazy("image hash"), max_length=16, blank=True, editable=False)
+    kind = models.CharField(gettext_lazy("kind"), max_length=20, choices=Kind.choices)
+    value = models.DecimalField(gettext_lazy("value"), max_digits=12, decimal_places=2, default=0, help_text=gettext_lazy("the amount, or the percent"))
+    sku = models.CharField(gettext_lazy("sku"), max_length=64, blank=True, help_text=gettext_lazy("the free product"))
+    cost = models.PositiveIntegerField(gettext_lazy("cost"), help_text=gettext_lazy("points"))
+    stock = models.PositiveIntegerField(gettext_lazy("stock"), null=True, blank=True, help_text=gettext_lazy("blank: unlimited"))
+    min_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, help_text=gettext_lazy("exclusive to this tier and above"), verbose_name=gettext_lazy("min tier"))
+    members_only = models.BooleanField(gettext_lazy("members only"), default=False, help_text=gettext_lazy("only for members of a paid plan of the program"))
+    valid_from = models.DateTimeField(gettext_lazy("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(gettext_lazy("valid until"), null=True, blank=True)
+    active = models.BooleanField(gettext_lazy("active"), default=True)
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("reward"), gettext_lazy("rewards")
@@ -304,16 +304,16 @@ class RewardImage(models.Model):
 class Coupon(models.Model):
     """What a redemption issues: an unguessable code the shop validates and marks used, once."""
 
-    code = models.CharField(max_length=32, unique=True)
-    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="coupons")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="coupons")
+    code = models.CharField(gettext_lazy("code"), max_length=32, unique=True)
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="coupons", verbose_name=gettext_lazy("reward"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="coupons", verbose_name=gettext_lazy("customer"))
     # The redemption that paid for it; blank for a gift (a journey's win-back code, an apology).
-    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="coupon", null=True, blank=True)
-    reason = models.CharField(max_length=200, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    issued_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    used_reference = models.CharField(max_length=100, blank=True)
+    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="coupon", null=True, blank=True, verbose_name=gettext_lazy("movement"))
+    reason = models.CharField(gettext_lazy("reason"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(gettext_lazy("expires at"), null=True, blank=True)
+    issued_at = models.DateTimeField(gettext_lazy("issued at"))
+    used_at = models.DateTimeField(gettext_lazy("used at"), null=True, blank=True)
+    used_reference = models.CharField(gettext_lazy("used reference"), max_length=100, blank=True)
 
     def __str__(self) -> str:
         return self.code
@@ -359,18 +359,18 @@ class PaidPlan(Named, models.Model):
     """A paid membership (like Amazon Prime): a fee per period, perks while it runs. The shop collects the
     fee; Patron keeps who is a member, each period they paid for, and the perks."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="paid_plans")
-    name = models.CharField(max_length=100, unique=True)
-    names = models.JSONField(default=dict, blank=True, help_text='the name in other languages: {"lv": "…", "et": "…"}')
-    fee = models.DecimalField(max_digits=10, decimal_places=2, help_text="per period, in the program's currency")
-    period_months = models.PositiveSmallIntegerField(default=12, help_text="1 for monthly, 12 for yearly")
-    earn_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1, help_text="members' order points are multiplied by this")
-    free_delivery = models.BooleanField(default=False, help_text="the shop reads this perk from the API")
-    save_offer_percent = models.PositiveSmallIntegerField(
-        default=0, help_text="offered to a member who cancels: this much off their next period (0: no offer)")
-    reminder_days = models.PositiveSmallIntegerField(default=7, help_text="remind members this many days before a renewal")
-    active = models.BooleanField(default=True, help_text="open to new members")
-    created_at = models.DateTimeField(auto_now_add=True)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="paid_plans", verbose_name=gettext_lazy("program"))
+    name = models.CharField(gettext_lazy("name"), max_length=100, unique=True)
+    names = models.JSONField(gettext_lazy("names"), default=dict, blank=True, help_text=gettext_lazy('the name in other languages: {"lv": "…", "et": "…"}'))
+    fee = models.DecimalField(gettext_lazy("fee"), max_digits=10, decimal_places=2, help_text=gettext_lazy("per period, in the program's currency"))
+    period_months = models.PositiveSmallIntegerField(gettext_lazy("period months"), default=12, help_text=gettext_lazy("1 for monthly, 12 for yearly"))
+    earn_multiplier = models.DecimalField(gettext_lazy("earn multiplier"), max_digits=5, decimal_places=2, default=1, help_text=gettext_lazy("members' order points are multiplied by this"))
+    free_delivery = models.BooleanField(gettext_lazy("free delivery"), default=False, help_text=gettext_lazy("the shop reads this perk from the API"))
+    save_offer_percent = models.PositiveSmallIntegerField(gettext_lazy("save offer percent"), 
+        default=0, help_text=gettext_lazy("offered to a member who cancels: this much off their next period (0: no offer)"))
+    reminder_days = models.PositiveSmallIntegerField(gettext_lazy("reminder days"), default=7, help_text=gettext_lazy("remind members this many days before a renewal"))
+    active = models.BooleanField(gettext_lazy("active"), default=True, help_text=gettext_lazy("open to new members"))
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("paid plan"), gettext_lazy("paid plans")
@@ -387,19 +387,19 @@ class PaidMembership(models.Model):
     """One customer's membership of a plan, from joining to its end; rejoining later is a new membership."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active (renews)"
-        CANCELLING = "cancelling", "Cancelled (perks until the period ends)"
-        ENDED = "ended", "Ended"
+        ACTIVE = "active", gettext_lazy("Active (renews)")
+        CANCELLING = "cancelling", gettext_lazy("Cancelled (perks until the period ends)")
+        ENDED = "ended", gettext_lazy("Ended")
 
-    plan = models.ForeignKey(PaidPlan, on_delete=models.PROTECT, related_name="memberships")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="paid_memberships")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    joined_at = models.DateTimeField()
-    period_end = models.DateTimeField(help_text="the current period ends (and the next begins) here")
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    save_offer_taken_at = models.DateTimeField(null=True, blank=True)
-    next_discount_percent = models.PositiveSmallIntegerField(default=0, help_text="off the next period's fee (a save offer)")
+    plan = models.ForeignKey(PaidPlan, on_delete=models.PROTECT, related_name="memberships", verbose_name=gettext_lazy("plan"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="paid_memberships", verbose_name=gettext_lazy("customer"))
+    status = models.CharField(gettext_lazy("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    joined_at = models.DateTimeField(gettext_lazy("joined at"))
+    period_end = models.DateTimeField(gettext_lazy("period end"), help_text=gettext_lazy("the current period ends (and the next begins) here"))
+    cancelled_at = models.DateTimeField(gettext_lazy("cancelled at"), null=True, blank=True)
+    ended_at = models.DateTimeField(gettext_lazy("ended at"), null=True, blank=True)
+    save_offer_taken_at = models.DateTimeField(gettext_lazy("save offer taken at"), null=True, blank=True)
+    next_discount_percent = models.PositiveSmallIntegerField(gettext_lazy("next discount percent"), default=0, help_text=gettext_lazy("off the next period's fee (a save offer)"))
 
     class Meta:
         verbose_name, verbose_name_plural = gettext_lazy("paid membership"), gettext_lazy("paid memberships")

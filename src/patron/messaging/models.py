@@ -24,32 +24,32 @@ class ChannelKind(models.TextChoices):
 
 class Message(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"  # claimed by a worker; back to queued if its lease runs out
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SUPPRESSED = "suppressed", "Suppressed"
-        HELD = "held", "Held (its journey is paused)"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")  # claimed by a worker; back to queued if its lease runs out
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        HELD = "held", _("Held (its journey is paused)")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages", db_index=False)
-    journey = models.ForeignKey("campaigns.Journey", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages", db_index=False, verbose_name=_("customer"))
+    journey = models.ForeignKey("campaigns.Journey", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", verbose_name=_("journey"))
     enrollment = models.ForeignKey("campaigns.Enrollment", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="messages", db_index=False)
-    template = models.CharField(max_length=60)
-    channel = models.CharField(max_length=8, choices=ChannelKind.choices)
-    purpose = models.CharField(max_length=14, choices=Purpose.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    reason = models.CharField(max_length=300, blank=True)  # why suppressed, or the last delivery error
-    context = models.JSONField(default=dict, blank=True)  # what the template needs beyond the customer
-    created_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)  # host:pid of the worker sending it
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    language = models.CharField(max_length=16, blank=True)  # the language it went out in
-    subject = models.CharField(max_length=200, blank=True)
+                                   related_name="messages", db_index=False, verbose_name=_("enrollment"))
+    template = models.CharField(_("template"), max_length=60)
+    channel = models.CharField(_("channel"), max_length=8, choices=ChannelKind.choices)
+    purpose = models.CharField(_("purpose"), max_length=14, choices=Purpose.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)  # why suppressed, or the last delivery error
+    context = models.JSONField(_("context"), default=dict, blank=True)  # what the template needs beyond the customer
+    created_at = models.DateTimeField(_("created at"))
+    due_at = models.DateTimeField(_("due at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)  # host:pid of the worker sending it
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    language = models.CharField(_("language"), max_length=16, blank=True)  # the language it went out in
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
 
     class Meta:
         verbose_name, verbose_name_plural = _("message"), _("messages")
@@ -67,14 +67,14 @@ class Message(models.Model):
 class MessageTemplate(models.Model):
     """A staff edit of a message in one language; it takes the place of the built-in text of that key."""
 
-    key = models.SlugField(max_length=60)
-    language = models.CharField(max_length=16)
-    subject = models.CharField(max_length=200, blank=True, help_text="email only; Django template syntax")
+    key = models.SlugField(_("key"), max_length=60)
+    language = models.CharField(_("language"), max_length=16)
+    subject = models.CharField(_("subject"), max_length=200, blank=True, help_text=_("email only; Django template syntax"))
     # What the inbox shows beside the subject (email only); blank: the opening of the text after its greeting.
-    preheader = models.CharField(max_length=200, blank=True, default="")
-    text = models.TextField(help_text="plain text; paragraphs separated by a blank line; Django template syntax")
-    sms = models.CharField(max_length=480, blank=True, help_text="the SMS version (blank: this message is not sent by SMS)")
-    updated_at = models.DateTimeField(auto_now=True)
+    preheader = models.CharField(_("preheader"), max_length=200, blank=True, default="")
+    text = models.TextField(_("text"), help_text=_("plain text; paragraphs separated by a blank line; Django template syntax"))
+    sms = models.CharField(_("sms"), max_length=480, blank=True, help_text=_("the SMS version (blank: this message is not sent by SMS)"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name, verbose_name_plural = _("message template"), _("message templates")

@@ -10,15 +10,15 @@ from patron.customers.models import Customer
 
 
 class Segment(Named, models.Model):
-    name = models.SlugField(max_length=60, unique=True)
+    name = models.SlugField(_("name"), max_length=60, unique=True)
     # How staff pages name it in each language ({"lt": "Prarasti VIP"}); the slug where a language has none.
-    names = models.JSONField(default=dict, blank=True)
-    description = models.CharField(max_length=300, blank=True)
-    rules = models.JSONField(help_text='e.g. {"all": [{"field": "language", "op": "in", "value": ["lv"]}, '
-                                        '{"field": "days_since_last_order", "op": "gt", "value": 90}]}')
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    refreshed_at = models.DateTimeField(null=True, blank=True)
+    names = models.JSONField(_("names"), default=dict, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    rules = models.JSONField(_("rules"), help_text=_('e.g. {"all": [{"field": "language", "op": "in", "value": ["lv"]}, '
+                                        '{"field": "days_since_last_order", "op": "gt", "value": 90}]}'))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -50,10 +50,10 @@ class SegmentMember(models.Model):
 class SegmentChange(models.Model):
     """A customer entering or leaving a segment: what the 'segment entered/left' journeys start on."""
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
-    entered = models.BooleanField()
-    at = models.DateTimeField()
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes", verbose_name=_("segment"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("customer"))
+    entered = models.BooleanField(_("entered"))
+    at = models.DateTimeField(_("at"))
 
     class Meta:
         verbose_name, verbose_name_plural = _("segment change"), _("segment changes")
