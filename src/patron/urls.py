@@ -5,11 +5,12 @@ from django.views.generic import RedirectView
 
 from patron.api.routes import api
 from patron.connectors import hooks
+from patron.core.admin_tools import INDEX_TITLE
 from patron.portal import link_urls
 
 admin.site.site_header = "Patron"
 admin.site.site_title = "Patron"
-admin.site.index_title = "Customers, orders and loyalty"
+admin.site.index_title = INDEX_TITLE
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (a file download, the API's pages).

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from patron.core.catalogs import LANGUAGES
 
 TRANSLATED = {"names": _("Name"), "descriptions": _("Description")}
+INDEX_TITLE = _("Customers, orders and loyalty")
 
 
 class EstimatedCountPaginator(Paginator):

@@ -288,7 +288,7 @@ class Reward(Named, models.Model):
             raise ValidationError({"valid_until": _("The end must come after the start.")})
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.cost} points)"
+        return _("%(name)s (%(points)s points)") % {"name": self.name, "points": self.cost}
 
 
 class RewardImage(models.Model):
@@ -409,7 +409,7 @@ class PaidMembership(models.Model):
                    models.Index(fields=["plan", "joined_at"], name="paid_membership_cohort")]
 
     def __str__(self) -> str:
-        return f"{self.plan}: {self.customer_id} ({self.status})"
+        return f"{self.plan}: {self.customer_id} ({self.get_status_display()})"
 
 
 class MembershipPeriod(models.Model):

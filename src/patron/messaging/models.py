@@ -61,7 +61,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.template} to {self.customer_id} ({self.status})"
+        return f"#{self.pk} {self.template} → {self.customer_id} ({self.get_status_display()})"
 
 
 class MessageTemplate(models.Model):
