@@ -159,3 +159,23 @@ def test_the_shop_reads_the_perks_and_the_export_holds_the_periods(shop):
     assert status(shop["jonas"])[0]["memberships"] == []
     [exported] = export_customer(shop["ieva"])["paid_memberships"]
     assert exported["status"] == "active" and exported["periods"][0]["fee"] == Decimal("49.00")
+
+
+def test_a_plan_is_offered_only_in_the_currency_the_customer_buys_in(shop, signed_in):
+    plan = shop["plan"]  # priced in its program's euros
+    nino, _ = upsert_customer("ge-1", first_name="ნინო", language="ka", email="nino@example.ge")
+    record_order(nino, "ge-order", total=Decimal("5306.00"), currency="GEL", placed_at=timezone.now())
+    assert plan.program.currency == "EUR" and paid.customer_currency(nino) == "GEL"
+    assert list(paid.open_plans(nino)) == []
+    client = signed_in(nino)
+    assert plan.name not in client.get("/portal/membership/").content.decode()
+    assert client.get(f"/portal/membership/join/{plan.pk}/").status_code == 404
+    with pytest.raises(MembershipConflict, match="priced in EUR"):
+        paid.join(nino, plan)
+    client.post("/portal/membership/join/", {"plan": plan.pk, "confirm": "yes"})
+    assert not PaidMembership.objects.filter(customer=nino).exists()
+    # A customer buying in euros, or one who has not ordered yet, is offered it.
+    record_order(shop["ieva"], "eur-order", total=Decimal("20.00"), currency="EUR", placed_at=timezone.now())
+    assert plan in paid.open_plans(shop["ieva"])
+    fresh, _ = upsert_customer("new-1", email="new@example.com")
+    assert plan in paid.open_plans(fresh)

@@ -17,6 +17,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from patron.analytics import membership as membership_analytics
+from patron.commerce.models import Order
 from patron.core.errors import MembershipConflict, PlanNotFound
 from patron.customers.models import Customer
 from patron.customers.services import record_interaction
@@ -61,11 +62,19 @@ def _fee(plan: PaidPlan, discount_percent: int) -> Decimal:
     return (plan.fee * (100 - discount_percent) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def customer_currency(customer: Customer) -> str | None:
+    """The currency the customer buys in: their latest order's (None before any order)."""
+    return Order.objects.filter(customer=customer).order_by("-placed_at", "-pk").values_list("currency", flat=True).first()
+
+
 @transaction.atomic
 def join(customer: Customer, plan: PaidPlan, *, at: dt.datetime | None = None) -> PaidMembership:
     at = at or timezone.now()
     if customer.is_erased:
         raise MembershipConflict("an erased customer cannot join")
+    currency = customer_currency(customer)
+    if currency and plan.program.currency != currency:
+        raise MembershipConflict(f"{plan.name} is priced in {plan.program.currency}, and this customer buys in {currency}")
     if not plan.active:
         raise MembershipConflict(f"{plan.name} is not open to new members")
     if PaidMembership.objects.filter(plan=plan, customer=customer, status__in=RUNNING).exists():
@@ -190,9 +199,12 @@ def history(customer: Customer):
 
 
 def open_plans(customer: Customer):
-    """Plans the customer may join now (open, and not already running for them)."""
+    """Plans the customer may join now: open, not already running for them, and priced in the currency they buy in
+    (a plan's fee is in its program's currency; a customer without orders yet is offered every open plan)."""
     mine = PaidMembership.objects.filter(customer=customer, status__in=RUNNING).values("plan")
-    return PaidPlan.objects.select_related("program").filter(active=True).exclude(pk__in=mine).order_by("fee", "name")
+    plans = PaidPlan.objects.select_related("program").filter(active=True).exclude(pk__in=mine)
+    currency = customer_currency(customer)
+    return (plans.filter(program__currency=currency) if currency else plans).order_by("fee", "name")
 
 
 def renewal_report(plan: PaidPlan, now: dt.datetime | None = None, horizon: int = 12):

@@ -273,7 +273,8 @@ def membership_action(request: HttpRequest, customer, action: str) -> HttpRespon
             if request.POST.get("confirm") != "yes":  # joined only from the page that states the price and renewal
                 return redirect(reverse("portal:confirm_join", args=[plan.pk]))
             paid.join(customer, plan)
-            messages.success(request, _("Welcome to %(plan)s! Your benefits apply from now.") % {"plan": plan.name})
+            messages.success(request, _("Welcome to %(plan)s! Your benefits apply from now.") % {
+                "plan": plan.name_in(translation.get_language())})
         else:
             mine = _mine(customer, request.POST.get("membership"))
             if mine is None:
