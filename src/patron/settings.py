@@ -301,6 +301,11 @@ AXES_VERBOSE = False
 
 # Patron's own settings.
 PATRON_DEFAULT_CURRENCY = env("PATRON_DEFAULT_CURRENCY", "EUR").upper()
+# Reports, KPIs, CLV and the dashboard count money in this currency, each order converted at its day's rate.
+PATRON_REPORTING_CURRENCY = env("PATRON_REPORTING_CURRENCY", "EUR").upper()
+# A rate serves the days after it for this long (weekends, holidays, the weeks since the last rates were loaded);
+# an order further from any rate has none, and reports leave it out and say so.
+PATRON_RATE_MAX_AGE_DAYS = env_int("PATRON_RATE_MAX_AGE_DAYS", 45, minimum=1)
 PATRON_IMPORT_BATCH_ROWS = env_int("PATRON_IMPORT_BATCH_ROWS", 50000, minimum=1)
 
 # Messaging: who the shop is, where its links point, and the pressure customers are under.

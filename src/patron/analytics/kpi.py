@@ -53,7 +53,8 @@ def kpis(
 ) -> dict:
     """The KPIs of the period as a dict (keys in KEYS, plus the counts behind them); None where there is no data.
 
-    `orders` has one row per order (its value net of refunds, cancelled orders left out by the caller);
+    `orders` has one row per order (its value net of refunds, cancelled orders left out by the caller; a missing value,
+    such as an amount in a currency without a rate, counts as an order and not as money: revenue and AOV leave it out);
     `surveys`, when given, one row per answer with kind 'nps' (0-10) or 'csat' (1-5).
     """
     if not isinstance(window_days, int) or window_days < 1:
@@ -70,13 +71,15 @@ def kpis(
         f"  MAX(CASE WHEN ts >= {lit(first - window)} AND ts < {lit(first)} THEN 1 ELSE 0 END) AS at_start,"
         f"  MAX(CASE WHEN ts >= {lit(after - window)} AND ts < {lit(after)} THEN 1 ELSE 0 END) AS at_end,"
         f"  SUM(CASE WHEN ts >= {lit(first)} THEN 1 ELSE 0 END) AS orders_in,"
-        f"  SUM(CASE WHEN ts >= {lit(first)} THEN value ELSE 0 END) AS revenue_in"
+        # An order without a value (its currency had no rate) counts as an order, not as money.
+        f"  SUM(CASE WHEN ts >= {lit(first)} AND value IS NOT NULL THEN 1 ELSE 0 END) AS priced_in,"
+        f"  SUM(CASE WHEN ts >= {lit(first)} AND value IS NOT NULL THEN value ELSE 0 END) AS revenue_in"
         f"  FROM o WHERE ts < {lit(after)} GROUP BY customer_id)"
         f" SELECT COALESCE(SUM(at_start), 0) AS s, COALESCE(SUM(at_end), 0) AS e,"
         f" COALESCE(SUM(CASE WHEN at_end = 1 AND at_start = 0 THEN 1 ELSE 0 END), 0) AS n,"
         f" COALESCE(SUM(CASE WHEN at_end = 1 AND at_start = 0 AND first_ts >= {lit(first)} THEN 1 ELSE 0 END), 0) AS acquired,"
         f" COALESCE(SUM(CASE WHEN at_start = 1 AND at_end = 0 THEN 1 ELSE 0 END), 0) AS lost,"
-        f" COALESCE(SUM(orders_in), 0) AS orders, COALESCE(SUM(revenue_in), 0) AS revenue,"
+        f" COALESCE(SUM(orders_in), 0) AS orders, COALESCE(SUM(priced_in), 0) AS priced, COALESCE(SUM(revenue_in), 0) AS revenue,"
         f" COALESCE(SUM(CASE WHEN orders_in > 0 THEN 1 ELSE 0 END), 0) AS purchasers,"
         f" COALESCE(SUM(CASE WHEN orders_in > 1 THEN 1 ELSE 0 END), 0) AS repeaters"
         f" FROM per"
@@ -111,8 +114,8 @@ def _pct(part, whole) -> float | None:
 
 def _formulas(c: dict, period_days: int, window_days: int) -> dict:
     s, e, n, lost = (int(c[k]) for k in ("s", "e", "n", "lost"))
-    orders, purchasers = int(c["orders"]), int(c["purchasers"])
-    aov = c["revenue"] / orders if orders else None
+    orders, purchasers, priced = int(c["orders"]), int(c["purchasers"]), int(c["priced"])
+    aov = c["revenue"] / priced if priced else None  # over the orders with a value
     frequency = orders / purchasers if purchasers else None
     churn = lost / s if s else None
     # Simple CLV: value per period x periods a customer stays (1 / churn per period).
@@ -134,6 +137,7 @@ def _formulas(c: dict, period_days: int, window_days: int) -> dict:
         "first_time_customers": int(c["acquired"]),
         "reactivated_customers": n - int(c["acquired"]),
         "orders": orders,
+        "orders_without_value": orders - priced,
         "revenue": round(float(c["revenue"]), 2),
         "purchasing_customers": purchasers,
         "average_lifespan_days": round(lifespan * period_days, 1) if lifespan else None,

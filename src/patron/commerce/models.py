@@ -99,3 +99,20 @@ class Refund(models.Model):
     class Meta:
         verbose_name, verbose_name_plural = _("refund"), _("refunds")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+
+class ExchangeRate(models.Model):
+    """A rate the shop loaded (`patron rates import`): how many units of `currency` one euro bought on `day`, as the
+    European Central Bank quotes its reference rates. For currencies the ECB does not publish (GEL) or days after the
+    rates shipped with Patron; commerce.rates reads these beside the ECB's."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    day = models.DateField(_("day"))
+    per_euro = models.DecimalField(_("units per euro"), max_digits=18, decimal_places=6)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("exchange rate"), _("exchange rates")
+        constraints = [models.UniqueConstraint(fields=["currency", "day"], name="one_rate_per_currency_day"),
+                       models.CheckConstraint(condition=Q(per_euro__gt=0), name="rate_positive")]

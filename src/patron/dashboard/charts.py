@@ -7,7 +7,7 @@ Labels are translated here, so the charts speak the staff member's language.
 import datetime as dt
 from decimal import Decimal
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -36,16 +36,18 @@ QUADRANT_HELP = {
 HEAT_STEPS = 10
 
 
-def _number(value, unit: str) -> str:
-    """A figure as the staff member's language writes it: 4 500,5 or 4,500.5; 86,45 % or 86.45%."""
+def _number(value, unit: str, currency: str = "") -> str:
+    """A figure as the staff member's language writes it: 4 500,5 or 4,500.5; 86,45 % or 86.45%; 44,18 € or €44.18."""
     locale = (get_language() or "en").split("-")[0]
+    if unit == "money" and currency:
+        return format_currency(Decimal(str(round(value, 2))), currency, locale=locale)
     if unit == "%":
         return format_percent(Decimal(str(round(value, 2))) / 100, locale=locale, decimal_quantization=False)
     return format_decimal(Decimal(str(round(value, 2))), locale=locale, decimal_quantization=False)
 
 
 def kpi_cards(data: dict) -> list[dict]:
-    current, previous = data["current"], data["previous"]
+    current, previous, currency = data["current"], data["previous"], data.get("currency", "")
     cards = []
     for key, (title, unit, rise_is_good) in KPIS.items():
         now, before = current.get(key), previous.get(key)
@@ -53,10 +55,17 @@ def kpi_cards(data: dict) -> list[dict]:
         cards.append({
             "key": key, "label": title, "unit": unit, "value": now, "previous": before, "change": change,
             "trend": None if not change else ("good" if (change > 0) == rise_is_good else "bad"),
-            "shown": None if now is None else _number(now, unit),
-            "change_shown": None if change is None else _number(abs(change), "" if unit == "%" else unit),
+            "shown": None if now is None else _number(now, unit, currency),
+            "change_shown": None if change is None else _number(abs(change), "" if unit == "%" else unit, currency),
         })
     return cards
+
+
+def left_out(data: dict) -> list[dict]:
+    """The currencies whose orders had no exchange rate, their amounts written in the staff member's language."""
+    locale = (get_language() or "en").split("-")[0]
+    return [{**lost, "amount_shown": format_currency(Decimal(str(lost["amount"])), lost["currency"], locale=locale),
+             "orders_shown": format_decimal(lost["orders"], locale=locale)} for lost in data.get("left_out", [])]
 
 
 PALETTE = ["#1d4ed8", "#0f766e"]  # the first colours of dashboard.js's palette

@@ -61,7 +61,7 @@ def _plain(value):
     return str(value)
 
 
-def overview(purchases: pa.Table, surveys: pa.Table, now: dt.datetime) -> dict:
+def overview(purchases: pa.Table, surveys: pa.Table, now: dt.datetime, money: dict | None = None) -> dict:
     """The KPIs of the last PERIOD_DAYS whole days against the period before, and monthly activity."""
     today = now.date()
     current = (today - dt.timedelta(days=PERIOD_DAYS), today - dt.timedelta(days=1))
@@ -74,7 +74,8 @@ def overview(purchases: pa.Table, surveys: pa.Table, now: dt.datetime) -> dict:
         except AnalyticsError as exc:  # e.g. no orders at all yet
             report = {"error": str(exc)}
         periods[name] = {"start": start.isoformat(), "end": end.isoformat(), **report}
-    return {"period_days": PERIOD_DAYS, **periods, "monthly": monthly_activity(purchases, now)}
+    # The money figures' currency, and the orders left out of them for want of a rate (insights.money).
+    return {"period_days": PERIOD_DAYS, **periods, "monthly": monthly_activity(purchases, now), **(money or {})}
 
 
 def monthly_activity(purchases: pa.Table, now: dt.datetime, months: int = 24) -> list[dict]:
@@ -178,10 +179,10 @@ def feedback(now: dt.datetime) -> dict:
     return {"months": table.reset_index().to_dict("records"), "themes": themes}
 
 
-def refresh(now: dt.datetime, purchases: pa.Table, surveys: pa.Table, rfm: pd.DataFrame) -> list[str]:
+def refresh(now: dt.datetime, purchases: pa.Table, surveys: pa.Table, rfm: pd.DataFrame, money: dict | None = None) -> list[str]:
     """Every snapshot, after the scores are written; returns the names refreshed."""
     computed = {
-        "overview": lambda: overview(purchases, surveys, now), "cohorts": lambda: cohorts(purchases, now),
+        "overview": lambda: overview(purchases, surveys, now, money), "cohorts": lambda: cohorts(purchases, now),
         "segments": lambda: segments(rfm, now), "matrix": lambda: matrix(rfm), "loyalty": lambda: loyalty(now),
         "journeys": lambda: journeys(now), "feedback": lambda: feedback(now),
     }

@@ -42,7 +42,8 @@ def _snapshot_page(name: str, shape=lambda data: {}):
 
 
 overview = _snapshot_page("overview", lambda data: {
-    "cards": charts.kpi_cards(data), "period": data["current"], "activity": charts.activity_chart(data["monthly"])})
+    "cards": charts.kpi_cards(data), "period": data["current"], "activity": charts.activity_chart(data["monthly"]),
+    "currency": data.get("currency", ""), "left_out": charts.left_out(data)})
 cohorts = _snapshot_page("cohorts", lambda data: {"heatmap": charts.cohort_heatmap(data)})
 segments = _snapshot_page("segments", lambda data: {"chart": charts.segment_chart(data)})
 matrix = _snapshot_page("matrix", lambda data: {"matrix": charts.loyalty_matrix(data)})

@@ -18,7 +18,7 @@ from patron.analytics.frames import AnalyticsError, materialize
 from patron.analytics.recommend import recommend
 from patron.analytics.models import BetaGeo, GammaGamma
 from patron.imports.stage import STAGE, Stage
-from patron.insights import store
+from patron.insights import money, store
 from patron.insights.models import CustomerScore, ModelFit, SegmentMove
 
 SCORES = CustomerScore._meta.db_table
@@ -47,10 +47,12 @@ class ScoreResult:
     model_note: str = ""
     # What was read and scored, for whatever is computed next from the same data (the dashboard's snapshots).
     frames: dict = field(default_factory=dict, repr=False)
+    # The money's currency and the orders left out of it for want of a rate (insights.money).
+    money: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"customers": self.customers, "moved": self.moved, "segments": self.segments, "quadrants": self.quadrants,
-                "model_fit": self.model_fit, "model_note": self.model_note}
+                "model_fit": self.model_fit, "model_note": self.model_note, **self.money}
 
 
 def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], None] | None = None) -> ScoreResult:
@@ -62,7 +64,10 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     now = now or timezone.now()
     step = progress or (lambda phase: None)
     step("reading purchases")
-    purchases = materialize(store.orders())
+    # Every amount in the reporting currency; the models need money on every row, so an order without a rate that
+    # day is left out of them (and reported), not counted as nothing.
+    converted = money.purchases()
+    purchases = converted.priced()
     surveys = materialize(store.surveys())
     tickets = materialize(store.tickets())
     step("scoring RFM and the loyalty matrix")
@@ -106,7 +111,8 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         customers=len(rfm), moved=moved,
         segments={k: int(v) for k, v in rfm["segment"].value_counts().sort_index().items()},
         quadrants={k: int(v) for k, v in rfm["quadrant"].value_counts().sort_index().items()},
-        model_fit=fit_id, model_note=note, frames={"purchases": purchases, "surveys": surveys, "rfm": rfm},
+        model_fit=fit_id, model_note=note, money=converted.as_dict(),
+        frames={"purchases": purchases, "orders": converted.orders, "surveys": surveys, "rfm": rfm},
     )
 
 

@@ -20,7 +20,8 @@ PRODUCTS, CATEGORIES, RESPONSES = Product._meta.db_table, Category._meta.db_tabl
 
 # Columns every analytics call gets: the customer's id, when, and the order's value net of refunds.
 # Times are UTC, kept naive: SQLite returns them as naive text, PostgreSQL as UTC.
-ORDER_SCHEMA = pa.schema([("customer_id", pa.int64()), ("placed_at", pa.timestamp("us")), ("value", pa.float64())])
+ORDER_SCHEMA = pa.schema([("customer_id", pa.int64()), ("placed_at", pa.timestamp("us")), ("value", pa.float64()),
+                          ("currency", pa.string())])
 
 
 def store_url() -> str:
@@ -46,12 +47,13 @@ def _real() -> str:
 
 
 def orders() -> StoreQuery:
-    """Every purchase that stands: customer_id, placed_at (UTC), value (total less partial refunds).
+    """Every purchase that stands: customer_id, placed_at (UTC), value (total less partial refunds, in the order's own
+    currency: insights.money converts it), currency.
 
     Cancelled orders and orders refunded in full are not purchases, for the KPIs or for the scores.
     """
     sql = (
-        f"SELECT o.customer_id, o.placed_at, CAST(o.total - COALESCE(r.refunded, 0) AS {_real()}) AS value "
+        f"SELECT o.customer_id, o.placed_at, CAST(o.total - COALESCE(r.refunded, 0) AS {_real()}) AS value, o.currency "
         f"FROM {ORDERS} o LEFT JOIN (SELECT order_id, SUM(amount) AS refunded FROM {REFUNDS} GROUP BY order_id) r "
         f"ON r.order_id = o.id WHERE o.status = '{Order.Status.COMPLETED}'"
     )

@@ -14,5 +14,5 @@ def score_everything(now: dt.datetime | None = None, progress: Callable[[str], N
     now = now or timezone.now()
     result = refresh_scores(now, progress)
     (progress or (lambda phase: None))("refreshing the dashboard's aggregates")
-    snapshots.refresh(now, result.frames["purchases"], result.frames["surveys"], result.frames["rfm"])
+    snapshots.refresh(now, result.frames["orders"], result.frames["surveys"], result.frames["rfm"], result.money)
     return result

@@ -7,7 +7,7 @@ from rich.table import Table
 from patron.analytics import AnalyticsError
 from patron.analytics import churn as analytics_churn
 from patron.analytics.frames import materialize
-from patron.insights import store
+from patron.insights import money, store
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, cutoff, horizon_days, as_json, **options):
         try:
-            report = analytics_churn.backtest(materialize(store.orders()), "customer_id", "placed_at", "value", cutoff,
+            report = analytics_churn.backtest(money.purchases().priced(), "customer_id", "placed_at", "value", cutoff,
                                               horizon_days=horizon_days, refunds=materialize(store.refunds()),
                                               categories=materialize(store.categories()))
         except AnalyticsError as exc:
