@@ -4,6 +4,7 @@ gesture picked by the reward's name, and the customer's value, segment and risk 
 
 from babel import Locale
 from babel.numbers import format_currency, format_percent
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -118,8 +119,8 @@ def _ticket_page(request, ticket: Ticket, forms: dict | None = None, status: int
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "person": person, "score": score,
         "reply_language": Locale.parse(_locale()).languages.get(canned.language_of(ticket), canned.language_of(ticket)),
-        "clv": format_currency(score.clv_12m, Program.objects.order_by("pk").values_list("currency", flat=True).first()
-                               or "EUR", locale=_locale()) if score is not None and score.clv_12m is not None else "",
+        "clv": format_currency(score.clv_12m, settings.PATRON_REPORTING_CURRENCY, locale=_locale())
+        if score is not None and score.clv_12m is not None else "",
         "risk": format_percent(score.churn_risk, locale=_locale()) if score is not None and score.churn_risk is not None else "",
     }
     return render(request, "dashboard/ticket.html", context, status=status)

@@ -43,11 +43,19 @@ class Standing:
     locked: list = field(default_factory=list)  # (reward, what opens it: a tier's name or a plan)
 
 
+def programs_for(customer: Customer) -> list[Program]:
+    """The programs a customer is shown: those of the currency they buy in, and any they hold points in (a customer
+    without orders yet sees them all). A lari buyer is not shown a euro program's rewards and prices."""
+    currency = paid.customer_currency(customer)
+    held = set(Account.objects.filter(customer=customer, kind=Account.Kind.WALLET).values_list("program_id", flat=True))
+    return [p for p in Program.objects.order_by("name") if currency is None or p.currency == currency or p.pk in held]
+
+
 def standing(customer: Customer, now: dt.datetime | None = None) -> list[Standing]:
     now = now or timezone.now()
     rewards = list(available_rewards(now).select_related("min_tier"))
     out = []
-    for program in Program.objects.order_by("name"):
+    for program in programs_for(customer):
         balance = (Account.objects.filter(program=program, kind=Account.Kind.WALLET, customer=customer)
                    .values_list("balance", flat=True).first() or 0)
         soon = (Lot.objects.filter(wallet__program=program, wallet__customer=customer, remaining__gt=0,

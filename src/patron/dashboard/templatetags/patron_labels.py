@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 from babel.dates import format_timedelta
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -54,3 +55,12 @@ def get(table: dict, key) -> str:
 def language_fields(form, field: str) -> list:
     """{{ form|language_fields:"name" }}: a setup form's per-language fields for `field`."""
     return form.language_fields(field)
+
+
+@register.filter
+def money(value) -> str:
+    """{{ score.clv_12m|money }}: an amount of the reports (in PATRON_REPORTING_CURRENCY), with its currency, as the
+    staff member's language writes it."""
+    if value is None or value == "":
+        return "–"
+    return format_currency(Decimal(str(value)), settings.PATRON_REPORTING_CURRENCY, locale=(get_language() or "en").split("-")[0])
