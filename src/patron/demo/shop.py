@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from patron.commerce.rates import import_file
 from patron.customers.models import Customer
 from patron.demo.people import people
 from patron.imports import kinds
@@ -119,6 +120,22 @@ NAMES = {
     "Members' gift box": {"lt": "Narių dovanų dėžutė", "lv": "Biedru dāvanu kaste", "et": "Liikmete kinkekast", "ka": "წევრების საჩუქრების ყუთი"},
     "Patron Plus": {"lt": "Patron Plus", "lv": "Patron Plus", "et": "Patron Plus", "ka": "Patron Plus"},
 }
+
+
+def exchange_rates(seed: int, today: dt.date | None = None) -> int:
+    """The lari's rates a Georgian shop would load (the ECB publishes none): about 3 GEL to the euro, as the demo's
+    Georgian prices are, drifting a little day by day; loaded through `patron rates import`'s own path."""
+    today = today or dt.date.today()
+    rng = np.random.default_rng(seed + 29)
+    drift = np.cumsum(rng.normal(0, 0.004, HISTORY_DAYS + 1))
+    with tempfile.TemporaryDirectory(prefix="patron-rates-") as tmp:
+        path = Path(tmp) / "gel-demo.csv"
+        with path.open("w", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(["date", "currency", "rate"])
+            for back, step in zip(range(HISTORY_DAYS, -1, -1), drift):
+                out.writerow([(today - dt.timedelta(days=back)).isoformat(), "GEL", f"{3 + step:.4f}"])
+        return import_file(path, source="demo").rates
 
 
 def loyalty_program(today: dt.date | None = None):

@@ -11,7 +11,7 @@ from patron.portal.auth import sign_in_link
 from patron.dashboard.roles import ROLES
 from patron.dashboard.services import add_staff
 from patron.ops.scoring import score_everything
-from patron.demo.shop import load, loyalty_program, paid_members
+from patron.demo.shop import exchange_rates, load, loyalty_program, paid_members
 from patron.demo.voices import voices
 
 CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 f"{result.kind}: imported {result.imported:,}, updated {result.updated:,}, "
                 f"unchanged {result.unchanged:,}, rejected {result.rejected:,} in {result.seconds:.1f} s"
             )
+        self.stdout.write(f"exchange rates: {exchange_rates(seed):,} daily GEL rates loaded (the ECB's are shipped)")
         program, awarded = loyalty_program()
         self.stdout.write(f"loyalty: {program.name}, points earned on {awarded:,} past orders, tiers and rewards set up")
         members, renewals = paid_members(program, seed)
