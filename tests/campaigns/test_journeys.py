@@ -174,3 +174,16 @@ def test_a_journey_edited_into_a_bad_schedule_is_named_and_the_others_still_run(
     Journey.objects.filter(key="bad-date").update(enabled=True, trigger_config={"weekdays": ["thu"]})
     result = services.run(NOW)
     assert "weekdays" in result.errors["bad-date"] and "welcome" in result.entered
+
+
+def test_a_journeys_counts_name_its_bounces(db):
+    services.ensure_builtin()
+    journey = Journey.objects.get(key="welcome")
+    customer = Customer.objects.create(external_id="b-1", email="nobody@example.com")
+    now = NOW
+    for status, reason in (("failed", "address refused: 550 5.1.1 no such user"), ("suppressed", "bounced"),
+                           ("suppressed", "no_consent"), ("failed", "gateway refused: HTTP 400")):
+        Message.objects.create(customer=customer, journey=journey, template="welcome", channel="email", status=status,
+                               reason=reason, created_at=now, due_at=now)
+    row = next(r for r in services.counts() if r["key"] == "welcome")
+    assert (row["bounced"], row["failed"], row["suppressed"]) == (2, 2, 2)

@@ -35,6 +35,31 @@ def test_a_refused_address_fails_a_deferred_one_is_retried_and_the_rest_go(mail_
     assert mail_to.to("greylisted.ok@example.com")
 
 
+def test_a_hard_bounce_suppresses_the_address_and_the_next_message_is_not_sent(mail_to, db):
+    from patron.messaging.models import Suppression
+
+    nobody = Customer.objects.create(external_id="nobody", email="nobody@example.com", email_consent=True)
+    twin = Customer.objects.create(external_id="twin", email="Nobody@Example.com", email_consent=True)
+    services.queue(nobody, "points_expiring", context={"points": 120, "expires_on": "2026-12-31"})
+    assert deliver_due().failed == 1
+    kept = Suppression.objects.get()
+    assert (kept.channel, kept.address, kept.reason) == ("email", "nobody@example.com", "bounce") and "550 5.1.1" in kept.detail
+    # The next message to that address, to this customer or another with it, is not attempted.
+    services.queue(nobody, "points_expiring", context={"points": 50, "expires_on": "2026-12-31"})
+    services.queue(twin, "points_expiring", context={"points": 50, "expires_on": "2026-12-31"})
+    outcome = deliver_due()
+    assert (outcome.sent, outcome.failed, outcome.suppressed) == (0, 0, 2) and outcome.reasons == {"bounced": 2}
+    assert mail_to.messages == [] and Suppression.objects.count() == 1
+    # The customer's page says so, to staff who wonder why nothing arrives.
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "a long enough password"))
+    page = staff.get(f"/customers/{nobody.pk}/").content.decode()
+    assert "nobody@example.com bounced on" in page and "550 5.1.1" in page
+
+
 @pytest.mark.parametrize("name, value, says", [
     ("PATRON_QUIET_HOURS", "late", "PATRON_QUIET_HOURS must be two hours 0-23 like 21-8"),
     ("PATRON_QUIET_HOURS", "21-25", "PATRON_QUIET_HOURS must be two hours 0-23 like 21-8"),

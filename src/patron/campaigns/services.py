@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from patron.core.errors import InvalidInput, JourneyNotFound, JourneyNotReady, P
 from patron.customers.models import Customer, Interaction
 from patron.messaging import content
 from patron.messaging import services as messaging
+from patron.messaging.channels import BOUNCE_REASON
 from patron.messaging.models import Message, MessageTemplate
 from patron.segments.services import get_segment, member_sql, refresh
 
@@ -380,7 +381,8 @@ def advance(journey: Journey, now: dt.datetime) -> dict[int, int]:
     return moved
 
 
-COUNTS = ("entered", "held_out", "converted", "sent", "queued", "suppressed", "failed")
+COUNTS = ("entered", "held_out", "converted", "sent", "queued", "suppressed", "failed", "bounced")
+BOUNCED = ("bounced", "complained")  # messaging.suppressions: the address refused for good, or a spam complaint
 
 
 def with_counts(journeys):
@@ -392,7 +394,10 @@ def with_counts(journeys):
         n_entered=_count(enrollments), n_held_out=_count(enrollments.filter(arm=ARMS.HOLDOUT)),
         n_converted=RawSQL(converted_sql(Journey._meta.db_table), [], output_field=IntegerField()),
         n_sent=_count(outbox.filter(status=S.SENT)), n_queued=_count(outbox.filter(status__in=[S.QUEUED, S.SENDING, S.HELD])),
-        n_suppressed=_count(outbox.filter(status=S.SUPPRESSED)), n_failed=_count(outbox.filter(status=S.FAILED)))
+        n_suppressed=_count(outbox.filter(status=S.SUPPRESSED)), n_failed=_count(outbox.filter(status=S.FAILED)),
+        # Sends its address refused for good (a hard bounce), and those not attempted since (bounced or complained).
+        n_bounced=_count(outbox.filter(Q(status=S.FAILED, reason__startswith=BOUNCE_REASON)
+                                       | Q(status=S.SUPPRESSED, reason__in=BOUNCED))))
 
 
 def _count(queryset) -> Subquery:
@@ -400,7 +405,7 @@ def _count(queryset) -> Subquery:
 
 
 def counts() -> list[dict]:
-    """Each journey with its entered, held-out, converted, sent, queued, suppressed and failed counts."""
+    """Each journey with its entered, held-out, converted, sent, queued, suppressed, failed and bounced counts."""
     ensure_builtin()
     return [{"key": journey.key, "name": journey.name, "trigger": journey.trigger, "enabled": journey.enabled,
              "state": state(journey),

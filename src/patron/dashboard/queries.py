@@ -21,6 +21,7 @@ from patron.insights import risk
 from patron.insights.models import CustomerScore
 from patron.loyalty import queries as loyalty_queries
 from patron.loyalty.models import Membership, Program
+from patron.messaging import suppressions
 from patron.messaging.models import Message
 from patron.service import services as service
 from patron.service.models import PRIORITY_ORDER, Priority, Ticket
@@ -138,6 +139,7 @@ def customer_picture(customer: Customer) -> dict:
         "timeline": timeline,
         "outbox": list(Message.objects.filter(customer=customer).select_related("journey").order_by("-created_at")[:20]),
         "tickets": list(Ticket.objects.filter(customer=customer).order_by("-created_at")[:20]),
+        "suppressed": suppressions.of_customer(customer),
     }
 
 

@@ -18,6 +18,13 @@ class Permanent(Exception):
     """Delivery can never succeed (a refused address, a missing setting): do not retry."""
 
 
+BOUNCE_REASON = "address refused"  # how a hard bounce's failure reason begins
+
+
+class Bounced(Permanent):
+    """The receiving side refused the address for good (SMTP 5xx): no message goes to it again."""
+
+
 class Temporary(Exception):
     """Try again later (a server down, a timeout)."""
 
@@ -66,8 +73,10 @@ class Mail:
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:
             # 5xx: the address is refused for good; 4xx (greylisting, a full mailbox): try again later.
-            if any(code >= 500 for code, _ in exc.recipients.values()):
-                raise Permanent(f"address refused: {exc.recipients}") from exc
+            refused = [f"{code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}"
+                       for code, answer in exc.recipients.values() if code >= 500]
+            if refused:
+                raise Bounced(f"{BOUNCE_REASON}: {'; '.join(refused)}") from exc
             self.close()
             raise Temporary(f"address deferred: {exc.recipients}") from exc
         except (OSError, smtplib.SMTPException) as exc:

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from patron.core import sql
 from patron.culture import calendars
-from patron.messaging import content, render
-from patron.messaging.channels import Mail, Permanent, Temporary, send_sms, send_webhook
+from patron.messaging import content, render, suppressions
+from patron.messaging.channels import Bounced, Mail, Permanent, Temporary, send_sms, send_webhook
 from patron.messaging.models import ChannelKind, Message, Purpose
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def claim(now: dt.datetime, batch: int = 200) -> tuple[list[Message], Delivered]
         recent = _recent_marketing(marketing_customers, window_start)
         hours = quiet_hours()
         send, suppress, defer = [], {}, {}
-        held, refused = set(), {}
+        held, refused = set(), suppressions.blocked(due)  # a bounced or complaining address: never again
         for hold in HOLDS:
             wait, never = hold(due)
             held |= wait
@@ -232,6 +232,9 @@ def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
             else:
                 send_webhook(message, message.customer, rendered)
         except Permanent as exc:
+            if isinstance(exc, Bounced):
+                suppressions.suppress(message.channel, suppressions.address_of(message.customer, message.channel),
+                                      "bounce", detail=str(exc), message=message)
             Message.objects.filter(pk=message.pk).update(status=S.FAILED, reason=str(exc)[:300], attempts=message.attempts + 1)
             outcome.failed += 1
             continue

@@ -96,3 +96,27 @@ class Brand(models.Model):
     shop_url = models.URLField(max_length=500, blank=True)
     reply_to = models.EmailField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class Suppression(models.Model):
+    """An address no message goes to again on its channel: a hard bounce (the mail server answered 5xx for it) or a
+    spam complaint. Kept by address, not by customer: a second customer with the same address is not mailed either."""
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=ChannelKind.choices)
+    address = models.CharField(_("address"), max_length=254)
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("message"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("suppressed address"), _("suppressed addresses")
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="one_suppression_per_address")]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_reason_display()})"

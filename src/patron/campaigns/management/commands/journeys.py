@@ -45,10 +45,11 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(rows, indent=2))
             return
         self.stdout.write(f"{'journey':<20} {'state':<6} {'trigger':<16} {'entered':>9} {'held out':>9} {'converted':>9} "
-                          f"{'sent':>9} {'queued':>8} {'suppressed':>10}")
+                          f"{'sent':>9} {'queued':>8} {'suppressed':>10} {'bounced':>8}")
         for r in rows:
             self.stdout.write(f"{r['key']:<20} {r['state']:<6} {r['trigger']:<16} {r['entered']:>9,} "
-                              f"{r['held_out']:>9,} {r['converted']:>9,} {r['sent']:>9,} {r['queued']:>8,} {r['suppressed']:>10,}")
+                              f"{r['held_out']:>9,} {r['converted']:>9,} {r['sent']:>9,} {r['queued']:>8,} {r['suppressed']:>10,} "
+                              f"{r['bounced']:>8,}")
 
     def do_enable(self, key, backlog, **_):
         today = services.qualifying(key)
