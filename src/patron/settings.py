@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "anymail",
     "patron.core",
     "patron.customers",
     "patron.commerce",
@@ -323,6 +324,12 @@ PATRON_REPLY_TO = env("PATRON_REPLY_TO")
 # The service desk's address, which the mail server pipes to `patron service inbound`: an agent's reply is sent with
 # a Reply-To of this address and the ticket's secret, so the customer's answer joins the ticket.
 PATRON_SERVICE_ADDRESS = env("PATRON_SERVICE_ADDRESS")
+# The mail provider's event webhooks (/mail/events/<provider>/: Brevo, Mailgun, Amazon SES, Postmark) suppress
+# bounced and complaining addresses; off until the secret ("user:password", sent as HTTP basic auth) is set.
+PATRON_MAIL_WEBHOOK_SECRET = env("PATRON_MAIL_WEBHOOK_SECRET")
+PATRON_MAILGUN_WEBHOOK_SIGNING_KEY = env("PATRON_MAILGUN_WEBHOOK_SIGNING_KEY")  # Mailgun signs its calls too
+ANYMAIL = {"WEBHOOK_SECRET": PATRON_MAIL_WEBHOOK_SECRET or None,
+           "MAILGUN_WEBHOOK_SIGNING_KEY": PATRON_MAILGUN_WEBHOOK_SIGNING_KEY or None}
 PATRON_BASE_URL = env("PATRON_BASE_URL", "http://localhost:8000").rstrip("/")
 PATRON_DEFAULT_LANGUAGE = env("PATRON_DEFAULT_LANGUAGE", "en")  # when a customer's language has no text
 PATRON_DEFAULT_TIMEZONE = env_timezone("PATRON_DEFAULT_TIMEZONE", "UTC")  # for customers with neither a time zone nor a country

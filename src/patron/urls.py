@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from patron.api.routes import api
 from patron.connectors import hooks
 from patron.core.admin_tools import INDEX_TITLE
+from patron.messaging import mail_events
 from patron.portal import link_urls
 
 admin.site.site_header = "Patron"
@@ -22,5 +23,6 @@ urlpatterns = [
     path("portal/", include("patron.portal.urls")),
     path("hooks/woocommerce/<int:connection_id>", hooks.woocommerce, name="hooks-woocommerce"),
     path("hooks/shopify/<int:connection_id>", hooks.shopify, name="hooks-shopify"),
+    path("mail/events/<slug:provider>/", mail_events.events, name="mail-events"),
     path("", include("patron.dashboard.urls")),
 ]

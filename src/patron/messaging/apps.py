@@ -18,3 +18,8 @@ class MessagingConfig(AppConfig):
 
         memo.watch(Brand)  # every email reads it
         events.renewal_due.connect(receivers.remind_renewal, dispatch_uid="messaging-renewal-reminder")
+        from anymail.signals import tracking
+
+        from patron.messaging import mail_events
+
+        tracking.connect(mail_events.on_event, dispatch_uid="messaging-mail-events")

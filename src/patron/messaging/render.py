@@ -16,7 +16,7 @@ from django.core import signing
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import urlize
 from django.utils.safestring import mark_safe
 from mjml import mjml2html
@@ -84,6 +84,15 @@ def message_id(message: Message) -> str:
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
     tag = salted_hmac("patron.messaging.message-id", str(message.pk), algorithm="sha256").hexdigest()[:12]
     return f"<patron.{message.pk}.{tag}@{domain}>"
+
+
+def message_pk(header: str) -> int | None:
+    """The message a Message-ID of ours names (its tag checked), or None for any other."""
+    parts = (header or "").strip().strip("<>").partition("@")[0].split(".")
+    if len(parts) != 3 or parts[0] != "patron" or not parts[1].isdigit():
+        return None
+    tag = salted_hmac("patron.messaging.message-id", parts[1], algorithm="sha256").hexdigest()[:12]
+    return int(parts[1]) if constant_time_compare(tag, parts[2]) else None
 
 
 def _locale(language: str) -> Locale:
