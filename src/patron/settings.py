@@ -307,6 +307,8 @@ PATRON_REPORTING_CURRENCY = env("PATRON_REPORTING_CURRENCY", "EUR").upper()
 # A rate serves the days after it for this long (weekends, holidays, the weeks since the last rates were loaded);
 # an order further from any rate has none, and reports leave it out and say so.
 PATRON_RATE_MAX_AGE_DAYS = env_int("PATRON_RATE_MAX_AGE_DAYS", 45, minimum=1)
+# An order this many days after a click on a message's link is the message's revenue (beside the held-out uplift).
+PATRON_ATTRIBUTION_DAYS = env_int("PATRON_ATTRIBUTION_DAYS", 5, minimum=1)
 PATRON_IMPORT_BATCH_ROWS = env_int("PATRON_IMPORT_BATCH_ROWS", 50000, minimum=1)
 
 # Messaging: who the shop is, where its links point, and the pressure customers are under.

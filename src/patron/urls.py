@@ -7,7 +7,7 @@ from patron.api.routes import api
 from patron.connectors import hooks
 from patron.core.admin_tools import INDEX_TITLE
 from patron.messaging import mail_events
-from patron.portal import link_urls
+from patron.portal import link_urls, links
 
 admin.site.site_header = "Patron"
 admin.site.site_title = "Patron"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("m/", include(link_urls.messages)),
     path("f/", include(link_urls.surveys)),
+    path("r/<str:token>", links.click, name="click"),
     path("portal/", include("patron.portal.urls")),
     path("hooks/woocommerce/<int:connection_id>", hooks.woocommerce, name="hooks-woocommerce"),
     path("hooks/shopify/<int:connection_id>", hooks.shopify, name="hooks-shopify"),

@@ -19,6 +19,7 @@ from patron.core.errors import InvalidInput
 from patron.customers.models import Interaction
 from patron.customers.services import upsert_customer
 from patron.customers.shop_tokens import signature
+from patron.messaging import clicks
 from patron.messaging.delivery import deliver_due
 from patron.messaging.models import Message
 
@@ -74,9 +75,14 @@ def test_an_abandoned_checkout_gets_its_cart_after_an_hour_and_a_reminder_after_
     assert mail["Subject"].strip() == "Jūsų krepšelis parduotuvėje „Arbatinė“ laukia"
     assert "Juodoji arbata × 3, 30,00\xa0€" not in body  # the price is each one's, as the cart showed it
     assert "Juodoji arbata × 3, 10,00\xa0€" in body and "Puodelis, 7,50\xa0€" in body
-    assert "https://arbatine.lt/p/juodoji" in body
+    # The cart's links lead to the shop through Patron's click address (messaging.clicks), in text and HTML alike.
+    links = Message.objects.get().links
+    assert {"https://arbatine.lt/p/juodoji", "https://arbatine.lt/p/puodelis"} <= set(links)
+    assert "https://arbatine.lt/p/juodoji" not in body and "/r/" in body
     html = mail.get_body(("html",)).get_content()
-    assert 'href="https://arbatine.lt/p/puodelis"' in html
+    assert 'href="https://arbatine.lt/p/puodelis"' not in html
+    assert Client().get(f"/r/{clicks.token(Message.objects.get().pk, links.index('https://arbatine.lt/p/puodelis'))}")["Location"] \
+        == "https://arbatine.lt/p/puodelis"
     journeys.run(now + dt.timedelta(hours=25), keys=["abandoned_checkout"])
     deliver_due(now + dt.timedelta(hours=25, minutes=1))
     assert [m["Subject"].strip() for m in mail_to.to("ruta@example.lt")][1] == "Vis dar svarstote?"

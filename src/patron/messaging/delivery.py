@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from patron.core import sql
 from patron.culture import calendars
-from patron.messaging import content, render, suppressions
+from patron.messaging import clicks, content, render, suppressions
 from patron.messaging.channels import Bounced, Mail, Permanent, Temporary, send_sms, send_webhook
 from patron.messaging.models import ChannelKind, Message, Purpose
 
@@ -225,6 +225,9 @@ def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
             rendered = render.render(message, message.customer, edits)
             if rendered is None:
                 raise Permanent(f"no text for template {message.template!r}")
+            rendered, links = clicks.track(message, rendered)  # the shop links through /r/, to count the clicks
+            if links and links != message.links:
+                Message.objects.filter(pk=message.pk).update(links=links)
             if message.channel == ChannelKind.EMAIL:
                 mail.send(message, message.customer, rendered)
             elif message.channel == ChannelKind.SMS:

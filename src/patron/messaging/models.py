@@ -40,6 +40,8 @@ class Message(models.Model):
     purpose = models.CharField(_("purpose"), max_length=14, choices=Purpose.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(_("reason"), max_length=300, blank=True)  # why suppressed, or the last delivery error
+    # The shop links the message carried, in order: /r/<token> names one by its place (messaging.clicks).
+    links = models.JSONField(_("links"), null=True, blank=True)  # null: no shop links (or not sent yet)
     context = models.JSONField(_("context"), default=dict, blank=True)  # what the template needs beyond the customer
     created_at = models.DateTimeField(_("created at"))
     due_at = models.DateTimeField(_("due at"))
@@ -120,3 +122,18 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.get_reason_display()})"
+
+
+class Click(models.Model):
+    """A customer followed a link of a message (through /r/<token>): once per message and link, the first time, with
+    how often since."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="clicks", verbose_name=_("message"))
+    link = models.PositiveSmallIntegerField(_("link"))  # its place in the message's links
+    first_at = models.DateTimeField(_("first clicked at"))
+    count = models.PositiveIntegerField(_("clicks"), default=1)
+
+    class Meta:
+        verbose_name, verbose_name_plural = _("click"), _("clicks")
+        constraints = [models.UniqueConstraint(fields=["message", "link"], name="one_click_per_message_link")]
+        indexes = [models.Index(fields=["first_at"], name="click_time")]

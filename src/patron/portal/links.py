@@ -8,7 +8,7 @@ click, or the form, updates the same answer.
 """
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render as render_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -17,7 +17,7 @@ from patron.core.errors import InvalidLink, PatronError
 from patron.customers.models import Channel
 from patron.feedback import services as feedback
 from patron.feedback.models import Response
-from patron.messaging import content, services as messaging
+from patron.messaging import clicks, content, services as messaging
 from patron.messaging.render import link_token
 
 
@@ -41,6 +41,18 @@ def _page(request: HttpRequest, customer, template: str, status: int = 200, **ex
 
 def _invalid(request: HttpRequest) -> HttpResponse:
     return _page(request, None, "invalid", status=400)
+
+
+@require_http_methods(["GET", "HEAD"])
+def click(request: HttpRequest, token: str) -> HttpResponse:
+    """A shop link of a message: the click recorded, and on to the address the message carried."""
+    target = clicks.follow(token) if request.method == "GET" else None  # a link checker's HEAD is not a click
+    if target is None and request.method == "GET":
+        return _invalid(request)
+    response = HttpResponseRedirect(target or settings.PATRON_SHOP_URL or "/")
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @csrf_exempt

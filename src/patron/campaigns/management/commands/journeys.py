@@ -94,8 +94,16 @@ class Command(BaseCommand):
             self.stderr.write(f"{key}: did not run: {why}")
 
     def do_report(self, key, as_json, **_):
-        report = reports.uplift(services.get_journey(key))
+        journey = services.get_journey(key)
+        report = reports.uplift(journey)
+        report["clicks"] = reports.clicks(journey)  # what followed a click, beside the uplift, which stays the measure
         if as_json:
             self.stdout.write(json.dumps(report, indent=2, default=str))
             return
         self.stdout.write(reports.as_text(report))
+        c = report["clicks"]
+        self.stdout.write(f"  clicks: {c['clicks']:,} on {c['messages_clicked']:,} messages; {c['orders']:,} orders within "
+                          f"{c['attribution_days']} days of one, {c['revenue']:,.2f} {c['currency']}")
+        for row in c["by_message"]:
+            self.stdout.write(f"    {row['template']}: {row['clicks']:,} clicks, {row['orders']:,} orders, "
+                              f"{row['revenue']:,.2f} {c['currency']}")
