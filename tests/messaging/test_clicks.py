@@ -76,3 +76,13 @@ def test_an_order_within_the_window_after_a_click_is_attributed_one_outside_is_n
     report = reports.clicks(journey)
     assert (report["clicks"], report["messages_clicked"], report["orders"], report["revenue"]) == (1, 1, 1, 44.18)
     assert report["by_message"] == [{"template": "winback", "clicks": 1, "orders": 1, "revenue": 44.18}]
+
+
+def test_a_full_stop_after_an_address_in_the_text_is_not_part_of_it(settings):
+    from patron.messaging.render import Rendered
+
+    settings.PATRON_BASE_URL = "http://testserver"
+    rendered = Rendered("lt", "s", "See https://shop.example/sale. Or http://testserver/m/x/.", "<p></p>", "", {})
+    tracked, links = clicks.track(Message(pk=7), rendered)
+    assert links == ["https://shop.example/sale"]
+    assert tracked.text == f"See http://testserver/r/{clicks.token(7, 0)}. Or http://testserver/m/x/."

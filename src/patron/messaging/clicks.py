@@ -69,7 +69,9 @@ def track(message: Message, rendered: Rendered) -> tuple[Rendered, list[str]]:
 
     def in_text(found: re.Match) -> str:
         url = found.group(0)
-        return url if _ours(url) else place(url)
+        trail = len(url) - len(url.rstrip(".,;:!?"))  # a sentence's full stop is not part of the address
+        url, after = (url[:-trail], url[-trail:]) if trail else (url, "")
+        return url + after if _ours(url) else place(url) + after
 
     html = HREF.sub(in_html, rendered.html)
     text = URL.sub(in_text, rendered.text)
