@@ -23,7 +23,7 @@ from django.utils import timezone
 from patron.core import sql
 from patron.culture import calendars
 from patron.messaging import clicks, content, render, suppressions
-from patron.messaging.channels import Bounced, Mail, Permanent, Temporary, send_sms, send_webhook
+from patron.messaging.channels import BOUNCE_REASON, Bounced, Mail, Permanent, Temporary, send_sms, send_webhook
 from patron.messaging.models import ChannelKind, Message, Purpose
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ def send_claimed(messages: list[Message], mail: Mail) -> Delivered:
         except Permanent as exc:
             if isinstance(exc, Bounced):
                 suppressions.suppress(message.channel, suppressions.address_of(message.customer, message.channel),
-                                      "bounce", detail=str(exc), message=message)
+                                      "bounce", detail=str(exc).removeprefix(f"{BOUNCE_REASON}: "), message=message)
             Message.objects.filter(pk=message.pk).update(status=S.FAILED, reason=str(exc)[:300], attempts=message.attempts + 1)
             outcome.failed += 1
             continue
