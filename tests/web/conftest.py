@@ -11,6 +11,17 @@ CHROMIUM = os.environ.get("PATRON_TEST_CHROMIUM") or shutil.which("chromium") or
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _patient_expectations() -> None:
+    """Playwright's `expect` polls for 5 s by default; on a loaded 2-core machine a live preview may take longer.
+    The same 15 s the pages' own default timeout allows."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
+_patient_expectations()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if CHROMIUM is None:
