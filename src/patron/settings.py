@@ -87,6 +87,16 @@ def env_timezone(name: str, default: str) -> str:
     return value
 
 
+def env_currency(name: str, default: str) -> str:
+    """An ISO 4217 code a shop is paid in (as EUR or GEL)."""
+    from patron.core.money import is_currency  # Babel's list; no Django
+
+    value = env(name, default).strip().upper()
+    if not is_currency(value):
+        raise ImproperlyConfigured(f"{name} must be an ISO 4217 currency code such as EUR or GEL, not {value!r}")
+    return value
+
+
 PATRON_HOME = Path(env("PATRON_HOME", "./.patron")).resolve()
 PATRON_HOME.mkdir(parents=True, exist_ok=True)
 
@@ -303,7 +313,7 @@ AXES_VERBOSE = False
 # Patron's own settings.
 PATRON_DEFAULT_CURRENCY = env("PATRON_DEFAULT_CURRENCY", "EUR").upper()
 # Reports, KPIs, CLV and the dashboard count money in this currency, each order converted at its day's rate.
-PATRON_REPORTING_CURRENCY = env("PATRON_REPORTING_CURRENCY", "EUR").upper()
+PATRON_REPORTING_CURRENCY = env_currency("PATRON_REPORTING_CURRENCY", "EUR")
 # A rate serves the days after it for this long (weekends, holidays, the weeks since the last rates were loaded);
 # an order further from any rate has none, and reports leave it out and say so.
 PATRON_RATE_MAX_AGE_DAYS = env_int("PATRON_RATE_MAX_AGE_DAYS", 45, minimum=1)

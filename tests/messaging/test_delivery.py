@@ -66,6 +66,7 @@ def test_a_hard_bounce_suppresses_the_address_and_the_next_message_is_not_sent(m
     ("PATRON_FREQUENCY_CAP", "three", "PATRON_FREQUENCY_CAP must be a whole number"),
     ("PATRON_FREQUENCY_CAP_DAYS", "0", "PATRON_FREQUENCY_CAP_DAYS must be a whole number of at least 1"),
     ("PATRON_DEFAULT_TIMEZONE", "Europe/Atlantis", "PATRON_DEFAULT_TIMEZONE must be an IANA time zone"),
+    ("PATRON_REPORTING_CURRENCY", "EUX", "PATRON_REPORTING_CURRENCY must be an ISO 4217 currency code"),
 ])
 def test_a_bad_messaging_setting_stops_the_worker_at_start_naming_it(name, value, says, tmp_path):
     env = dict(os.environ, PATRON_HOME=str(tmp_path), **{name: value})

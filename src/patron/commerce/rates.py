@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from babel.numbers import get_currency_name
 from django.conf import settings
 from django.db import transaction
 
 from patron.commerce.models import ExchangeRate
 from patron.core.errors import ImportFileError
+from patron.core.money import is_currency
 
 EURO = "EUR"
 Series = tuple[list[dt.date], list[float]]  # days ascending, units per euro on each
@@ -102,11 +102,7 @@ class Loaded:
 
 def _currency(code: str) -> str | None:
     code = (code or "").strip().upper()
-    try:
-        named = len(code) == 3 and code.isalpha() and get_currency_name(code, locale="en") != code
-        return code if named and code not in ("XXX", "XTS") else None  # "no currency" and the testing code
-    except Exception:  # noqa: BLE001 - Babel raises for codes it cannot name
-        return None
+    return code if is_currency(code) else None
 
 
 def _rows(text: str):

@@ -1,6 +1,13 @@
 """Names a customer or a staff member reads, kept with their translations."""
 
 
+def staff_language() -> str:
+    """The active language's primary subtag ("lt" for "lt-LT"): what Babel formats a page's figures in."""
+    from django.utils.translation import get_language
+
+    return primary(get_language() or "en")
+
+
 def primary(language: str) -> str:
     """"lt-LT" -> "lt"."""
     return (language or "").split("-")[0].split("_")[0].lower()

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal, format_percent
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from patron.analytics import QUADRANTS
+from patron.core.names import staff_language
 from patron.dashboard.labels import QUADRANT_NAMES, label
 
 # KPI: (label, unit, whether a rise is good).
@@ -38,7 +38,7 @@ HEAT_STEPS = 10
 
 def _number(value, unit: str, currency: str = "") -> str:
     """A figure as the staff member's language writes it: 4 500,5 or 4,500.5; 86,45 % or 86.45%; 44,18 € or €44.18."""
-    locale = (get_language() or "en").split("-")[0]
+    locale = staff_language()
     if unit == "money" and currency:
         return format_currency(Decimal(str(round(value, 2))), currency, locale=locale)
     if unit == "%":
@@ -63,7 +63,7 @@ def kpi_cards(data: dict) -> list[dict]:
 
 def left_out(data: dict) -> list[dict]:
     """The currencies whose orders had no exchange rate, their amounts written in the staff member's language."""
-    locale = (get_language() or "en").split("-")[0]
+    locale = staff_language()
     return [{**lost, "amount_shown": format_currency(Decimal(str(lost["amount"])), lost["currency"], locale=locale),
              "orders_shown": format_decimal(lost["orders"], locale=locale)} for lost in data.get("left_out", [])]
 

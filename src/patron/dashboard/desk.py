@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.core.errors import PatronError
+from patron.core.names import staff_language
 from patron.dashboard import queries
 from patron.dashboard.forms import NoteForm, PriorityForm, ReplyForm, ResolveForm
 from patron.dashboard.labels import label, priority_reasons
@@ -45,15 +45,11 @@ def _countdown(sla: dict) -> dict:
     return sla
 
 
-def _locale() -> str:
-    return (get_language() or "en").split("-")[0]
-
-
 def _value(reward: Reward) -> str:
     if reward.kind == Reward.Kind.DISCOUNT_PERCENT:
-        return format_percent(reward.value / 100, locale=_locale())
+        return format_percent(reward.value / 100, locale=staff_language())
     if reward.kind == Reward.Kind.DISCOUNT_AMOUNT:
-        return format_currency(reward.value, reward.program.currency, locale=_locale())
+        return format_currency(reward.value, reward.program.currency, locale=staff_language())
     return label("reward_kind", reward.kind)
 
 
@@ -64,7 +60,7 @@ def _rewards() -> list[tuple[str, str]]:
         return []
     found = Reward.objects.filter(program=program, kind__in=[Reward.Kind.DISCOUNT_PERCENT, Reward.Kind.DISCOUNT_AMOUNT,
                                                              Reward.Kind.FREE_PRODUCT, Reward.Kind.GIFT])
-    return [(str(r.pk), f"{r.name_in(_locale())} · {_value(r)}") for r in found.select_related("program").order_by("name")]
+    return [(str(r.pk), f"{r.name_in(staff_language())} · {_value(r)}") for r in found.select_related("program").order_by("name")]
 
 
 def _said(event: TicketEvent) -> str:
@@ -118,10 +114,10 @@ def _ticket_page(request, ticket: Ticket, forms: dict | None = None, status: int
         "resolve_form": forms.get("resolve") or ResolveForm(rewards=_rewards()),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "person": person, "score": score,
-        "reply_language": Locale.parse(_locale()).languages.get(canned.language_of(ticket), canned.language_of(ticket)),
-        "clv": format_currency(score.clv_12m, settings.PATRON_REPORTING_CURRENCY, locale=_locale())
+        "reply_language": Locale.parse(staff_language()).languages.get(canned.language_of(ticket), canned.language_of(ticket)),
+        "clv": format_currency(score.clv_12m, settings.PATRON_REPORTING_CURRENCY, locale=staff_language())
         if score is not None and score.clv_12m is not None else "",
-        "risk": format_percent(score.churn_risk, locale=_locale()) if score is not None and score.churn_risk is not None else "",
+        "risk": format_percent(score.churn_risk, locale=staff_language()) if score is not None and score.churn_risk is not None else "",
     }
     return render(request, "dashboard/ticket.html", context, status=status)
 

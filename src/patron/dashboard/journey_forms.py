@@ -90,8 +90,9 @@ class JourneyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kept = {k: v for k, v in (config or {}).items() if k in ("rules",)}  # settings the page does not show
         self.fields["kind"].choices = [(k, KINDS.get(k, k)) for k in design.interaction_kinds()]
-        self.fields["trigger_segment"].choices = _segments()[1:]
-        self.fields["segment"].choices = _segments()
+        segments = _segments()
+        self.fields["trigger_segment"].choices = segments[1:]
+        self.fields["segment"].choices = segments
 
     def clean(self):
         data = super().clean()

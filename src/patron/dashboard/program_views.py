@@ -9,24 +9,21 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from patron.core.catalogs import LANGUAGES
 from patron.core.errors import PatronError
+from patron.core.names import staff_language
+from patron.dashboard import queries
 from patron.dashboard.program_forms import FORMS, PARTS, REWARD_KINDS, RULE_KINDS, ProgramForm, RewardForm, RuleForm, language_name
 from patron.dashboard.roles import may_do, page
 from patron.loyalty import setup
-from patron.loyalty.models import EarningRule, PaidPlan, Program, Reward, Tier
+from patron.loyalty.models import Program, Tier
 
 TITLES = {"tier": (gettext_lazy("New tier"), gettext_lazy("Tier")), "reward": (gettext_lazy("New reward"), gettext_lazy("Reward")),
           "rule": (gettext_lazy("New earning rule"), gettext_lazy("Earning rule")),
           "plan": (gettext_lazy("New paid plan"), gettext_lazy("Paid plan"))}
-
-
-def _language() -> str:
-    return (get_language() or "en").split("-")[0]
 
 
 def _may_change(request) -> None:
@@ -52,18 +49,6 @@ def programs(request):
     return render(request, "dashboard/programs.html", {"programs": found})
 
 
-def _parts(program: Program) -> dict:
-    now = timezone.now()
-    rules = EarningRule.objects.filter(program=program).exclude(valid_until__lte=now).order_by("valid_from", "pk")
-    return {
-        "tiers": list(Tier.objects.filter(program=program).order_by("rank")),
-        "rewards": list(Reward.objects.filter(program=program).select_related("min_tier").order_by("-active", "cost", "name")),
-        "rules": [(rule, RULE_KINDS.get(rule.kind, rule.kind), rule.valid_from > now) for rule in rules],
-        "plans": list(PaidPlan.objects.filter(program=program).order_by("-active", "fee")),
-        "reward_kinds": REWARD_KINDS,
-    }
-
-
 @page("program")
 def program_page(request, program_id: int | None = None):
     _may_change(request)
@@ -73,12 +58,12 @@ def program_page(request, program_id: int | None = None):
         if form.is_valid():
             saved = _saved(request, form, program or Program(), form.values())
             if saved is not None:
-                messages.success(request, _("%(name)s is saved.") % {"name": saved.name_in(_language())})
+                messages.success(request, _("%(name)s is saved.") % {"name": saved.name_in(staff_language())})
                 return HttpResponseRedirect(reverse("dashboard:program_page", args=[saved.pk]))
     else:
         form = ProgramForm(initial=ProgramForm.initial_of(program) if program else {"currency": "EUR"})
     context = {"program": program, "form": form, "others": Program.objects.exclude(pk=program_id).order_by("pk"),
-               **(_parts(program) if program else {})}
+               **({**queries.program_parts(program), "reward_kinds": REWARD_KINDS} if program else {})}
     return render(request, "dashboard/program.html", context, status=400 if form.errors else 200)
 
 
@@ -126,7 +111,7 @@ def part_page(request, program_id: int, kind: str, part_id: int | None = None):
             thing = part if part is not None else PARTS[kind](program=program)
             saved = _saved(request, form, thing, form.values(), **extra)
             if saved is not None:
-                name = saved.name_in(_language()) if hasattr(saved, "name_in") else RULE_KINDS.get(saved.kind, saved.kind)
+                name = saved.name_in(staff_language()) if hasattr(saved, "name_in") else RULE_KINDS.get(saved.kind, saved.kind)
                 messages.success(request, _("%(name)s is saved.") % {"name": name})
                 return HttpResponseRedirect(reverse("dashboard:program_page", args=[program.pk]) + f"#{kind}s")
     else:

@@ -17,10 +17,11 @@ from patron.core.models import AuditEvent
 from patron.customers import queries as customer_queries
 from patron.customers.models import Customer
 from patron.dashboard import charts, sentences
+from patron.dashboard.program_forms import RULE_KINDS
 from patron.insights import risk
 from patron.insights.models import CustomerScore
 from patron.loyalty import queries as loyalty_queries
-from patron.loyalty.models import Membership, Program
+from patron.loyalty.models import EarningRule, Membership, PaidPlan, Program, Reward, Tier
 from patron.messaging import suppressions
 from patron.messaging.models import Message
 from patron.service import services as service
@@ -190,3 +191,15 @@ def shop_connections() -> list[dict]:
             "refused_reason": refused or "",
         })
     return out
+
+
+def program_parts(program: Program) -> dict:
+    """The Program setup page's lists: tiers, rewards, the earning rules in force or to come, paid plans."""
+    now = timezone.now()
+    rules = EarningRule.objects.filter(program=program).exclude(valid_until__lte=now).order_by("valid_from", "pk")
+    return {
+        "tiers": list(Tier.objects.filter(program=program).order_by("rank")),
+        "rewards": list(Reward.objects.filter(program=program).select_related("min_tier").order_by("-active", "cost", "name")),
+        "rules": [(rule, RULE_KINDS.get(rule.kind, rule.kind), rule.valid_from > now) for rule in rules],
+        "plans": list(PaidPlan.objects.filter(program=program).order_by("-active", "fee")),
+    }

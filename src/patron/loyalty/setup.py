@@ -8,8 +8,6 @@ import hashlib
 import io
 import warnings
 
-from babel.core import UnknownLocaleError
-from babel.numbers import get_currency_name
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from patron.core import audit
 from patron.core.catalogs import LANGUAGES
 from patron.core.errors import Conflict, InvalidInput
+from patron.core.money import is_currency
 from patron.loyalty.earning import revise_rule
 from patron.loyalty.models import EarningRule, Movement, PaidPlan, Program, Reward, RewardImage, Tier
 
@@ -64,11 +63,7 @@ def picture(upload) -> tuple[bytes, int, int]:
 
 def check_currency(code: str) -> str:
     code = (code or "").strip().upper()
-    try:
-        known = len(code) == 3 and get_currency_name(code, locale="en") != code
-    except UnknownLocaleError:
-        known = False
-    if not known:
+    if not is_currency(code):
         raise InvalidInput(_("%(code)s is not an ISO 4217 currency code (such as EUR or GEL).") % {"code": code or "–"},
                            field="currency")
     return code

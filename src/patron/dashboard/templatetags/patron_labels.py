@@ -5,8 +5,8 @@ from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language
 
+from patron.core.names import staff_language
 from patron.dashboard.labels import label as name_of
 
 register = template.Library()
@@ -21,19 +21,19 @@ def label(code, kind: str) -> str:
 @register.filter
 def local_name(thing) -> str:
     """{{ journey|local_name }}: its name in the staff member's language, where it has one."""
-    return thing.name_in(get_language() or "en")
+    return thing.name_in(staff_language())
 
 
 @register.filter
 def local_description(thing) -> str:
     """{{ journey|local_description }}: what it is for, in the staff member's language where it has it."""
-    return thing.description_in(get_language() or "en")
+    return thing.description_in(staff_language())
 
 
 @register.filter
 def ago(moment) -> str:
     """How long ago, as the staff member's language says it ("prieš 9 valandas")."""
-    return format_timedelta(moment - timezone.now(), add_direction=True, locale=(get_language() or "en").split("-")[0])
+    return format_timedelta(moment - timezone.now(), add_direction=True, locale=staff_language())
 
 
 @register.filter
@@ -41,7 +41,7 @@ def figure(value) -> str:
     """A number as the staff member's language writes it (-15,5 in Lithuanian), at most two decimals."""
     if value is None or value == "":
         return "–"
-    return format_decimal(Decimal(str(round(float(value), 2))), locale=(get_language() or "en").split("-")[0],
+    return format_decimal(Decimal(str(round(float(value), 2))), locale=staff_language(),
                           decimal_quantization=False)
 
 
@@ -63,4 +63,4 @@ def money(value) -> str:
     staff member's language writes it."""
     if value is None or value == "":
         return "–"
-    return format_currency(Decimal(str(value)), settings.PATRON_REPORTING_CURRENCY, locale=(get_language() or "en").split("-")[0])
+    return format_currency(Decimal(str(value)), settings.PATRON_REPORTING_CURRENCY, locale=staff_language())
