@@ -28,6 +28,8 @@ STOP_ON = ("order", "added_to_cart", "checkout_started")
 MAX_HOLDOUT = Decimal("0.5")
 MAX_CONVERSION_DAYS = 365
 MAX_STEPS = 30
+MIN_PROBABILITY, MAX_PROBABILITY = Decimal("0.8"), Decimal("0.999")
+MIN_RECIPIENTS = 20  # per variant, before an automatic winner
 
 
 @dataclass
@@ -41,6 +43,9 @@ class Design:
     holdout_share: Decimal = Decimal("0.100")
     conversion_days: int = 14
     steps: list[tuple[str, dict]] = field(default_factory=list)
+    auto_winner: bool = False  # with variants: choose the winner when the pooled model is sure enough
+    winner_probability: Decimal = Decimal("0.950")
+    winner_minimum: int = 200
 
 
 def design_of(journey: Journey) -> Design:
@@ -48,7 +53,9 @@ def design_of(journey: Journey) -> Design:
                   trigger_config=dict(journey.trigger_config or {}),
                   segment=journey.segment.name if journey.segment_id else "", audience=dict(journey.audience or {}),
                   holdout_share=journey.holdout_share, conversion_days=journey.conversion_days,
-                  steps=[(step.action, dict(step.config or {})) for step in journey.steps.order_by("position")])
+                  steps=[(step.action, dict(step.config or {})) for step in journey.steps.order_by("position")],
+                  auto_winner=journey.auto_winner, winner_probability=journey.winner_probability,
+                  winner_minimum=journey.winner_minimum)
 
 
 def interaction_kinds() -> list[str]:
@@ -109,6 +116,12 @@ def _check(design: Design) -> None:
     if isinstance(design.conversion_days, bool) or not isinstance(design.conversion_days, int) \
             or not 1 <= design.conversion_days <= MAX_CONVERSION_DAYS:
         raise InvalidInput(f"the conversion window must be 1 to {MAX_CONVERSION_DAYS} days", field="conversion_days")
+    if not isinstance(design.winner_probability, Decimal) or not MIN_PROBABILITY <= design.winner_probability <= MAX_PROBABILITY:
+        raise InvalidInput(f"the winner's probability must be from {MIN_PROBABILITY:.0%} to {MAX_PROBABILITY:.1%}",
+                           field="winner_probability")
+    if isinstance(design.winner_minimum, bool) or not isinstance(design.winner_minimum, int) \
+            or not MIN_RECIPIENTS <= design.winner_minimum <= 1_000_000:
+        raise InvalidInput(f"a winner needs at least {MIN_RECIPIENTS} recipients per variant", field="winner_minimum")
     if design.audience:
         try:
             compile_rules(design.audience)
@@ -137,7 +150,9 @@ def _summary(design: Design) -> dict:
     """What the audit log keeps of a design: every setting, the steps as their actions and settings."""
     return {"name": design.name, "trigger": design.trigger, "trigger_config": design.trigger_config,
             "segment": design.segment, "audience": design.audience, "holdout_share": str(design.holdout_share),
-            "conversion_days": design.conversion_days, "steps": [[action, config] for action, config in design.steps]}
+            "conversion_days": design.conversion_days, "steps": [[action, config] for action, config in design.steps],
+            "auto_winner": design.auto_winner, "winner_probability": str(design.winner_probability),
+            "winner_minimum": design.winner_minimum}
 
 
 def save(key: str | None, design: Design, *, actor=None) -> Journey:
@@ -178,6 +193,10 @@ def save(key: str | None, design: Design, *, actor=None) -> Journey:
         journey.trigger, journey.trigger_config = design.trigger, design.trigger_config
         journey.segment, journey.audience = segment, design.audience or {}
         journey.holdout_share, journey.conversion_days = design.holdout_share, design.conversion_days
+        journey.auto_winner, journey.winner_probability = design.auto_winner, design.winner_probability
+        journey.winner_minimum = design.winner_minimum
+        if before is not None and [list(s) for s in design.steps] != before["steps"]:
+            journey.winner, journey.winner_at = None, None  # other steps: another test, nothing won yet
         journey.save()
         journey.steps.all().delete()
         Step.objects.bulk_create([Step(journey=journey, position=i, action=action, config=config)

@@ -53,6 +53,14 @@ class Journey(Named, models.Model):
     holdout_share = models.DecimalField(_("holdout share"), max_digits=4, decimal_places=3, default=Decimal("0.100"),
                                         help_text=_("share of entrants held out at random as the control group"))
     conversion_days = models.PositiveIntegerField(_("conversion days"), default=14, help_text=_("an order within this many days of entry is a conversion"))
+    # Variants (a send step's other messages, a coupon step's other rewards): the winner is the variant every treated
+    # entrant gets once chosen, by a person or automatically (auto_winner) when the pooled model says it is better with
+    # at least winner_probability, each variant having at least winner_minimum recipients.
+    auto_winner = models.BooleanField(_("choose the winner automatically"), default=False)
+    winner_probability = models.DecimalField(_("winner's probability"), max_digits=4, decimal_places=3, default=Decimal("0.950"))
+    winner_minimum = models.PositiveIntegerField(_("recipients per variant before a winner"), default=200)
+    winner = models.PositiveSmallIntegerField(_("winning variant"), null=True, blank=True)
+    winner_at = models.DateTimeField(_("winner chosen at"), null=True, blank=True)
     # Decides who is held out; fixed per journey so the split is random across customers yet repeatable.
     salt = models.BigIntegerField(_("salt"), default=new_salt)
     last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
@@ -100,6 +108,7 @@ class Enrollment(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="enrollments", db_index=False, verbose_name=_("customer"))
     trigger_key = models.CharField(_("trigger key"), max_length=64)
     arm = models.CharField(_("arm"), max_length=8, choices=Arm.choices)
+    variant = models.PositiveSmallIntegerField(_("variant"), null=True, blank=True)  # 0 for A, 1 for B...; none when held out
     entered_at = models.DateTimeField(_("entered at"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)  # the next step to run
     due_at = models.DateTimeField(_("due at"))

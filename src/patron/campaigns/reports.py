@@ -7,9 +7,12 @@ import pandas as pd
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
+from patron.analytics import pooled
 from patron.analytics.uplift import compare
+from patron.campaigns import variants
 from patron.campaigns.models import Enrollment, Journey
 from patron.commerce.models import Order
 from patron.core import sql
@@ -21,49 +24,102 @@ ENROLLMENTS = Enrollment._meta.db_table
 ORDERS = Order._meta.db_table
 
 RETENTION_DAYS = 90
+ARMS = Enrollment.Arm
 
 
-def uplift(journey: Journey, now: dt.datetime | None = None) -> dict:
+def outcomes(journeys: list[Journey], now: dt.datetime) -> pd.DataFrame:
+    """One row per entrant of any of `journeys` whose conversion window has closed: id, journey_id, customer_id, arm,
+    variant, entered_at, converted (an order within the journey's conversion days), revenue (those orders' total in
+    the reporting currency), retained (an order within 90 days) and known_retention (the 90 days have passed)."""
+    columns = ["id", "journey_id", "customer_id", "arm", "variant", "entered_at"]
+    closed = Q(pk__in=[])
+    for journey in journeys:
+        closed |= Q(journey=journey, entered_at__lte=now - dt.timedelta(days=journey.conversion_days))
+    frame = pd.DataFrame.from_records(Enrollment.objects.filter(closed).values(*columns), columns=columns)
+    if frame.empty:
+        return frame.assign(converted=pd.Series(dtype=bool), revenue=pd.Series(dtype=float),
+                            retained=pd.Series(dtype=bool), known_retention=pd.Series(dtype=bool))
+    frame["entered_at"] = pd.to_datetime(frame["entered_at"], utc=True, format="mixed")
+    days = frame["journey_id"].map({journey.pk: journey.conversion_days for journey in journeys})
+    frame["window_end"] = frame["entered_at"] + pd.to_timedelta(days, unit="D")
+    joined = frame.merge(_orders([journey.pk for journey in journeys], now), on="customer_id", how="left")
+    after = joined["placed_at"] > joined["entered_at"]
+    within = after & (joined["placed_at"] <= joined["window_end"])
+    joined["conv"] = within
+    joined["rev"] = joined["total"].where(within, 0.0).fillna(0.0)
+    joined["ret"] = after & (joined["placed_at"] <= joined["entered_at"] + pd.Timedelta(days=RETENTION_DAYS))
+    per = joined.groupby("id").agg(converted=("conv", "any"), revenue=("rev", "sum"), retained=("ret", "any"))
+    frame = frame.drop(columns="window_end").set_index("id").join(per).reset_index()
+    # Retention needs the 90 days to have passed: entrants too recent for it count as not yet known.
+    frame["known_retention"] = frame["entered_at"] <= pd.Timestamp(now - dt.timedelta(days=RETENTION_DAYS))
+    return frame
+
+
+def uplift(journey: Journey, now: dt.datetime | None = None, frame: pd.DataFrame | None = None) -> dict:
     """Conversion (an order within the journey's conversion days), revenue in that window per entrant,
-    and retention (an order within 90 days), over the entrants whose windows have closed."""
+    and retention (an order within 90 days), over the entrants whose windows have closed (`frame`: the journey's
+    outcomes, read when not given)."""
     now = now or timezone.now()
     closed = now - dt.timedelta(days=journey.conversion_days)
-    frame = pd.DataFrame.from_records(
-        Enrollment.objects.filter(journey=journey, entered_at__lte=closed).values("id", "customer_id", "arm", "entered_at"),
-        columns=["id", "customer_id", "arm", "entered_at"])
-    orders = _orders(journey, closed)
-    if frame.empty:
-        frame = frame.assign(converted=[], revenue=[], retained=[])
-    else:
-        frame["entered_at"] = pd.to_datetime(frame["entered_at"], utc=True)
-        joined = frame.merge(orders, on="customer_id", how="left")
-        after = (joined["placed_at"] > joined["entered_at"])
-        within = after & (joined["placed_at"] <= joined["entered_at"] + pd.Timedelta(days=journey.conversion_days))
-        retained_window = after & (joined["placed_at"] <= joined["entered_at"] + pd.Timedelta(days=RETENTION_DAYS))
-        joined["conv"] = within
-        joined["rev"] = joined["total"].where(within, 0.0).fillna(0.0)
-        joined["ret"] = retained_window
-        per = joined.groupby("id").agg(converted=("conv", "any"), revenue=("rev", "sum"), retained=("ret", "any"))
-        frame = frame.set_index("id").join(per)
-        # Retention needs the 90 days to have passed: entrants too recent for it count as not yet known.
-        recent = frame["entered_at"] > pd.Timestamp(now - dt.timedelta(days=RETENTION_DAYS))
-        frame = frame.reset_index()
-        retention_frame = frame[~recent.to_numpy()]
+    frame = outcomes([journey], now) if frame is None else frame
     result = compare(frame, retained_col=None)
-    if not frame.empty and len(retention_frame):
+    retention_frame = frame[frame["known_retention"]]
+    if len(retention_frame):
         result["retention"] = compare(retention_frame, retained_col="retained")["retention"]
         result["retention_entrants"] = len(retention_frame)
     return {"journey": journey.key, "conversion_days": journey.conversion_days, "as_of": now.isoformat(),
             "entered_before": closed.isoformat(), **result}
 
 
-def _orders(journey: Journey, closed: dt.datetime) -> pd.DataFrame:
+def full(journey: Journey, now: dt.datetime | None = None) -> dict:
+    """What `patron journeys report` and the dashboard show: the held-out uplift (the headline), the same estimated
+    by the pooled model across every journey and month, the variants' comparison, and what followed a click."""
+    now = now or timezone.now()
+    every = list(Journey.objects.filter(pk__in=Enrollment.objects.order_by().values("journey_id").distinct()))
+    frame = outcomes(every or [journey], now)
+    mine = frame[frame["journey_id"] == journey.pk]
+    return {**uplift(journey, now, mine), "pooled": pooled_uplift(journey, frame),
+            "variants": variants.report(journey, mine, now), "clicks": clicks(journey, now)}
+
+
+def pooled_uplift(journey: Journey, frame: pd.DataFrame, *, level: float = 0.90, seed: int = 0) -> dict | None:
+    """The journey's uplift in conversion and revenue per entrant by the pooled model (analytics.pooled): every
+    journey's treated entrants by month are one pool of cells, their held-out ones another, and the journey is the
+    sum of its own cells. A journey with few entrants borrows from the others and from its own earlier months.
+    None until the journey has both treated and held-out entrants whose windows have closed."""
+    if frame.empty:
+        return None
+    frame = frame.assign(cell=frame["journey_id"].astype(str) + " " + frame["arm"] + " "
+                         + frame["entered_at"].dt.strftime("%Y-%m"))
+    counted = frame.groupby("cell").agg(arm=("arm", "first"), journey_id=("journey_id", "first"),
+                                        n=("id", "size"), x=("converted", "sum"))
+    paid = frame[frame["converted"] & (frame["revenue"] > 0)].groupby("cell")["revenue"].apply(lambda v: v.to_numpy(float))
+    pools = {arm: {cell: (int(r.n), int(r.x)) for cell, r in counted[counted["arm"] == arm].iterrows()}
+             for arm in (ARMS.TREATED, ARMS.HOLDOUT)}
+    mine = counted[counted["journey_id"] == journey.pk]
+    combine = {f"{arm} of the journey": list(mine.index[mine["arm"] == arm]) for arm in (ARMS.TREATED, ARMS.HOLDOUT)}
+    if not all(combine.values()):
+        return None
+    treated, control = combine
+    result = pooled.compare([pools[ARMS.TREATED], pools[ARMS.HOLDOUT]], [(treated, control)], level=level, seed=seed,
+                            spend=paid.to_dict(), combine=combine)
+    row = result["comparisons"][0]
+    revenue = row.pop("revenue")
+    return {"level": level, "journeys": int(counted["journey_id"].nunique()), "cells": len(counted),
+            "conversion": {k: row[k] for k in ("difference", "low", "high", "probability_better", "expected_loss")},
+            "revenue_per_entrant": revenue and {k: revenue[k] for k in ("difference", "low", "high", "probability_better",
+                                                                        "expected_loss")}}
+
+
+def _orders(journeys: list[int], now: dt.datetime) -> pd.DataFrame:
+    """The completed orders, up to `now`, of the customers who entered any of `journeys`, since the first entry."""
+    marks = ", ".join(["%s"] * len(journeys))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT o.customer_id, o.placed_at, o.total, o.currency FROM {ORDERS} o WHERE o.status = 'completed' "
-            f"AND o.customer_id IN (SELECT customer_id FROM {ENROLLMENTS} WHERE journey_id = %s AND entered_at <= %s) "
-            f"AND o.placed_at > (SELECT MIN(entered_at) FROM {ENROLLMENTS} WHERE journey_id = %s)",
-            [journey.pk, sql.timestamp(closed), journey.pk])
+            f"AND o.placed_at <= %s AND o.customer_id IN (SELECT customer_id FROM {ENROLLMENTS} WHERE journey_id IN ({marks})) "
+            f"AND o.placed_at > (SELECT MIN(entered_at) FROM {ENROLLMENTS} WHERE journey_id IN ({marks}))",
+            [sql.timestamp(now), *journeys, *journeys])
         rows = cursor.fetchall()
     return _in_reporting_currency(rows)
 
@@ -152,4 +208,24 @@ def as_text(report: dict) -> str:
         lines.append(f"  retained ({RETENTION_DAYS} days): {_pct(k['treated'])} vs {_pct(k['control'])}, "
                      f"uplift {_pct(k['difference'])} [{_pct(k['low'])}, {_pct(k['high'])}]")
     lines.append(f"  {verdict(c)}")
+    if report.get("pooled"):
+        p = report["pooled"]
+        lines.append(f"  pooled over {p['journeys']} journeys by month ({p['level']:.0%} intervals): conversion uplift "
+                     f"{_pct(p['conversion']['difference'])} [{_pct(p['conversion']['low'])}, {_pct(p['conversion']['high'])}], "
+                     f"probability it helps {p['conversion']['probability_better']:.1%}, "
+                     f"expected loss if it does not {_pct(p['conversion']['expected_loss'])}")
+        if p["revenue_per_entrant"]:
+            r = p["revenue_per_entrant"]
+            lines.append(f"    revenue per entrant {_num(r['difference'])} [{_num(r['low'])}, {_num(r['high'])}], "
+                         f"probability it helps {r['probability_better']:.1%}")
+    if report.get("variants"):
+        v = report["variants"]
+        chosen = f"winner {v['winner']} since {v['winner_at'][:10]}" if v["winner"] else (
+            f"chosen automatically at {v['probability']:.1%} with {v['minimum']:,} per variant" if v["auto_winner"]
+            else "no winner chosen")
+        lines.append(f"  variants ({chosen}):")
+        for row in v["variants"]:
+            best = f", probability best {row['probability_best']:.1%}" if "probability_best" in row else ""
+            lines.append(f"    {row['variant']}: {row['recipients']:,} recipients, conversion {_pct(row['conversion'])}, "
+                         f"revenue per recipient {_num(row['revenue_per_recipient'])}{best}")
     return "\n".join(lines)

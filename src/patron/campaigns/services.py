@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from patron.campaigns import steps as step_actions
-from patron.campaigns import triggers
+from patron.campaigns import reports, triggers, variants
 from patron.campaigns.builtin import BUILTIN
 from patron.campaigns.names import DESCRIPTIONS, NAMES
 from patron.campaigns.models import Enrollment, Journey, Skipped, Step, Trigger
@@ -82,17 +82,23 @@ def check_ready(journey: Journey) -> None:
     steps = list(journey.steps.all())
     if not steps:
         raise JourneyNotReady(f"journey {journey.key} has no steps")
+    variants.check(journey, steps)
+    written = set(MessageTemplate.objects.filter(key__in=[key for step in steps if step.action == Step.Action.SEND
+                                                          for key in [(step.config or {}).get("template", ""),
+                                                                      *variants.alternatives(step)]])
+                  .values_list("key", flat=True))
     for step in steps:
         config = step.config or {}
         if step.action == Step.Action.SEND:
-            key = config.get("template", "")
-            if not content.builtin(key) and not MessageTemplate.objects.filter(key=key).exists():
-                raise JourneyNotReady(f"journey {journey.key}: write the message {key!r} first (dashboard: Messages)")
-            if config.get("channel") == "sms" and not content.has_sms(key):
-                raise JourneyNotReady(f"journey {journey.key}: the message {key!r} has no SMS text in any language "
-                                      "(dashboard: Messages)")
+            for key in [config.get("template", ""), *variants.alternatives(step)]:
+                if not content.builtin(key) and key not in written:
+                    raise JourneyNotReady(f"journey {journey.key}: write the message {key!r} first (dashboard: Messages)")
+                if config.get("channel") == "sms" and not content.has_sms(key):
+                    raise JourneyNotReady(f"journey {journey.key}: the message {key!r} has no SMS text in any language "
+                                          "(dashboard: Messages)")
         elif step.action == Step.Action.COUPON:
-            step_actions.reward_of(config, journey)
+            for name in [config.get("reward", ""), *variants.alternatives(step)]:
+                step_actions.reward_of(config, journey, name)
         elif step.action == Step.Action.GRANT_POINTS:
             step_actions.program_of(config, journey)
             if not isinstance(config.get("points"), int) or config["points"] <= 0:
@@ -271,6 +277,8 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
         journeys = journeys.filter(key__in=keys)
     for journey in journeys:
         try:
+            if journey.auto_winner and journey.winner is None and decide(journey, now):
+                journey.refresh_from_db()
             result.entered[journey.key], moved = enroll(journey, now)
             for position, n in advance(journey, now).items():
                 moved[position] = moved.get(position, 0) + n
@@ -289,6 +297,25 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
     return result
 
 
+def decide(journey: Journey, now: dt.datetime) -> str | None:
+    """When the journey chooses its winning variant automatically and none is chosen yet: choose the one the pooled
+    model says is the best with the journey's probability, every variant having its minimum of recipients. Returns
+    the letter chosen, or None. Counted in the store first, so a journey short of its minimum costs one query a run."""
+    if not journey.auto_winner or journey.winner is not None:
+        return None
+    n = variants.count(list(journey.steps.all()))
+    closed = now - dt.timedelta(days=journey.conversion_days)
+    sizes = (Enrollment.objects.filter(journey=journey, arm=ARMS.TREATED, variant__isnull=False, entered_at__lte=closed)
+             .order_by().values("variant").annotate(n=Count("id")))
+    if n == 1 or len(sizes) < n or min(row["n"] for row in sizes) < journey.winner_minimum:
+        return None
+    found = variants.report(journey, reports.outcomes([journey], now), now)
+    if not found or not found.get("ready"):
+        return None
+    variants.choose(journey, found["ready"], actor="patron:auto-winner", now=now, evidence=found)
+    return found["ready"]
+
+
 def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
     """Enter everyone the trigger selects; returns how many entered and {position: rows moved on} of a first
     step taken on entry."""
@@ -300,6 +327,7 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
     holdout = f"{sql.modulo(bucket, '10000')} < %s"
     stamp = sql.timestamp(now)
     steps = list(journey.steps.order_by("position"))
+    variant, variant_params = variants.assignment(journey, steps)
     # A first step that sends is taken on entry, in the same transaction: the treated enter already past it
     # (finished if it is the only step), which spares updating every new row a second time.
     first = steps[0] if steps and steps[0].action == Step.Action.SEND else None
@@ -313,14 +341,15 @@ def enroll(journey: Journey, now: dt.datetime) -> tuple[int, dict[int, int]]:
             cursor.execute(f"SELECT MAX(id) FROM {ENROLLMENTS}")
             before = cursor.fetchone()[0] or 0
             cursor.execute(
-                f"INSERT INTO {ENROLLMENTS} (journey_id, customer_id, trigger_key, arm, entered_at, position, due_at, "
+                f"INSERT INTO {ENROLLMENTS} (journey_id, customer_id, trigger_key, arm, variant, entered_at, position, due_at, "
                 "finished_at, context) "
-                f"SELECT %s, t.customer_id, t.trigger_key, CASE WHEN {holdout} THEN %s ELSE %s END, %s, "
+                f"SELECT %s, t.customer_id, t.trigger_key, CASE WHEN {holdout} THEN %s ELSE %s END, "
+                f"CASE WHEN {holdout} THEN NULL ELSE {variant} END, %s, "
                 f"CASE WHEN {holdout} THEN 0 ELSE {position} END, %s, CASE WHEN {holdout} THEN %s ELSE {finished} END, t.context "
                 f"FROM ({source}) t WHERE 1 = 1 "  # SQLite reads ON CONFLICT right after FROM as a join's ON
                 "ON CONFLICT (journey_id, customer_id, trigger_key) DO NOTHING",
-                [journey.pk, journey.salt, share, ARMS.HOLDOUT, ARMS.TREATED, stamp, journey.salt, share, stamp,
-                 journey.salt, share, stamp] + ([stamp] if finished != "NULL" else []) + params)
+                [journey.pk, journey.salt, share, ARMS.HOLDOUT, ARMS.TREATED, journey.salt, share, *variant_params, stamp,
+                 journey.salt, share, stamp, journey.salt, share, stamp] + ([stamp] if finished != "NULL" else []) + params)
             entered = cursor.rowcount
         taken = {}
         if first and entered:

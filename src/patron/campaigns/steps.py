@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.db import connection
 
+from patron.campaigns import variants
 from patron.campaigns.builtin import GIFT_REWARDS
 from patron.campaigns.names import GIFT_NAMES
 from patron.campaigns.models import Enrollment, Journey, Step, Task
@@ -30,9 +31,10 @@ def program_of(config: dict, journey: Journey) -> Program:
     return program
 
 
-def reward_of(config: dict, journey: Journey) -> Reward:
+def reward_of(config: dict, journey: Journey, name: str | None = None) -> Reward:
+    """The coupon step's reward (or `name`, one of its variants'), creating a built-in gift the first time."""
     program = program_of(config, journey)
-    name = config.get("reward", "")
+    name = config.get("reward", "") if name is None else name
     reward = Reward.objects.filter(program=program, name=name).first()
     if reward is None and name in GIFT_REWARDS:
         kind, value = GIFT_REWARDS[name]
@@ -57,9 +59,10 @@ def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
 def queue(journey: Journey, step: Step, where: str, params: list, now: dt.datetime) -> int:
     """Queue the send step's message for the enrollments `e` that satisfy `where`; returns how many."""
     config = step.config or {}
-    template = config.get("template", "")
+    templates = [config.get("template", ""), *variants.alternatives(step)]  # variant A's message, then B's...
     channel = config.get("channel", "email")
-    purpose = config.get("purpose") or content.purpose_of(template)
+    template_sql, template_params = variants.by_variant(templates)
+    purpose_sql, purpose_params = variants.by_variant([config.get("purpose") or content.purpose_of(t) for t in templates])
     stamp = sql.timestamp(now)
     products = bool(config.get("products"))
     last = (Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) if products else 0
@@ -67,22 +70,29 @@ def queue(journey: Journey, step: Step, where: str, params: list, now: dt.dateti
         cursor.execute(
             f"INSERT INTO {MESSAGES} (customer_id, journey_id, enrollment_id, template, channel, purpose, status, reason, "
             "context, created_at, due_at, attempts, language, subject, claimed_by) "
-            "SELECT e.customer_id, e.journey_id, e.id, %s, %s, %s, 'queued', '', e.context, %s, %s, 0, '', '', '' "
-            f"FROM {ENROLLMENTS} e WHERE {where}",
-            [template, channel, purpose, stamp, stamp] + params)
+            f"SELECT e.customer_id, e.journey_id, e.id, {template_sql}, %s, {purpose_sql}, 'queued', '', e.context, %s, %s, "
+            f"0, '', '', '' FROM {ENROLLMENTS} e WHERE {where}",
+            [*template_params, channel, *purpose_params, stamp, stamp] + params)
         queued = cursor.rowcount
     if products and queued:
         # The message carries a product block, recommended for its customer when it is written. Under the journey's
         # lock this journey's messages above the last id are the ones just queued.
-        rows = Message.objects.filter(pk__gt=last, journey=journey, template=template).values_list("pk", "context")
+        rows = Message.objects.filter(pk__gt=last, journey=journey, template__in=templates).values_list("pk", "context")
         Message.objects.bulk_update([Message(pk=pk, context=dict(context or {}, products=True)) for pk, context in rows],
                                     ["context"], batch_size=1000)
     return queued
 
 
 def _coupon(journey: Journey, step: Step, due, now: dt.datetime) -> None:
+    """Each due entrant's coupon: the step's reward, or for variant B, C... its alternative."""
     config = step.config or {}
-    reward = reward_of(config, journey)
+    names = [config.get("reward", ""), *variants.alternatives(step)]
+    for index, name in enumerate(names):
+        mine = due.filter(variant=index) if index else due.exclude(variant__in=range(1, len(names)))
+        _coupons(journey, reward_of(config, journey, name), mine, now, config)
+
+
+def _coupons(journey: Journey, reward: Reward, due, now: dt.datetime, config: dict) -> None:
     expires = now + dt.timedelta(days=config["valid_days"]) if config.get("valid_days") else None
     discount = {"kind": "percent" if reward.kind == Reward.Kind.DISCOUNT_PERCENT else "amount",
                 "value": str(reward.value), "currency": reward.program.currency}

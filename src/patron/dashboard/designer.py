@@ -75,7 +75,8 @@ def _design(form: JourneyForm, conditions, steps, found: design.Design | None) -
         name=data["name"], description=data.get("description", ""), trigger=data["trigger"],
         trigger_config=form.trigger_config(), segment=data.get("segment") or "", audience=_audience(form, conditions),
         holdout_share=Decimal(data["holdout_percent"]) / 100, conversion_days=data["conversion_days"],
-        steps=chosen)
+        steps=chosen, auto_winner=bool(data.get("auto_winner")),
+        winner_probability=(data["winner_percent"] / 100).quantize(Decimal("0.001")), winner_minimum=data["winner_minimum"])
 
 
 def _locked(journey: Journey | None) -> bool:

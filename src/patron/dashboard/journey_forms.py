@@ -85,6 +85,12 @@ class JourneyForm(forms.Form):
                                          help_text=_("They enter but get nothing, so the report can show what the journey adds."))
     conversion_days = forms.IntegerField(label=_("An order within this many days counts as a conversion"), min_value=1,
                                          max_value=design.MAX_CONVERSION_DAYS, initial=14)
+    auto_winner = forms.BooleanField(label=_("Choose the winning variant automatically"), required=False,
+                                     help_text=_("When a step has variants: from then on every treated customer gets the winner."))
+    winner_percent = forms.DecimalField(label=_("when it is the best with a probability of (%)"), min_value=80,
+                                        max_value=Decimal("99.9"), decimal_places=1, initial=95)
+    winner_minimum = forms.IntegerField(label=_("and each variant has reached (customers)"), min_value=design.MIN_RECIPIENTS,
+                                        max_value=1_000_000, initial=200)
 
     def __init__(self, *args, config: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,7 +142,9 @@ class JourneyForm(forms.Form):
                    "holidays": ", ".join(config.get("holidays", [])), "reentry_days": config.get("reentry_days"),
                    "stop_on": config.get("stop_on", []), "segment": found.segment,
                    "match": next(iter(found.audience), "all") if found.audience else "all",
-                   "holdout_percent": int(found.holdout_share * 100), "conversion_days": found.conversion_days}
+                   "holdout_percent": int(found.holdout_share * 100), "conversion_days": found.conversion_days,
+                   "auto_winner": found.auto_winner, "winner_percent": (found.winner_probability * 100).normalize(),
+                   "winner_minimum": found.winner_minimum}
         if config.get("at"):
             initial["at"] = config["at"][:16]
         return initial
@@ -203,7 +211,11 @@ class StepForm(forms.Form):
                                               "buy next; without a catalogue, those categories' names."))
     days = forms.IntegerField(label=_("Days"), min_value=0, max_value=3650, required=False)
     hours = forms.IntegerField(label=_("Hours"), min_value=0, max_value=23 * 365, required=False)
+    template_b = forms.ChoiceField(label=_("Variant B: message"), required=False)
+    template_c = forms.ChoiceField(label=_("Variant C: message"), required=False)
     reward = forms.ChoiceField(label=_("Reward"), required=False)
+    reward_b = forms.ChoiceField(label=_("Variant B: reward"), required=False)
+    reward_c = forms.ChoiceField(label=_("Variant C: reward"), required=False)
     valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=3650, required=False, initial=30)
     points = forms.IntegerField(label=_("Points"), min_value=1, max_value=1_000_000, required=False)
     reason = forms.CharField(label=_("Reason in the ledger"), max_length=150, required=False)
@@ -214,6 +226,9 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = list(templates)
         self.fields["reward"].choices = [(r, r) for r in rewards]
+        for letter in "bc":
+            self.fields[f"template_{letter}"].choices = [("", _("none"))] + list(templates)
+            self.fields[f"reward_{letter}"].choices = [("", _("none"))] + [(r, r) for r in rewards]
 
     def clean(self):
         data = super().clean()
@@ -237,11 +252,18 @@ class StepForm(forms.Form):
         config = {name: data[name] for name in wanted if data.get(name) not in (None, "", False)}
         if config.get("channel") == "email":
             del config["channel"]  # email is the default
+        varied = {Step.Action.SEND: "template", Step.Action.COUPON: "reward"}.get(action)
+        others = [data[f"{varied}_{letter}"] for letter in "bc" if varied and data.get(f"{varied}_{letter}")]
+        if others:
+            config["variants"] = others
         return config
 
     @staticmethod
     def initial_of(action: str, config: dict) -> dict:
         known = {k: v for k, v in config.items() if k in StepForm.base_fields and not isinstance(v, (dict, list))}
+        varied = {Step.Action.SEND: "template", Step.Action.COUPON: "reward"}.get(action)
+        for letter, other in zip("bc", (config.get("variants") or []) if varied else []):
+            known[f"{varied}_{letter}"] = other
         return {"action": action, **known}
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils.dateparse import parse_datetime
 from django.utils import timezone
 
-from patron.campaigns import reports, services
+from patron.campaigns import reports, services, variants
 from patron.core.cli import patron_errors
 from patron.core.errors import InvalidInput
 
@@ -34,6 +34,9 @@ class Command(BaseCommand):
         report = sub.add_parser("report", help="treated against held-out: conversion, revenue, retention, with 95%% intervals")
         report.add_argument("key")
         report.add_argument("--json", action="store_true", dest="as_json")
+        chosen = sub.add_parser("winner", help="make a variant (A, B or C) the one every treated customer gets from now on")
+        chosen.add_argument("key")
+        chosen.add_argument("variant")
 
     @patron_errors
     def handle(self, *args, action, **options):
@@ -93,10 +96,14 @@ class Command(BaseCommand):
         for key, why in result.errors.items():
             self.stderr.write(f"{key}: did not run: {why}")
 
+    def do_winner(self, key, variant, **_):
+        journey = variants.choose(services.get_journey(key), variant)
+        self.stdout.write(f"{journey.key}: variant {variants.letter(journey.winner)} won; every treated customer gets it "
+                          "from now on")
+
     def do_report(self, key, as_json, **_):
         journey = services.get_journey(key)
-        report = reports.uplift(journey)
-        report["clicks"] = reports.clicks(journey)  # what followed a click, beside the uplift, which stays the measure
+        report = reports.full(journey)
         if as_json:
             self.stdout.write(json.dumps(report, indent=2, default=str))
             return
