@@ -72,14 +72,23 @@ def uplift(journey: Journey, now: dt.datetime | None = None, frame: pd.DataFrame
 
 
 def full(journey: Journey, now: dt.datetime | None = None) -> dict:
-    """What `patron journeys report` and the dashboard show: the held-out uplift (the headline), the same estimated
-    by the pooled model across every journey and month, the variants' comparison, and what followed a click."""
+    """What `patron journeys report` shows: the held-out uplift (the headline), the same estimated by the pooled model
+    across every journey and month, the variants' comparison, and what followed a click."""
+    return every(now, [journey])[journey.pk]
+
+
+def every(now: dt.datetime | None = None, journeys: list[Journey] | None = None) -> dict[int, dict]:
+    """`full` for each of `journeys` (by default every journey anyone entered), by id, the outcomes read once."""
     now = now or timezone.now()
-    every = list(Journey.objects.filter(pk__in=Enrollment.objects.order_by().values("journey_id").distinct()))
-    frame = outcomes(every or [journey], now)
-    mine = frame[frame["journey_id"] == journey.pk]
-    return {**uplift(journey, now, mine), "pooled": pooled_uplift(journey, frame),
-            "variants": variants.report(journey, mine, now), "clicks": clicks(journey, now)}
+    entered = list(Journey.objects.filter(pk__in=Enrollment.objects.order_by().values("journey_id").distinct()))
+    journeys = entered if journeys is None else journeys
+    frame = outcomes(list({j.pk: j for j in [*entered, *journeys]}.values()), now)
+    out = {}
+    for journey in journeys:
+        mine = frame[frame["journey_id"] == journey.pk]
+        out[journey.pk] = {**uplift(journey, now, mine), "pooled": pooled_uplift(journey, frame),
+                           "variants": variants.report(journey, mine, now), "clicks": clicks(journey, now)}
+    return out
 
 
 def pooled_uplift(journey: Journey, frame: pd.DataFrame, *, level: float = 0.90, seed: int = 0) -> dict | None:

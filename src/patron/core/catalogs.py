@@ -28,10 +28,21 @@ KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "ngettext": (1, 2)
 
 
 def messages() -> dict[str, list[str]]:
-    """Every translatable string in SOURCES, with the files it appears in."""
+    """Every translatable string in SOURCES, with the files it appears in (`plurals()` names the plural forms of
+    those that count something)."""
+    return _extract()[0]
+
+
+def plurals() -> dict[str, str]:
+    """The English plural of each string that has one ({% blocktranslate count %}, ngettext), by its singular."""
+    return _extract()[1]
+
+
+def _extract() -> tuple[dict[str, list[str]], dict[str, str]]:
     from django.utils.translation.template import templatize
 
     found: dict[str, list[str]] = {}
+    plural: dict[str, str] = {}
     for root in SOURCES:
         for path in sorted(root.rglob("*")):
             if path.suffix == ".py":
@@ -45,7 +56,9 @@ def messages() -> dict[str, list[str]]:
                 if context:
                     key = f"{context}\x04{key}"
                 found.setdefault(key, []).append(str(path.relative_to(PACKAGE)))
-    return found
+                if not isinstance(message, str) and len(message) > 1 and message[1]:
+                    plural[key] = message[1]
+    return found, plural
 
 
 def po_path(language: str) -> Path:
@@ -61,12 +74,18 @@ def load(language: str) -> Catalog:
 
 
 def update() -> None:
-    found = messages()
+    found, plural = _extract()
     for language in LANGUAGES:
         old = load(language)
         new = Catalog(locale=language, domain="django", project="Patron", fuzzy=False)
         for msgid, places in sorted(found.items()):
             existing = old.get(msgid)
+            if msgid in plural:  # every plural form of the language, the English ones as written
+                forms = tuple(existing.string) if existing is not None and isinstance(existing.string, (tuple, list)) else ()
+                if len(forms) != new.num_plurals:
+                    forms = (msgid, plural[msgid]) if language == "en" else ("",) * new.num_plurals
+                new.add((msgid, plural[msgid]), forms, locations=[(place, None) for place in sorted(set(places))])
+                continue
             text = existing.string if existing is not None and existing.string else (msgid if language == "en" else "")
             new.add(msgid, text, locations=[(place, None) for place in sorted(set(places))])
         path = po_path(language)
@@ -88,7 +107,8 @@ def missing() -> dict[str, list[str]]:
     gaps = {}
     for language in LANGUAGES:
         catalog = load(language)
-        lacking = [m for m in found if (entry := catalog.get(m)) is None or not entry.string or entry.fuzzy]
+        lacking = [m for m in found if (entry := catalog.get(m)) is None or not entry.string or entry.fuzzy
+                   or (isinstance(entry.string, tuple) and not all(entry.string))]
         if lacking:
             gaps[language] = sorted(lacking)
     return gaps

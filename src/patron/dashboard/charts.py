@@ -130,8 +130,25 @@ def journey_rows(data: dict) -> list[dict]:
         conversion = (row.get("uplift") or {}).get("conversion") or {}
         points = {k: conversion.get(k) for k in ("difference", "low", "high")}
         pp = {k: round(100 * v, 1) for k, v in points.items() if v is not None} if points["difference"] is not None else None
-        rows.append({**row, "uplift_pp": pp})  # percentage points, with the 95 % interval
+        report = row.get("uplift") or {}
+        pooled = (report.get("pooled") or {}).get("conversion") or {}
+        helps = round(100 * pooled["probability_better"], 1) if "probability_better" in pooled else None
+        rows.append({**row, "uplift_pp": pp,  # percentage points, with the 95 % interval
+                     "helps": helps, "clicks": report.get("clicks"), "variants": _variants(report.get("variants"))})
     return rows
+
+
+def _variants(found: dict | None) -> dict | None:
+    """A journey's variants as its row shows them: each one's recipients, conversion in % and revenue per recipient,
+    the one the pooled model favours, and the winner if one was chosen."""
+    if not found:
+        return None
+    rows = [{**v, "conversion_pct": None if v["conversion"] is None else round(100 * v["conversion"], 1),
+             "best_pct": round(100 * v["probability_best"], 1) if "probability_best" in v else None}
+            for v in found["variants"]]
+    leading = max((v for v in rows if v["best_pct"] is not None), key=lambda v: v["best_pct"], default=None)
+    return {**found, "variants": rows, "leading": leading, "probability_pct": round(100 * found["probability"], 1),
+            "winner_on": dt.date.fromisoformat(found["winner_at"][:10]) if found.get("winner_at") else None}
 
 
 def funnel_chart(data: dict) -> dict:

@@ -130,6 +130,7 @@ AUDIT = {
     "journey.resume": lambda d: _("resumed a journey (%(released)s messages released)") % {"released": d.get("messages_released", 0)},
     "journey.create": lambda d: _("created a journey"),
     "journey.change": lambda d: _("changed a journey: %(what)s") % {"what": ", ".join(d.get("changed", []))},
+    "journey.winner": lambda d: _("made variant %(variant)s the winner of a journey") % {"variant": d.get("variant", "")},
     "message.change": lambda d: _("edited a message's %(language)s text") % {"language": d.get("language", "")},
     "message.reset": lambda d: _("reset a message's %(language)s text to the built-in one") % {"language": d.get("language", "")},
     "brand.change": lambda d: _("changed the emails' brand: %(what)s") % {"what": ", ".join(d.get("changed", []))},

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -165,11 +166,13 @@ def _plan(plan, now: dt.datetime) -> dict:
 
 
 def journeys(now: dt.datetime) -> dict:
-    """Each journey's funnel (entered, held out, sent, converted) and its measured uplift."""
+    """Each journey's funnel (entered, held out, sent, converted), its measured uplift (also pooled across journeys
+    and months), its variants and what followed a click."""
     counted = journey_services.counts()
     by_key = Journey.objects.in_bulk([row["key"] for row in counted], field_name="key")
-    return {"journeys": [{**row, "uplift": journey_reports.uplift(by_key[row["key"]], now) if row["entered"] else None}
-                         for row in counted]}
+    reports = journey_reports.every(now, [by_key[row["key"]] for row in counted if row["entered"]])
+    return {"currency": settings.PATRON_REPORTING_CURRENCY,
+            "journeys": [{**row, "uplift": reports.get(by_key[row["key"]].pk)} for row in counted]}
 
 
 def feedback(now: dt.datetime) -> dict:

@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patron.campaigns import services as journeys
+from patron.campaigns import variants
 from patron.campaigns.models import Journey
 from patron.connectors import services as connectors
 from patron.core.errors import PatronError
@@ -202,6 +203,8 @@ JOURNEY_SWITCHES = {
     "pause": (lambda key, request: journeys.pause(key, actor=request.user), gettext_lazy("%(name)s is paused.")),
     "resume": (lambda key, request: journeys.resume(key, actor=request.user), gettext_lazy("%(name)s goes on.")),
     "off": (lambda key, request: journeys.disable(key, actor=request.user), gettext_lazy("%(name)s is off.")),
+    "winner": (lambda key, request: variants.choose(journeys.get_journey(key), request.POST.get("variant", ""), actor=request.user),
+               gettext_lazy("%(name)s: every treated customer gets the winning variant from now on.")),
 }
 
 
