@@ -5,6 +5,7 @@ preview and resets it. No console error, no English string from the catalogue on
 finds no serious or critical violation on any page visited. Screenshots go to test-artifacts/designer/."""
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -106,19 +107,26 @@ def test_a_marketer_builds_a_journey_from_scratch_in_lithuanian_tests_it_and_swi
     # The steps: a coupon first, then the message with the product block.
     first = page.locator("li.step").first
     first.get_by_label("Veiksmas").select_option("coupon")
-    first.get_by_label("Prizas").select_option("Win-back discount")
+    first.get_by_label("Prizas", exact=True).select_option("Win-back discount")
     page.get_by_role("button", name="Pridėti žingsnį").click()
     second = page.locator("li.step").nth(1)
     second.get_by_label("Veiksmas").select_option("send")
-    second.get_by_label("Žinutė").select_option("welcome")
+    second.get_by_label("Žinutė", exact=True).select_option("welcome")
     second.get_by_label("Su trimis rekomenduojamomis prekėmis").check()
+    # A test of two versions: variant B writes the thank-you message and gives the birthday gift.
+    second.get_by_label("B variantas: žinutė").select_option("thank_you")
+    first.get_by_label("B variantas: prizas").select_option("Birthday gift")
+    page.get_by_label("Laimėjusį variantą pasirinkti automatiškai").check()
+    page.get_by_label("ir kiekvienas variantas pasiekė (klientų)").fill("150")
     check("designer-new")
     page.get_by_role("button", name="Išsaugoti").click()
     page.wait_for_url(re.compile(r"/journeys/sveiki-atvyke-lietuviai/edit/$"))
     journey = Journey.objects.get(key="sveiki-atvyke-lietuviai")
     assert not journey.enabled and journey.audience == {"all": [{"field": "language", "op": "eq", "value": "lt"}]}
     assert [(s.action, s.config) for s in journey.steps.order_by("position")] == [
-        ("coupon", {"reward": "Win-back discount", "valid_days": 30}), ("send", {"template": "welcome", "products": True})]
+        ("coupon", {"reward": "Win-back discount", "valid_days": 30, "variants": ["Birthday gift"]}),
+        ("send", {"template": "welcome", "products": True, "variants": ["thank_you"]})]
+    assert (journey.auto_winner, journey.winner_probability, journey.winner_minimum) == (True, Decimal("0.950"), 150)
     assert AuditEvent.objects.get(action="journey.create").actor_name == "rasa"
     check("designer-saved")
 

@@ -13,9 +13,9 @@ few hundred recipients can only say "not significant".
 
 Revenue per recipient is the rate times what a converter spends. Spend is heavy-tailed (most orders small, a few
 large), so it is modelled as log-normal: the log of each converter's spend is normal with unknown mean and variance
-(the conjugate normal-inverse-gamma posterior), its prior centred on the whole pool's spend and worth one converter,
-and the mean spend is exp(mu + sigma^2 / 2). One very large order moves that estimate far less than it moves the
-plain mean of what was spent.
+(normal-inverse-gamma), each arm with its own mean and the pool's arms sharing one spread, the prior centred on the
+whole pool's spend and worth one converter; the mean spend is exp(mu + sigma^2 / 2). One very large order moves
+that estimate far less than it moves the plain mean of what was spent.
 
 Pooling across time: an arm can be split into cells (a journey's treated entrants by month, each its own member of
 the pool) and `combine` names the whole as the recipients-weighted mean of its cells, so this month borrows from the
@@ -32,6 +32,9 @@ from patron.analytics.frames import AnalyticsError
 DRAWS = 20_000
 MU_GRID = special.expit(np.linspace(-7.0, 3.0, 81))
 KAPPA_GRID = np.exp(np.linspace(np.log(1.0), np.log(1e5), 81))
+# The log-normal spread of spend is at most 3 (a standard deviation of 20 times): beyond any shop's orders, and it keeps
+# exp(sigma^2 / 2) finite where a cell has one or two converters.
+SIGMA2_MAX = 9.0
 
 
 def _check(arms: dict[str, tuple[int, int]]) -> None:
@@ -56,24 +59,23 @@ def _pool_draws(arms: dict[str, tuple[int, int]], rng: np.random.Generator, draw
 
 
 def _spend_draws(pool: dict[str, np.ndarray], rng: np.random.Generator, draws: int) -> dict[str, np.ndarray]:
-    """Posterior draws of each arm's mean spend per converter under the log-normal model, the prior centred on the
-    pool's log spend (worth one converter, two degrees of freedom)."""
+    """Posterior draws of each arm's mean spend per converter under the log-normal model: each arm its own log-mean,
+    the arms of a pool one spread (how far orders range is the shop's, not the variant's), the prior centred on the
+    pool's log spend and worth one converter, the spread bounded by SIGMA2_MAX."""
     logs = {name: np.log(np.asarray(v, dtype=float)) for name, v in pool.items()}
     every = np.concatenate([v for v in logs.values()] or [np.zeros(0)])
     if every.size == 0:
         return {name: np.full(draws, np.nan) for name in pool}
     m0, k0, nu0 = float(every.mean()), 1.0, 2.0
-    s0 = float(every.var()) if every.size > 1 else 1.0
-    s0 = s0 if s0 > 0 else 1e-6
+    s0 = float(every.var()) if every.size > 1 and every.var() > 0 else 1.0
+    means = {name: (float(y.mean()) if y.size else m0) for name, y in logs.items()}
+    ss = nu0 * s0 + sum(float(((y - means[name]) ** 2).sum()) + k0 * y.size / (k0 + y.size) * (means[name] - m0) ** 2
+                        for name, y in logs.items())
+    sigma2 = np.minimum(ss / rng.chisquare(nu0 + every.size, draws), SIGMA2_MAX)
     out = {}
     for name, y in logs.items():
-        n = y.size
-        mean = float(y.mean()) if n else m0
-        kn, nun = k0 + n, nu0 + n
-        mn = (k0 * m0 + n * mean) / kn
-        ss = nu0 * s0 + float(((y - mean) ** 2).sum()) + k0 * n / kn * (mean - m0) ** 2
-        sigma2 = ss / rng.chisquare(nun, draws)
-        mu = rng.normal(mn, np.sqrt(sigma2 / kn))
+        kn = k0 + y.size
+        mu = rng.normal((k0 * m0 + y.size * means[name]) / kn, np.sqrt(sigma2 / kn))
         out[name] = np.exp(mu + sigma2 / 2)
     return out
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from patron.analytics import QUADRANTS
+from patron.campaigns import design
 from patron.core.names import staff_language
 from patron.dashboard.labels import QUADRANT_NAMES, label
 
@@ -148,6 +149,7 @@ def _variants(found: dict | None) -> dict | None:
             for v in found["variants"]]
     leading = max((v for v in rows if v["best_pct"] is not None), key=lambda v: v["best_pct"], default=None)
     return {**found, "variants": rows, "leading": leading, "probability_pct": round(100 * found["probability"], 1),
+            "decisive": float(100 * design.MIN_PROBABILITY),  # below it, a button to choose would invite a coin toss
             "winner_on": dt.date.fromisoformat(found["winner_at"][:10]) if found.get("winner_at") else None}
 
 
