@@ -319,6 +319,8 @@ PATRON_REPORTING_CURRENCY = env_currency("PATRON_REPORTING_CURRENCY", "EUR")
 PATRON_RATE_MAX_AGE_DAYS = env_int("PATRON_RATE_MAX_AGE_DAYS", 45, minimum=1)
 # An order this many days after a click on a message's link is the message's revenue (beside the held-out uplift).
 PATRON_ATTRIBUTION_DAYS = env_int("PATRON_ATTRIBUTION_DAYS", 5, minimum=1)
+# A 1x1 image in each email that records when it is first opened; off: see messaging.clicks for why.
+PATRON_TRACK_OPENS = env_bool("PATRON_TRACK_OPENS", False)
 PATRON_IMPORT_BATCH_ROWS = env_int("PATRON_IMPORT_BATCH_ROWS", 50000, minimum=1)
 
 # Messaging: who the shop is, where its links point, and the pressure customers are under.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("m/", include(link_urls.messages)),
     path("f/", include(link_urls.surveys)),
     path("r/<str:token>", links.click, name="click"),
+    path("o/<str:token>.gif", links.pixel, name="opened"),
     path("portal/", include("patron.portal.urls")),
     path("hooks/woocommerce/<int:connection_id>", hooks.woocommerce, name="hooks-woocommerce"),
     path("hooks/shopify/<int:connection_id>", hooks.shopify, name="hooks-shopify"),

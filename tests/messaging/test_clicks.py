@@ -86,3 +86,26 @@ def test_a_full_stop_after_an_address_in_the_text_is_not_part_of_it(settings):
     tracked, links = clicks.track(Message(pk=7), rendered)
     assert links == ["https://shop.example/sale"]
     assert tracked.text == f"See http://testserver/r/{clicks.token(7, 0)}. Or http://testserver/m/x/."
+
+
+def test_opens_are_off_by_default_and_when_switched_on_the_image_records_the_first_open(mail_to, settings, sent):
+    _journey, ona, message, html = sent
+    assert "/o/" not in html and Client().get(f"/o/{clicks.token(message.pk, clicks.OPEN)}.gif").status_code == 200
+    assert Message.objects.get(pk=message.pk).opened_at is None  # off: the image is given, nothing is recorded
+    settings.PATRON_TRACK_OPENS = True
+    second = services.queue(ona, "winback", context={"coupon": "ZZZZ-YYYY", "discount": {"kind": "percent", "value": "15"}})
+    assert deliver_due().sent == 1
+    body = mail_to.to("ona@example.lt")[-1].get_body(preferencelist=("html",)).get_content()
+    image = re.search(r'<img src="http://testserver(/o/[^"]+\.gif)" width="1" height="1" alt=""', body).group(1)
+    assert body.index(image) > body.index("unsubscribe")  # at the end, after the footer
+    browser = Client()
+    first = browser.get(image)
+    assert first.status_code == 200 and first["Content-Type"] == "image/gif" and first["Cache-Control"] == "no-store, private"
+    browser.get(image)
+    opened = Message.objects.get(pk=second.pk)
+    assert opened.opened_at is not None and opened.opens == 2
+    forged = image[:-5] + ("A" if image[-5] != "A" else "B") + ".gif"
+    assert browser.get(forged).status_code == 200 and Message.objects.filter(opens__gt=0).count() == 1
+    assert browser.get(f"/r/{clicks.token(second.pk, clicks.OPEN)}").status_code == 400  # an open is no link
+    Message.objects.filter(pk=second.pk).update(journey=_journey)
+    assert reports.clicks(_journey)["messages_opened"] == 1

@@ -17,7 +17,7 @@ from patron.campaigns.models import Enrollment, Journey
 from patron.commerce.models import Order
 from patron.core import sql
 from patron.insights import money
-from patron.messaging.models import Click
+from patron.messaging.models import Click, Message
 
 # Tables read or written by the SQL below, by their models.
 ENROLLMENTS = Enrollment._meta.db_table
@@ -160,6 +160,8 @@ def clicks(journey: Journey, now: dt.datetime | None = None) -> dict:
     report = {"journey": journey.key, "attribution_days": window.days, "currency": settings.PATRON_REPORTING_CURRENCY,
               "clicks": len(found), "messages_clicked": int(found["message_id"].nunique()) if len(found) else 0,
               "orders": 0, "revenue": 0.0, "by_message": []}
+    if settings.PATRON_TRACK_OPENS:  # emails whose image was loaded: a floor of machine opens, not readers (clicks)
+        report["messages_opened"] = Message.objects.filter(journey=journey, opened_at__isnull=False).count()
     if found.empty:
         return report
     found = found.rename(columns={"message__template": "template", "message__customer_id": "customer_id"})

@@ -4,8 +4,14 @@
 The token names the message and the link's place in it, and carries a signature: the address the customer is sent
 to is read from the message as it was sent, never from the token, so /r/ cannot send anyone anywhere else (no open
 redirect), and a token changed by one character is refused. Links to Patron itself (unsubscribe, preferences,
-surveys, the portal) are left as they are. Opens are not tracked: a pixel counts mail clients that preload images
-as readers and readers who block them as not, and marks every mail as tracked to those who look.
+surveys, the portal) are left as they are.
+
+Opens are counted only where the shop switches it on (PATRON_TRACK_OPENS): a 1x1 image at /o/<token>.gif, signed
+like a click's token, records when the email was first loaded and how often. It is off by default because it says
+little and costs trust: Apple Mail loads every image when the mail arrives (so the open is the phone's, not the
+reader's), Gmail loads them through its proxy once, clients that block images never count, and in the EU reading
+from the reader's device that way needs their consent (ePrivacy Directive, article 5(3)), which is the shop's to
+judge. Clicks and the held-out uplift do not have these faults.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from patron.messaging.models import Click, Message
 from patron.messaging.render import Rendered
 
 SALT = "patron.messaging.click"
+OPEN = 0xFFFF  # the place an open takes in a token: never a link's
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")  # a transparent 1x1 GIF
 HREF = re.compile(r'href="(https?://[^"]+)"')
 URL = re.compile(r"https?://[^\s<>\"')]+")
 
@@ -74,9 +82,23 @@ def track(message: Message, rendered: Rendered) -> tuple[Rendered, list[str]]:
         return url + after if _ours(url) else place(url) + after
 
     html = HREF.sub(in_html, rendered.html)
+    if settings.PATRON_TRACK_OPENS and html:
+        image = (f'<img src="{settings.PATRON_BASE_URL}/o/{token(message.pk, OPEN)}.gif" width="1" height="1" alt="" '
+                 'style="display:block;border:0;width:1px;height:1px">')
+        html = html.replace("</body>", image + "</body>", 1) if "</body>" in html else html + image
     text = URL.sub(in_text, rendered.text)
     sms = URL.sub(in_text, rendered.sms) if rendered.sms else rendered.sms
     return replace(rendered, html=html, text=text, sms=sms), links
+
+
+def opened(value: str, *, at=None) -> bool:
+    """Record the open a pixel's token names: the first time, and a count after; False for a token not genuine."""
+    found = read(value)
+    if found is None or found[1] != OPEN:
+        return False
+    at = at or timezone.now()
+    Message.objects.filter(pk=found[0], opened_at__isnull=True).update(opened_at=at)
+    return bool(Message.objects.filter(pk=found[0]).update(opens=F("opens") + 1))
 
 
 def follow(value: str, *, at=None) -> str | None:
@@ -86,6 +108,8 @@ def follow(value: str, *, at=None) -> str | None:
     if found is None:
         return None
     message_pk, link = found
+    if link == OPEN:
+        return None
     links = Message.objects.filter(pk=message_pk).values_list("links", flat=True).first()
     if not links or link >= len(links):
         return None

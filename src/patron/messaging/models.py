@@ -42,6 +42,9 @@ class Message(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)  # why suppressed, or the last delivery error
     # The shop links the message carried, in order: /r/<token> names one by its place (messaging.clicks).
     links = models.JSONField(_("links"), null=True, blank=True)  # null: no shop links (or not sent yet)
+    # With PATRON_TRACK_OPENS: when the email's image was first loaded, and how often (messaging.clicks).
+    opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
+    opens = models.PositiveIntegerField(_("opens"), default=0)
     context = models.JSONField(_("context"), default=dict, blank=True)  # what the template needs beyond the customer
     created_at = models.DateTimeField(_("created at"))
     due_at = models.DateTimeField(_("due at"))

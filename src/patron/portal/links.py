@@ -55,6 +55,18 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+@require_http_methods(["GET", "HEAD"])
+def pixel(request: HttpRequest, token: str) -> HttpResponse:
+    """The image of an email with opens tracked (PATRON_TRACK_OPENS): the open recorded, the image always given (a
+    broken image in the reader's mail would say more than the count is worth)."""
+    if request.method == "GET" and settings.PATRON_TRACK_OPENS:
+        clicks.opened(token)
+    response = HttpResponse(clicks.PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:

@@ -111,6 +111,8 @@ class Command(BaseCommand):
         c = report["clicks"]
         self.stdout.write(f"  clicks: {c['clicks']:,} on {c['messages_clicked']:,} messages; {c['orders']:,} orders within "
                           f"{c['attribution_days']} days of one, {c['revenue']:,.2f} {c['currency']}")
+        if "messages_opened" in c:
+            self.stdout.write(f"  opened (the image loaded, by a reader or their mail app): {c['messages_opened']:,} messages")
         for row in c["by_message"]:
             self.stdout.write(f"    {row['template']}: {row['clicks']:,} clicks, {row['orders']:,} orders, "
                               f"{row['revenue']:,.2f} {c['currency']}")
