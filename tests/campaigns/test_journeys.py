@@ -187,3 +187,6 @@ def test_a_journeys_counts_name_its_bounces(db):
                                reason=reason, created_at=now, due_at=now)
     row = next(r for r in services.counts() if r["key"] == "welcome")
     assert (row["bounced"], row["failed"], row["suppressed"]) == (2, 2, 2)
+    report = patron("journeys", "report", "welcome")
+    assert "0 sent, 0 waiting, 2 not sent (consent, caps, suppressed addresses), 2 failed; 2 bounced or complained" in report
+    assert json.loads(patron("journeys", "report", "welcome", "--json"))["delivery"]["bounced"] == 2

@@ -104,10 +104,15 @@ class Command(BaseCommand):
     def do_report(self, key, as_json, **_):
         journey = services.get_journey(key)
         report = reports.full(journey)
+        counted = next(row for row in services.counts() if row["key"] == journey.key)
+        report["delivery"] = {name: counted[name] for name in ("sent", "queued", "suppressed", "failed", "bounced")}
         if as_json:
             self.stdout.write(json.dumps(report, indent=2, default=str))
             return
         self.stdout.write(reports.as_text(report))
+        d = report["delivery"]
+        self.stdout.write(f"  messages: {d['sent']:,} sent, {d['queued']:,} waiting, {d['suppressed']:,} not sent (consent, "
+                          f"caps, suppressed addresses), {d['failed']:,} failed; {d['bounced']:,} bounced or complained")
         c = report["clicks"]
         self.stdout.write(f"  clicks: {c['clicks']:,} on {c['messages_clicked']:,} messages; {c['orders']:,} orders within "
                           f"{c['attribution_days']} days of one, {c['revenue']:,.2f} {c['currency']}")
