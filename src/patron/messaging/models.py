@@ -44,7 +44,7 @@ class Message(models.Model):
     links = models.JSONField(_("links"), null=True, blank=True)  # null: no shop links (or not sent yet)
     # With PATRON_TRACK_OPENS: when the email's image was first loaded, and how often (messaging.clicks).
     opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
-    opens = models.PositiveIntegerField(_("opens"), default=0)
+    opens = models.PositiveIntegerField(_("opens"), default=0, db_default=0)  # db_default: rows queued by INSERT ... SELECT
     context = models.JSONField(_("context"), default=dict, blank=True)  # what the template needs beyond the customer
     created_at = models.DateTimeField(_("created at"))
     due_at = models.DateTimeField(_("due at"))
