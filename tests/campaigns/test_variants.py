@@ -145,3 +145,23 @@ def test_a_person_chooses_a_winner_and_bad_choices_or_variants_are_refused(ab):
     changed.steps = [("send", {"template": "offer_a", "variants": ["offer_b"]})]
     assert design.save(ab.key, changed).winner is None
     assert Step.objects.filter(journey=ab).count() == 1
+
+
+def test_each_variants_message_can_be_sent_as_a_test(ab, mail_to):
+    from django.test import Client
+    from django.urls import reverse
+
+    from patron.dashboard.services import add_staff
+
+    Customer.objects.create(external_id="ona", email="ona@example.lt", first_name="Ona", language="en")
+    user, _password = add_staff("mara", "marketer", email="mara@arbatine.lt")
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("dashboard:test_journey", args=[ab.key])).content.decode()
+    assert "1. 15 % off for you (A)<" in page and "1. A little thank-you: 10 % off (B)<" in page
+    assert client.post(reverse("dashboard:test_journey", args=[ab.key]), {"step": "1:1", "customer": "ona"}).status_code == 302
+    assert mail_to.to("mara@arbatine.lt")[-1]["Subject"] == "[TEST] A little thank-you: 10 % off"
+    refused = client.post(reverse("dashboard:test_journey", args=[ab.key]), {"step": "1:2", "customer": "ona"})
+    assert refused.status_code == 400
+    with pytest.raises(InvalidInput, match="no message at step 1 in variant C"):
+        services.send_test(ab.key, 1, Customer.objects.get(external_id="ona"), "mara@arbatine.lt", 2)

@@ -54,7 +54,7 @@ def test_every_role_may_do_exactly_its_actions(every_role, customer):
                            {"program": Program.objects.get().pk, "points": -1, "reason": "double grant"}),
         "export_customer": (reverse("dashboard:export_customer", args=[customer.pk]), {}),
         "toggle_journey": (reverse("dashboard:toggle_journey", args=["welcome", "off"]), {}),
-        "test_journey": (reverse("dashboard:test_journey", args=["welcome"]), {"step": "0", "customer": "nobody"}),
+        "test_journey": (reverse("dashboard:test_journey", args=["welcome"]), {"step": "0:0", "customer": "nobody"}),
         # An incomplete form: refused with its errors (400) past the role's door.
         "design_journey": (reverse("dashboard:new_journey"), {"name": ""}),
         "edit_message": (reverse("dashboard:save_message", args=["winback", "lt"]), {"text": ""}),

@@ -204,21 +204,24 @@ def enable(key: str, *, backlog: bool = False, now: dt.datetime | None = None, a
     return journey
 
 
-def messages_of(journey: Journey) -> list[tuple[int, str]]:
-    """(position, template) of each step of the journey that sends a message."""
-    return [(step.position, (step.config or {}).get("template", ""))
-            for step in journey.steps.filter(action=Step.Action.SEND).order_by("position")]
+def messages_of(journey: Journey) -> list[tuple[int, int, str]]:
+    """(position, variant, template) of each message the journey's send steps can send: variant 0 is the step's own
+    message, 1 and 2 its variants B and C."""
+    return [(step.position, variant, template)
+            for step in journey.steps.filter(action=Step.Action.SEND).order_by("position")
+            for variant, template in enumerate([(step.config or {}).get("template", ""), *variants.alternatives(step)])]
 
 
-def send_test(key: str, position: int, customer: Customer, to: str):
-    """The message of the journey's send step at `position`, as `customer` would get it, to a staff address `to`
-    (messaging.services.send_test)."""
+def send_test(key: str, position: int, customer: Customer, to: str, variant: int = 0):
+    """The message of the journey's send step at `position` (or its `variant`), as `customer` would get it, to a
+    staff address `to` (messaging.services.send_test)."""
     journey = get_journey(key)
-    templates = dict(messages_of(journey))
-    if position not in templates:
-        raise InvalidInput(f"journey {key} sends no message at step {position}", field="step")
+    templates = {(p, v): template for p, v, template in messages_of(journey)}
+    if (position, variant) not in templates:
+        raise InvalidInput(f"journey {key} sends no message at step {position}"
+                           + (f" in variant {variants.letter(variant)}" if variant else ""), field="step")
     config = journey.steps.get(position=position).config or {}
-    return messaging.send_test(templates[position], customer, to, products=bool(config.get("products")))
+    return messaging.send_test(templates[position, variant], customer, to, products=bool(config.get("products")))
 
 
 def state(journey: Journey) -> str:

@@ -78,8 +78,9 @@ class JourneyTestForm(forms.Form):
                                help_text=_("Their id or email address: the test is in their language, with their name."))
 
     def __init__(self, *args, steps: list[tuple[str, str]], **kwargs):
+        """`steps`: ("position:variant", its title as the page lists it)."""
         super().__init__(*args, **kwargs)
-        self.fields["step"].choices = [(position, f"{n}. {title}") for n, (position, title) in enumerate(steps, start=1)]
+        self.fields["step"].choices = steps
 
     def clean_customer(self):
         given = self.cleaned_data["customer"].strip()

@@ -176,11 +176,16 @@ def test_journey(request, key: str):
     member's own address."""
     journey = get_object_or_404(Journey, key=key)
     steps = journeys.messages_of(journey)
-    form = JourneyTestForm(request.POST or None, steps=[(str(position), _message_title(template)) for position, template in steps])
+    numbers = {position: n for n, position in enumerate(dict.fromkeys(p for p, _v, _t in steps), start=1)}
+    form = JourneyTestForm(request.POST or None, steps=[
+        (f"{position}:{variant}", f"{numbers[position]}. {_message_title(template)}"
+         + (f" ({variants.letter(variant)})" if variant or len([s for s in steps if s[0] == position]) > 1 else ""))
+        for position, variant, template in steps])
     if request.method == "POST" and form.is_valid():
         customer = form.cleaned_data["customer"]
+        position, variant = (int(part) for part in form.cleaned_data["step"].split(":"))
         try:
-            rendered = journeys.send_test(key, int(form.cleaned_data["step"]), customer, request.user.email)
+            rendered = journeys.send_test(key, position, customer, request.user.email, variant)
         except PatronError as exc:
             form.add_error(None, exc.message)
         else:
