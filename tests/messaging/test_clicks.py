@@ -76,6 +76,15 @@ def test_an_order_within_the_window_after_a_click_is_attributed_one_outside_is_n
     report = reports.clicks(journey)
     assert (report["clicks"], report["messages_clicked"], report["orders"], report["revenue"]) == (1, 1, 1, 44.18)
     assert report["by_message"] == [{"template": "winback", "clicks": 1, "orders": 1, "revenue": 44.18}]
+    # A later click on another journey's message takes the orders after it: no order is claimed twice.
+    welcome = Journey.objects.get(key="welcome")
+    later = Message.objects.create(customer=ona, journey=welcome, template="welcome", channel="email", status="sent",
+                                   created_at=clicked, due_at=clicked, links=["https://shop.example/new"])
+    clicks.follow(clicks.token(later.pk, 0), at=clicked + dt.timedelta(days=1))
+    both = reports.clicks_of([journey, welcome])
+    # The 99.00 order six days after the first click is within five days of the second.
+    assert (both[journey.pk]["orders"], both[welcome.pk]["orders"], both[welcome.pk]["revenue"]) == (0, 2, 143.18)
+    assert reports.clicks(journey)["orders"] == 0 and both[journey.pk]["clicks"] == 1
 
 
 def test_a_full_stop_after_an_address_in_the_text_is_not_part_of_it(settings):

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from patron.analytics import pooled
@@ -22,6 +22,7 @@ from patron.messaging.models import Click, Message
 # Tables read or written by the SQL below, by their models.
 ENROLLMENTS = Enrollment._meta.db_table
 ORDERS = Order._meta.db_table
+MESSAGES, CLICKS = Message._meta.db_table, Click._meta.db_table
 
 RETENTION_DAYS = 90
 ARMS = Enrollment.Arm
@@ -83,11 +84,12 @@ def every(now: dt.datetime | None = None, journeys: list[Journey] | None = None)
     entered = list(Journey.objects.filter(pk__in=Enrollment.objects.order_by().values("journey_id").distinct()))
     journeys = entered if journeys is None else journeys
     frame = outcomes(list({j.pk: j for j in [*entered, *journeys]}.values()), now)
+    clicked = clicks_of(journeys, now)
     out = {}
     for journey in journeys:
         mine = frame[frame["journey_id"] == journey.pk]
         out[journey.pk] = {**uplift(journey, now, mine), "pooled": pooled_uplift(journey, frame),
-                           "variants": variants.report(journey, mine, now), "clicks": clicks(journey, now)}
+                           "variants": variants.report(journey, mine, now), "clicks": clicked[journey.pk]}
     return out
 
 
@@ -149,41 +151,53 @@ def _in_reporting_currency(rows: list[tuple]) -> pd.DataFrame:
 
 
 def clicks(journey: Journey, now: dt.datetime | None = None) -> dict:
-    """Clicks on the journey's messages and the orders that followed one within PATRON_ATTRIBUTION_DAYS: each order
-    once, to the latest click before it; revenue in the reporting currency, per journey and per message (a step's
-    template). Beside the held-out uplift, which stays the measure of what the journey caused."""
+    """Clicks on the journey's messages and the orders that followed one within PATRON_ATTRIBUTION_DAYS (clicks_of)."""
+    return clicks_of([journey], now)[journey.pk]
+
+
+def clicks_of(journeys: list[Journey], now: dt.datetime | None = None) -> dict[int, dict]:
+    """For each of `journeys` (by id): clicks on its messages and the orders that followed one within
+    PATRON_ATTRIBUTION_DAYS, revenue in the reporting currency, per journey and per message (a step's template).
+    Each order counts once, for the latest click before it among every journey's messages, so two journeys never
+    both claim it. Beside the held-out uplift, which stays the measure of what a journey caused."""
     now = now or timezone.now()
     window = dt.timedelta(days=settings.PATRON_ATTRIBUTION_DAYS)
-    found = pd.DataFrame.from_records(
-        Click.objects.filter(message__journey=journey).values("message_id", "message__template", "message__customer_id", "first_at"),
-        columns=["message_id", "message__template", "message__customer_id", "first_at"])
-    report = {"journey": journey.key, "attribution_days": window.days, "currency": settings.PATRON_REPORTING_CURRENCY,
-              "clicks": len(found), "messages_clicked": int(found["message_id"].nunique()) if len(found) else 0,
-              "orders": 0, "revenue": 0.0, "by_message": []}
+    columns = ["message_id", "message__journey_id", "message__template", "message__customer_id", "first_at"]
+    found = pd.DataFrame.from_records(Click.objects.filter(message__journey__isnull=False, first_at__lte=now).values(*columns),
+                                      columns=columns)
+    found.columns = ["message_id", "journey_id", "template", "customer_id", "first_at"]
+    reports = {journey.pk: {"journey": journey.key, "attribution_days": window.days,
+                            "currency": settings.PATRON_REPORTING_CURRENCY, "clicks": 0, "messages_clicked": 0,
+                            "orders": 0, "revenue": 0.0, "by_message": []} for journey in journeys}
     if settings.PATRON_TRACK_OPENS:  # emails whose image was loaded: a floor of machine opens, not readers (clicks)
-        report["messages_opened"] = Message.objects.filter(journey=journey, opened_at__isnull=False).count()
+        opened = dict(Message.objects.filter(journey__in=list(reports), opened_at__isnull=False).order_by()
+                      .values_list("journey").annotate(n=Count("id")))
+        for pk, report in reports.items():
+            report["messages_opened"] = opened.get(pk, 0)
     if found.empty:
-        return report
-    found = found.rename(columns={"message__template": "template", "message__customer_id": "customer_id"})
+        return reports
     found["first_at"] = pd.to_datetime(found["first_at"], utc=True, format="mixed")
     with connection.cursor() as cursor:
-        customers = sorted(set(found["customer_id"]))
-        marks = ", ".join(["%s"] * len(customers))
         cursor.execute(f"SELECT o.id, o.customer_id, o.placed_at, o.total, o.currency FROM {ORDERS} o WHERE o.status = 'completed' "
-                       f"AND o.placed_at > %s AND o.customer_id IN ({marks})",
-                       [sql.timestamp(found["first_at"].min().to_pydatetime()), *customers])
+                       f"AND o.placed_at > %s AND o.placed_at <= %s AND o.customer_id IN (SELECT m.customer_id FROM {MESSAGES} m "
+                       f"JOIN {CLICKS} c ON c.message_id = m.id WHERE m.journey_id IS NOT NULL)",
+                       [sql.timestamp(found["first_at"].min().to_pydatetime()), sql.timestamp(now)])
         rows = cursor.fetchall()
     orders = _in_reporting_currency([row[1:] for row in rows]).assign(order_id=[row[0] for row in rows])
     joined = orders.merge(found, on="customer_id")
     joined = joined[(joined["placed_at"] > joined["first_at"]) & (joined["placed_at"] <= joined["first_at"] + window)]
     joined = joined.sort_values("first_at").groupby("order_id").tail(1)  # the latest click before the order
-    per = found.groupby("template").agg(clicks=("message_id", "size"))
-    bought = joined.groupby("template").agg(orders=("order_id", "size"), revenue=("total", "sum"))
-    per = per.join(bought).fillna({"orders": 0, "revenue": 0.0})
-    report.update(orders=len(joined), revenue=round(float(joined["total"].sum()), 2), by_message=[
-        {"template": t, "clicks": int(r.clicks), "orders": int(r.orders), "revenue": round(float(r.revenue), 2)}
-        for t, r in per.iterrows()])
-    return report
+    for pk, report in reports.items():
+        mine, bought = found[found["journey_id"] == pk], joined[joined["journey_id"] == pk]
+        if mine.empty:
+            continue
+        per = mine.groupby("template").agg(clicks=("message_id", "size")).join(
+            bought.groupby("template").agg(orders=("order_id", "size"), revenue=("total", "sum"))).fillna({"orders": 0, "revenue": 0.0})
+        report.update(clicks=len(mine), messages_clicked=int(mine["message_id"].nunique()), orders=len(bought),
+                      revenue=round(float(bought["total"].sum()), 2), by_message=[
+                          {"template": t, "clicks": int(r.clicks), "orders": int(r.orders), "revenue": round(float(r.revenue), 2)}
+                          for t, r in per.iterrows()])
+    return reports
 
 
 def _pct(x: float) -> str:
