@@ -90,6 +90,7 @@ def report(journey: Journey, frame, now: dt.datetime, *, seed: int = 0) -> dict 
     if n == 1:
         return None
     treated = frame[(frame["arm"] == "treated") & frame["variant"].notna()]
+    treated = treated[treated["variant"] < n]  # entrants of an earlier test with more variants than the steps now have
     if journey.winner_at is not None:
         treated = treated[treated["entered_at"] <= journey.winner_at]
     months = treated["entered_at"].dt.strftime("%Y-%m")
