@@ -105,14 +105,17 @@ def test_a_variant_wins_automatically_once_sure_and_everyone_treated_gets_it_aft
     ab.refresh_from_db()
     assert ab.winner is None  # 100 recipients a variant: short of the minimum of 150
     _enter(ab, 200, NOW - dt.timedelta(days=30), {0: 0.1, 1: 0.25})
-    services.run(NOW)
+    services.run(NOW + dt.timedelta(hours=1))
+    assert Journey.objects.get(pk=ab.pk).winner is None  # it looks once a day, at the day's first run
+    tomorrow = NOW + dt.timedelta(days=1)
+    services.run(tomorrow)
     ab.refresh_from_db()
-    assert (variants.letter(ab.winner), ab.winner_at) == ("B", NOW)
+    assert (variants.letter(ab.winner), ab.winner_at) == ("B", tomorrow)
     event = AuditEvent.objects.get(action="journey.winner")
     assert event.actor_name == "patron:auto-winner" and event.detail["variant"] == "B"
     assert event.detail["recipients"] == {"A": 200, "B": 200} and event.detail["probability_best"]["B"] > 0.95
-    _customers(300, NOW + dt.timedelta(minutes=5), prefix="late")
-    services.run(NOW + dt.timedelta(minutes=10))
+    _customers(300, tomorrow + dt.timedelta(minutes=5), prefix="late")
+    services.run(tomorrow + dt.timedelta(minutes=10))
     late = Enrollment.objects.filter(customer__external_id__startswith="late", arm="treated")
     assert late.count() > 200 and set(late.values_list("variant", flat=True)) == {1}
     assert set(Message.objects.filter(enrollment__in=late).values_list("template", flat=True)) == {"offer_b"}

@@ -280,7 +280,9 @@ def run(now: dt.datetime | None = None, keys: list[str] | None = None) -> RunRes
         journeys = journeys.filter(key__in=keys)
     for journey in journeys:
         try:
-            if journey.auto_winner and journey.winner is None and decide(journey, now):
+            # Once a day (the first run of the day): fewer looks make fewer false winners, and the windows close by days.
+            new_day = journey.last_run_at is None or journey.last_run_at.date() != now.date()
+            if new_day and journey.auto_winner and journey.winner is None and decide(journey, now):
                 journey.refresh_from_db()
             result.entered[journey.key], moved = enroll(journey, now)
             for position, n in advance(journey, now).items():
