@@ -113,6 +113,7 @@ class Model:
             weights = np.ones(len(next(iter(data.values())))) if weights is None else np.asarray(weights, dtype=float)
             if any(np.isnan(a).any() for a in data.values()) or np.isnan(weights).any():
                 raise AnalyticsError("fit() got missing values")
+            _weights(weights)
         if not len(weights):
             raise ModelError(f"{type(self).__name__}.fit needs at least one customer")
         self.observations = int(round(weights.sum()))
@@ -214,11 +215,7 @@ class TransactionModel(Model):
 
 
 def check_history(columns) -> None:
-    x, t, T = (np.asarray(columns[c], dtype=float) for c in ("frequency", "recency", "T"))
-    if np.any(x < 0) or np.any(x != np.floor(x)):
-        raise AnalyticsError("frequency must hold whole numbers, 0 or more")
-    if np.any(t < 0) or np.any(t > T + 1e-9):
-        raise AnalyticsError("recency must lie between 0 and T for every customer")
+    x, t, T = history(*(columns[c] for c in ("frequency", "recency", "T")))
     if np.any((x == 0) & (t != 0)):
         raise AnalyticsError("a customer with frequency 0 must have recency 0")
     if not np.any(x > 0):
@@ -239,10 +236,21 @@ def compress(columns: dict[str, Any], weights=None) -> tuple[dict[str, np.ndarra
         bad.append("weights")
     if bad:
         raise AnalyticsError(f"fit() got missing values in {', '.join(bad)}")
+    _weights(weights)
     codes, values = group_codes(*arrays.values())
     weights = np.ones(len(codes)) if weights is None else weights
     summed = np.bincount(codes, weights=weights, minlength=len(values[0]) if values else 0)
     return dict(zip(arrays, values)), summed
+
+
+def _weights(weights) -> None:
+    """Weights count customers: finite, none negative, and not all zero."""
+    if weights is None:
+        return
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise AnalyticsError("fit() weights must be finite and not negative (each counts customers)")
+    if len(weights) and not np.any(weights > 0):
+        raise AnalyticsError("fit() weights are all zero: there is no customer to fit on")
 
 
 def _numeric_gradient(f, x: np.ndarray) -> np.ndarray:
@@ -294,6 +302,45 @@ def _numeric_hessian(f, x: np.ndarray) -> np.ndarray:
 
 def as_arrays(*values) -> list[np.ndarray]:
     return [np.asarray(v, dtype=float) for v in values]
+
+
+def _finite(name: str, value) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise AnalyticsError(f"{name} must be numbers, not {value!r}") from None
+    if not np.all(np.isfinite(array)):
+        raise AnalyticsError(f"{name} must be finite numbers (no missing values, no infinities)")
+    return array
+
+
+def history(frequency, recency, T) -> list[np.ndarray]:
+    """A prediction's customers, checked: repeat purchases a whole number from 0, recency from 0 to T, all finite;
+    AnalyticsError naming what is wrong otherwise."""
+    x, t, T = (_finite(name, value) for name, value in (("frequency", frequency), ("recency", recency), ("T", T)))
+    if np.any(x < 0) or np.any(x != np.floor(x)):
+        raise AnalyticsError("frequency must hold whole numbers, 0 or more")
+    if np.any(T < 0):
+        raise AnalyticsError("T must not be negative")
+    if np.any(t < 0) or np.any(t > T * (1 + 1e-12) + 1e-12):
+        raise AnalyticsError("recency must lie between 0 and T for every customer")
+    return [x, t, T]
+
+
+def horizon(t, name: str = "t") -> np.ndarray:
+    """A span of time ahead, checked: finite and not negative."""
+    t = _finite(name, t)
+    if np.any(t < 0):
+        raise AnalyticsError(f"{name} must not be negative: a prediction looks ahead")
+    return t
+
+
+def counts(n, name: str = "n") -> np.ndarray:
+    """A number of purchases asked about, checked: whole numbers from 0."""
+    n = _finite(name, n)
+    if np.any(n < 0) or np.any(n != np.floor(n)):
+        raise AnalyticsError(f"{name} must hold whole numbers, 0 or more")
+    return n
 
 
 def summary_columns(frame: pd.DataFrame | None, names: tuple[str, ...], given: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,10 @@ recency t_x and age T, in one time unit.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln
 
-from patron.analytics.models.base import TransactionModel, as_arrays, group_codes
+from patron.analytics.models.base import TransactionModel, counts, group_codes, history, horizon
+from patron.analytics.models.special import log_hyp2f1
 
 
 class BetaGeo(TransactionModel):
@@ -80,52 +81,53 @@ class BetaGeo(TransactionModel):
     # -- predictions --------------------------------------------------------------------------
     def probability_alive(self, frequency, recency, T):
         r, alpha, a, b = self._require_fit()
-        x, t, T = as_arrays(frequency, recency, T)
+        x, t, T = history(frequency, recency, T)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_ratio = np.log(a) - np.log(np.where(x > 0, b + x - 1, 1)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t))
-        return np.where(x > 0, 1 / (1 + np.exp(log_ratio)), 1.0)
+        return np.where(x > 0, expit(-log_ratio), 1.0)
 
     def expected_purchases_new(self, t):
         """Purchases a new customer makes in their first t units."""
         r, alpha, a, b = self._require_fit()
-        t = np.asarray(t, dtype=float)
+        t = horizon(t)
         z = t / (alpha + t)
-        return (a + b - 1) / (a - 1) * (1 - np.exp(r * (np.log(alpha) - np.log(alpha + t))) * hyp2f1(r, b, a + b - 1, z))
+        return (a + b - 1) / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_hyp2f1(r, b, a + b - 1, z))
 
     def expected_purchases(self, t, frequency, recency, T):
         """Purchases in the next t units of a customer with this history."""
-        t = np.asarray(t, dtype=float)
+        t = horizon(t)
         if t.ndim == 0:
             return self.expected_purchases_at([float(t)], frequency, recency, T)[0]
         r, alpha, a, b = self._require_fit()
-        t, x, tx, T = as_arrays(t, frequency, recency, T)
+        x, tx, T = history(frequency, recency, T)
         return self._expected_given_alive(t, x, T) * self.probability_alive(x, tx, T)
 
     def expected_purchases_at(self, horizons, frequency, recency, T) -> np.ndarray:
         """Expected purchases by each horizon (one row per horizon): the hypergeometric term depends
         only on (frequency, T), so it is evaluated once per distinct pair, not once per customer."""
-        x, tx, T = np.broadcast_arrays(*as_arrays(frequency, recency, T))
+        x, tx, T = np.broadcast_arrays(*history(frequency, recency, T))
         alive = self.probability_alive(x, tx, T)
         codes, (ux, uT) = group_codes(x.ravel(), T.ravel())
-        rows = [self._expected_given_alive(float(h), ux, uT)[codes].reshape(x.shape) * alive for h in horizons]
+        rows = [self._expected_given_alive(float(h), ux, uT)[codes].reshape(x.shape) * alive for h in horizon(horizons, "horizons")]
         return np.array(rows)
 
     def expected_purchases_combined(self, horizons, coefficients, frequency, recency, T) -> np.ndarray:
-        x, tx, T = np.broadcast_arrays(*as_arrays(frequency, recency, T))
+        x, tx, T = np.broadcast_arrays(*history(frequency, recency, T))
         codes, (ux, uT) = group_codes(x.ravel(), T.ravel())
-        combined = sum(c * self._expected_given_alive(float(h), ux, uT) for h, c in zip(horizons, coefficients))
+        combined = sum(c * self._expected_given_alive(float(h), ux, uT) for h, c in zip(horizon(horizons, "horizons"), coefficients))
         return combined[codes].reshape(x.shape) * self.probability_alive(x, tx, T)
 
     def _expected_given_alive(self, t, x, T):
         r, alpha, a, b = self._require_fit()
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
-        return head * (1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+        # In log space: for heavy buyers the hypergeometric term alone overflows while the product stays below 1.
+        return head * -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)) + log_hyp2f1(r + x, b + x, a + b + x - 1, z))
 
     def probability_of_purchases(self, n, t):
         """P(a new customer makes exactly n purchases in their first t units)."""
         r, alpha, a, b = self._require_fit()
-        n, t = as_arrays(n, t)
+        n, t = counts(n), horizon(t)
         log_q = np.log(alpha) - np.log(alpha + t)
         log_p = np.log(t) - np.log(alpha + t) if np.all(t > 0) else np.where(t > 0, np.log(np.where(t > 0, t, 1)) - np.log(alpha + t), -np.inf)
         first = np.exp(betaln(a, b + n) - betaln(a, b) + gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * log_q + n * log_p)

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from patron.analytics.frames import AnalyticsError
-from patron.analytics.models.base import Model, ModelError, as_arrays, summary_columns
+from patron.analytics.models.base import Model, ModelError, as_arrays, counts, summary_columns
 
 DAYS_PER_MONTH = 30  # lifetimes' convention, kept so that CLV figures carry over
 
@@ -29,7 +29,11 @@ class GammaGamma(Model):
         w = None if weights is None else np.asarray(weights, dtype=float)
         if np.any(m < 0):
             raise AnalyticsError("monetary_value must not be negative")
-        repeat = (x > 0) & (m > 0)
+        unpriced = int(np.sum((x > 0) & ~(m > 0)))
+        if unpriced:
+            raise AnalyticsError(f"{unpriced} customer(s) with repeat purchases have no spend (monetary_value 0 or missing): "
+                                 "price their orders or leave them out; they are not dropped silently")
+        repeat = x > 0
         if not repeat.any():
             raise AnalyticsError("GammaGamma needs customers with repeat purchases (frequency > 0 and monetary_value > 0)")
         return self._fit({"frequency": x[repeat], "monetary_value": m[repeat]}, None if w is None else w[repeat], initial_params)
@@ -69,7 +73,10 @@ class GammaGamma(Model):
     def expected_average_value(self, frequency, monetary_value):
         """The expected value of a customer's future purchases, given their repeat purchases so far."""
         p, q, v = self._require_fit()
-        x, m = as_arrays(frequency, monetary_value)
+        x, m = np.broadcast_arrays(counts(frequency, "frequency"), np.asarray(monetary_value, dtype=float))
+        spent = m[x > 0]
+        if not np.all(np.isfinite(spent)) or np.any(spent <= 0):
+            raise AnalyticsError("monetary_value must be a positive amount for every customer with repeat purchases")
         if q <= 1:
             raise ModelError("GammaGamma with q <= 1 has no finite expected value")
         return np.where(x > 0, p * (v + x * m) / (p * x + q - 1), p * v / (q - 1))

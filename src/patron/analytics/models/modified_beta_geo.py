@@ -4,9 +4,10 @@ right after the first purchase, so that customers with no repeat purchases are n
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln
 
-from patron.analytics.models.base import TransactionModel, as_arrays
+from patron.analytics.models.base import TransactionModel, counts, history, horizon
+from patron.analytics.models.special import log_hyp2f1
 
 
 class ModifiedBetaGeo(TransactionModel):
@@ -38,25 +39,26 @@ class ModifiedBetaGeo(TransactionModel):
 
     def probability_alive(self, frequency, recency, T):
         params = self._require_fit()
-        x, t, T = as_arrays(frequency, recency, T)
-        return 1 / (1 + np.exp(self._dropout_term(params, x, t, T)))
+        x, t, T = history(frequency, recency, T)
+        return expit(-self._dropout_term(params, x, t, T))
 
     def expected_purchases_new(self, t):
         r, alpha, a, b = self._require_fit()
-        t = np.asarray(t, dtype=float)
-        return b / (a - 1) * (1 - hyp2f1(r, b + 1, a + b, t / (alpha + t)) * np.exp(r * (np.log(alpha) - np.log(alpha + t))))
+        t = horizon(t)
+        return b / (a - 1) * -np.expm1(log_hyp2f1(r, b + 1, a + b, t / (alpha + t)) + r * (np.log(alpha) - np.log(alpha + t)))
 
     def expected_purchases(self, t, frequency, recency, T):
         r, alpha, a, b = params = self._require_fit()
-        t, x, tx, T = as_arrays(t, frequency, recency, T)
+        t = horizon(t)
+        x, tx, T = history(frequency, recency, T)
         head = (a + b + x) / (a - 1)
-        tail = 1 - hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t)) * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-        return head * tail / (1 + np.exp(self._dropout_term(params, x, tx, T)))
+        tail = -np.expm1(log_hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t)) + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+        return head * tail * expit(-self._dropout_term(params, x, tx, T))
 
     def probability_of_purchases(self, n, t):
         """P(a new customer makes exactly n repeat purchases in their first t units)."""
         r, alpha, a, b = self._require_fit()
-        n, t = as_arrays(n, t)
+        n, t = counts(n), horizon(t)
         log_q = np.log(alpha) - np.log(alpha + t)
         log_p = np.log(t) - np.log(alpha + t)
         first = np.exp(betaln(a, b + n + 1) - betaln(a, b) + gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * log_q + n * log_p)

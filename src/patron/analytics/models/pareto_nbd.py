@@ -9,9 +9,10 @@ kept in [0, 1) (by taking the larger of alpha and beta first) and combined in lo
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln
 
-from patron.analytics.models.base import TransactionModel, as_arrays
+from patron.analytics.models.base import TransactionModel, counts, history, horizon
+from patron.analytics.models.special import log_hyp2f1
 
 
 # Tanh-sinh (double exponential) quadrature on [0, 1]: each node as its distance from 0 and from 1 (kept apart,
@@ -56,7 +57,7 @@ class ParetoNBD(TransactionModel):
 
         def log_term(age):
             # log of 2F1(rsx, second; rsx + 1; gap / (big + age)) / (big + age)^rsx
-            return (second * (np.log(big + age) - np.log(small + age)) + np.log(hyp2f1(1, second, rsx + 1, -gap / (small + age)))
+            return (second * (np.log(big + age) - np.log(small + age)) + log_hyp2f1(1, second, rsx + 1, -gap / (small + age))
                     - rsx * np.log(big + age))
 
         log_1, log_2 = log_term(t), log_term(T)
@@ -131,20 +132,21 @@ class ParetoNBD(TransactionModel):
         return head + mixed
 
     def probability_alive(self, frequency, recency, T):
-        x, t, T = as_arrays(frequency, recency, T)
+        x, t, T = history(frequency, recency, T)
         alive, died = self._branches(self._require_fit(), x, t, T)
-        return 1 / (1 + np.exp(died - alive))
+        return expit(alive - died)
 
     def expected_purchases_new(self, t):
         r, alpha, s, beta = self._require_fit()
-        t = np.asarray(t, dtype=float)
+        t = horizon(t)
         if abs(s - 1) < 1e-9:
             return r * beta / alpha * np.log((beta + t) / beta)
         return r * beta / (alpha * (s - 1)) * (1 - np.exp((s - 1) * (np.log(beta) - np.log(beta + t))))
 
     def expected_purchases(self, t, frequency, recency, T):
         r, alpha, s, beta = self._require_fit()
-        t, x, tx, T = as_arrays(t, frequency, recency, T)
+        t = horizon(t)
+        x, tx, T = history(frequency, recency, T)
         if abs(s - 1) < 1e-9:
             rate = (r + x) * (beta + T) / (alpha + T) * np.log((beta + T + t) / (beta + T))
         else:
@@ -158,7 +160,7 @@ class ParetoNBD(TransactionModel):
         lifetime's density times the NBD probability of n in tau, integrated by Gauss-Legendre quadrature.
         """
         r, alpha, s, beta = self._require_fit()
-        n, t = np.broadcast_arrays(*as_arrays(n, t))
+        n, t = np.broadcast_arrays(counts(n), horizon(t))
 
         def nbd(k, span):
             with np.errstate(divide="ignore"):

@@ -7,10 +7,11 @@ across members, so the cohort's retention rises over time as the likely leavers 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, digamma, hyp2f1
+from scipy.special import betaln, digamma
 
 from patron.analytics.frames import AnalyticsError
 from patron.analytics.models.base import Model
+from patron.analytics.models.special import log_hyp2f1
 
 
 class ShiftedBetaGeometric(Model):
@@ -90,4 +91,4 @@ class ShiftedBetaGeometric(Model):
         n = np.asarray(renewals, dtype=float) + 1
         if discount_rate < 0:
             raise AnalyticsError("discount_rate must be 0 or more")
-        return (beta + n - 1) / (alpha + beta + n - 1) * hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + discount_rate))
+        return (beta + n - 1) / (alpha + beta + n - 1) * np.exp(log_hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + discount_rate)))
