@@ -117,3 +117,15 @@ def test_every_valid_customer_gets_finite_sane_predictions(customer, t):
         expected = float(model.expected_purchases(t, x, recency, T))
         assert 0 <= alive <= 1, (type(model).__name__, customer)
         assert np.isfinite(expected) and expected >= 0, (type(model).__name__, customer, t)
+
+
+def test_scoring_leaves_an_unpriced_repeat_buyer_out_of_the_spend_model_and_says_so(cdnow_paper):
+    from patron.insights.services import _predict
+
+    summary = cdnow_paper.rename(columns={"x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
+    summary = summary[["frequency", "recency", "T", "monetary_value"]].copy()
+    summary.loc[99_999] = [4, 30.0, 38.0, 0.0]  # four repeat purchases, all free
+    out, (_transactions, spend), note = _predict(summary)
+    assert spend is not None and note == "1 repeat buyers without spend have no CLV"
+    assert np.isnan(out.loc[99_999, "clv_12m"]) and out["clv_12m"].drop(99_999).notna().all()
+    assert np.isfinite(out.loc[99_999, "p_alive"])

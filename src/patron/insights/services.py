@@ -151,12 +151,18 @@ def _predict(summary):
     ahead = transactions.expected_purchases_at([90, 365], x, t, T)
     out["expected_purchases_90"], out["expected_purchases_365"] = ahead[0], ahead[1]
     spend, note = None, ""
+    # A repeat buyer whose orders carry no amount (free orders, or none with a rate) has no spend to learn from:
+    # left out of the spend model and without a CLV, and counted in the note rather than dropped unseen.
+    priced = ~((x > 0) & ~(m > 0))
+    out["clv_12m"] = np.nan
     try:
-        spend = GammaGamma().fit(x, m)
-        out["clv_12m"] = spend.clv(transactions, x, t, T, m, months=CLV_MONTHS, discount_rate=CLV_MONTHLY_DISCOUNT)
+        spend = GammaGamma().fit(x[priced], m[priced])
+        out.loc[priced, "clv_12m"] = spend.clv(transactions, x[priced], t[priced], T[priced], m[priced], months=CLV_MONTHS,
+                                               discount_rate=CLV_MONTHLY_DISCOUNT)
     except AnalyticsError as exc:
-        out["clv_12m"] = np.nan
         note = f"spend model not fitted: {exc}"
+    if not priced.all():
+        note = "; ".join(filter(None, [note, f"{int((~priced).sum())} repeat buyers without spend have no CLV"]))
     return out, (transactions, spend), note
 
 

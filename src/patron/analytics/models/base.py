@@ -322,7 +322,7 @@ def history(frequency, recency, T) -> list[np.ndarray]:
         raise AnalyticsError("frequency must hold whole numbers, 0 or more")
     if np.any(T < 0):
         raise AnalyticsError("T must not be negative")
-    if np.any(t < 0) or np.any(t > T * (1 + 1e-12) + 1e-12):
+    if np.any(t < 0) or np.any(t > T + 1e-9):
         raise AnalyticsError("recency must lie between 0 and T for every customer")
     return [x, t, T]
 
