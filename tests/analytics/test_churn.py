@@ -60,8 +60,24 @@ def test_backtest_reports_auc_calibration_and_lift_beside_the_baseline(shop):
     plain = backtest(orders, "customer", "placed_at", "total", cutoff, horizon_days=90)
     richer = backtest(orders, "customer", "placed_at", "total", cutoff, horizon_days=90, tickets=tickets)
     assert plain.test_customers == richer.test_customers > 500 and 0.2 < plain.churn_rate < 0.9
-    # The classifier reads the customer's own rhythm and recent activity: it beats 1 - P(alive).
-    assert plain.auc > plain.baseline_auc + 0.05 and plain.baseline_auc > 0.6
+    # The probability models scored for the question asked (no purchase in 90 days) are real rivals: BG/NBD's
+    # probability of no purchase ranks as well as the classifier here, far better than 1 - P(alive) would.
+    by_name = {b["name"]: b for b in plain.baselines}
+    proper = by_name["BG/NBD: no purchase in the horizon"]
+    assert proper["auc"] == plain.baseline_auc > 0.85 and abs(plain.auc - proper["auc"]) < 0.05
+    assert by_name["Pareto/NBD: expected purchases"]["auc"] > 0.85 and by_name["Pareto/NBD: expected purchases"]["brier"] is None
+    assert plain.best == max([("classifier", plain.auc)] + [(b["name"], b["auc"]) for b in plain.baselines], key=lambda p: p[1])[0]
+    from sklearn.metrics import roc_auc_score
+
+    from patron.analytics.models import BetaGeo
+    from patron.analytics.summary import rfm_summary
+
+    summary = rfm_summary(orders, "customer", "placed_at", observation_period_end=cutoff - dt.timedelta(microseconds=1))
+    model = BetaGeo().fit(summary=summary)
+    active = summary.reindex(backtest_customers := _test_customers(orders, cutoff))
+    churned = ~np.isin(active.index, orders[(orders["placed_at"] >= cutoff) & (orders["placed_at"] < cutoff + dt.timedelta(days=90))]["customer"])
+    improper = roc_auc_score(churned, 1 - model.probability_alive(active["frequency"], active["recency"], active["T"]))
+    assert len(backtest_customers) == plain.test_customers and improper < proper["auc"] - 0.05
     # The tickets carry a signal purchase times alone do not: with them the classifier does better still.
     assert richer.auc > plain.auc + 0.004 and richer.brier < plain.brier
     lift = richer.lift
@@ -70,7 +86,13 @@ def test_backtest_reports_auc_calibration_and_lift_beside_the_baseline(shop):
     calibration = richer.calibration
     assert calibration["customers"].sum() == richer.test_customers
     assert np.average(np.abs(calibration["predicted"] - calibration["observed"]), weights=calibration["customers"]) < 0.1
-    assert set(richer.as_dict()) >= {"auc", "baseline_auc", "lift", "calibration"}
+    assert set(richer.as_dict()) >= {"auc", "baseline_auc", "baselines", "best", "lift", "calibration"}
+
+
+def _test_customers(orders: pd.DataFrame, cutoff: dt.datetime) -> list:
+    """The backtest's test customers: those with a purchase in the year before the cut-off."""
+    recent = orders[(orders["placed_at"] < cutoff) & (orders["placed_at"] >= cutoff - dt.timedelta(days=365))]
+    return sorted(recent["customer"].unique())
 
 
 def test_risk_now_and_bad_input(shop):
@@ -116,6 +138,7 @@ def test_a_history_bg_nbd_cannot_fit_still_gets_the_classifier_report_and_the_re
     report = backtest(orders, "customer", "placed_at", "total", START + dt.timedelta(days=600), horizon_days=60)
     assert report.baseline_auc is None and report.baseline_brier is None
     assert report.baseline_note.startswith("no BG/NBD baseline: BetaGeo")
+    assert all(b["name"] != "BG/NBD: no purchase in the horizon" for b in report.baselines)
     assert 0.5 < report.auc <= 1
     shown = report.as_dict()
     assert shown["baseline_auc"] is None and shown["lift"][0]["baseline_lift"] is None and shown["lift"][0]["lift"] > 1

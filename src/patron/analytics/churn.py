@@ -9,7 +9,8 @@ tickets and message engagement. The classifier is scikit-learn's histogram gradi
 takes missing values as they are (a customer who never answered a survey has no NPS, not NPS 0).
 
 `backtest` trains at one cut-off and tests at the next, as it would run in production, and
-reports AUC, calibration and a lift table beside the BG/NBD baseline (1 - P(alive)).
+reports AUC, calibration and a lift table beside the probability models' proper baselines: BG/NBD's probability of no
+purchase in the horizon and Pareto/NBD's expected purchases (not 1 - P(alive), which ranks one-time buyers as safest).
 """
 
 from __future__ import annotations
@@ -143,12 +144,20 @@ class ChurnBacktest:
     test_customers: int
     churn_rate: float  # among the test customers
     auc: float
-    baseline_auc: float | None  # BG/NBD, 1 - P(alive); None when BG/NBD cannot be fitted (baseline_note says why)
+    baseline_auc: float | None  # BG/NBD's P(no purchase in the horizon); None when it cannot be fitted (baseline_note says why)
     brier: float
     baseline_brier: float | None
     calibration: pd.DataFrame = field(repr=False)  # bin, predicted (mean), observed (rate), customers
     lift: pd.DataFrame = field(repr=False)  # decile (1 = riskiest), customers, churn_rate, lift, baseline_churn_rate, baseline_lift
     baseline_note: str = ""
+    # Every probability-model baseline: name, AUC, and Brier score where the score is a probability.
+    baselines: list[dict] = field(default_factory=list)
+
+    @property
+    def best(self) -> str:
+        """What ranks churners best in this backtest: "classifier" or a baseline's name."""
+        scored = [("classifier", self.auc), *((b["name"], b["auc"]) for b in self.baselines)]
+        return max(scored, key=lambda pair: pair[1])[0]
 
     def as_dict(self) -> dict:
         return {
@@ -156,6 +165,8 @@ class ChurnBacktest:
             "test_customers": self.test_customers, "churn_rate": round(self.churn_rate, 4), "auc": round(self.auc, 4),
             "baseline_auc": _rounded(self.baseline_auc), "brier": round(self.brier, 4), "baseline_brier": _rounded(self.baseline_brier),
             "baseline_note": self.baseline_note, "calibration": self.calibration.round(4).to_dict("records"),
+            "baselines": [{k: _rounded(v) if isinstance(v, float) else v for k, v in b.items()} for b in self.baselines],
+            "best": self.best,
             "lift": [{k: _rounded(v) if isinstance(v, float) else v for k, v in row.items()} for row in self.lift.to_dict("records")],
         }
 
@@ -198,14 +209,18 @@ def backtest(orders, customer_id_col: str, datetime_col: str, value_col: str, cu
     columns = _usable(train)
     model = _classifier().fit(train[columns].to_numpy(dtype=float), y_train)
     risk = model.predict_proba(test[columns].to_numpy(dtype=float))[:, 1]
-    baseline, note = _baseline_risk(*args, when, test.index)
+    scores, note = _baseline_scores(*args, when, test.index, horizon_days)
+    baseline = scores.get(NO_PURCHASE)
+    baselines = [{"name": name, "auc": float(roc_auc_score(y_test, score)),
+                  "brier": float(brier_score_loss(y_test, score)) if name in PROBABILITIES else None}
+                 for name, score in scores.items()]
     return ChurnBacktest(
         cutoff=when, horizon_days=horizon_days, train_customers=len(train), test_customers=len(test),
         churn_rate=float(y_test.mean()), auc=float(roc_auc_score(y_test, risk)),
         baseline_auc=None if baseline is None else float(roc_auc_score(y_test, baseline)),
         brier=float(brier_score_loss(y_test, risk)),
         baseline_brier=None if baseline is None else float(brier_score_loss(y_test, baseline)),
-        calibration=_calibration(risk, y_test), lift=_lift(risk, baseline, y_test), baseline_note=note,
+        calibration=_calibration(risk, y_test), lift=_lift(risk, baseline, y_test), baseline_note=note, baselines=baselines,
     )
 
 
@@ -228,19 +243,38 @@ def churn_risk(orders, customer_id_col: str, datetime_col: str, value_col: str, 
     return pd.Series(model.predict_proba(current[columns].to_numpy(dtype=float))[:, 1], index=current.index, name="churn_risk")
 
 
-def _baseline_risk(orders, customer_id_col, datetime_col, value_col, when, customers) -> tuple[np.ndarray | None, str]:
-    """1 - P(alive) from BG/NBD, or None and the reason when BG/NBD cannot be fitted to this history (the
-    classifier's report stands without its baseline)."""
-    from patron.analytics.models import BetaGeo, ModelError
+NO_PURCHASE = "BG/NBD: no purchase in the horizon"
+EXPECTED = "Pareto/NBD: expected purchases"
+PROBABILITIES = (NO_PURCHASE,)
+
+
+def _baseline_scores(orders, customer_id_col, datetime_col, value_col, when, customers,
+                     horizon_days: int) -> tuple[dict[str, np.ndarray], str]:
+    """The probability models' churn scores, scored properly for the question asked (no purchase in the next
+    `horizon_days`): BG/NBD's probability of no purchase in the horizon, (1 - P(alive)) + P(alive) ((alpha + T) /
+    (alpha + T + t))^(r + x), and Pareto/NBD's expected purchases (fewer is riskier, as exp(-E)). Not 1 - P(alive),
+    which ranks customers who never repeated as the safest. A model that cannot be fitted is left out, and the note
+    says why."""
+    from patron.analytics.models import BetaGeo, ModelError, ParetoNBD
     from patron.analytics.summary import rfm_summary
 
     summary = rfm_summary(orders, customer_id_col, datetime_col, observation_period_end=when - dt.timedelta(microseconds=1))
-    try:
-        model = BetaGeo().fit(summary=summary)
-    except (ModelError, AnalyticsError) as exc:
-        return None, f"no BG/NBD baseline: {exc}"
     rows = summary.reindex(customers)
-    return 1 - model.probability_alive(rows["frequency"], rows["recency"], rows["T"]), ""
+    x, t, T = (rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    scores, notes = {}, []
+    try:
+        bg = BetaGeo().fit(summary=summary)
+        r, alpha = bg.params["r"], bg.params["alpha"]
+        alive = bg.probability_alive(x, t, T)
+        scores[NO_PURCHASE] = 1 - alive + alive * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + horizon_days)))
+    except (ModelError, AnalyticsError) as exc:
+        notes.append(f"no BG/NBD baseline: {exc}")
+    try:
+        pareto = ParetoNBD().fit(summary=summary)
+        scores[EXPECTED] = np.exp(-pareto.expected_purchases(float(horizon_days), x, t, T))
+    except (ModelError, AnalyticsError) as exc:
+        notes.append(f"no Pareto/NBD baseline: {exc}")
+    return scores, "; ".join(notes)
 
 
 def _calibration(risk: np.ndarray, churned: np.ndarray, bins: int = 10) -> pd.DataFrame:

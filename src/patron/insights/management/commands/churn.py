@@ -34,13 +34,14 @@ class Command(BaseCommand):
         console.print(f"Cut-off {report.cutoff:%Y-%m-%d}, churn = no purchase in {report.horizon_days} days; "
                       f"trained on {report.train_customers:,}, tested on {report.test_customers:,} active customers "
                       f"({100 * report.churn_rate:.1f} % churned)")
-        summary = Table(title="Classifier against the BG/NBD baseline (1 - P(alive))")
+        summary = Table(title="Classifier against the probability models, each scored for this question")
         for column in ("", "AUC", "Brier score"):
             summary.add_column(column, justify="right")
         summary.add_row("classifier", f"{report.auc:.3f}", f"{report.brier:.3f}")
-        if report.baseline_auc is not None:
-            summary.add_row("BG/NBD", f"{report.baseline_auc:.3f}", f"{report.baseline_brier:.3f}")
+        for baseline in report.baselines:
+            summary.add_row(baseline["name"], f"{baseline['auc']:.3f}", "-" if baseline["brier"] is None else f"{baseline['brier']:.3f}")
         console.print(summary)
+        console.print(f"Ranks churners best here: {report.best}")
         if report.baseline_note:
             console.print(report.baseline_note)
         lift = Table(title="Lift by decile of predicted risk (1 = riskiest)")
