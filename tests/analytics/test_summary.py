@@ -107,10 +107,27 @@ def test_calibration_and_holdout_on_cdnow(cdnow):
     holdout = cdnow[(days > "1997-09-30") & (days <= "1998-06-30")]
     expected = holdout.groupby("id")["date"].nunique().reindex(both.index, fill_value=0)
     assert (both["frequency_holdout"] == expected).all() and expected.sum() > 1000
-    spent = holdout.groupby("id")["spent"].mean().reindex(both.index, fill_value=0)
+    # The mean over purchase days, a day's purchases summed: as the calibration column counts them.
+    spent = holdout.groupby(["id", "date"])["spent"].sum().groupby("id").mean().reindex(both.index, fill_value=0)
     assert np.allclose(both["monetary_value_holdout"], spent)
     with pytest.raises(AnalyticsError, match="must come after"):
         calibration_and_holdout(cdnow, "id", "date", "1998-01-01", "1997-01-01", **WEEKS)
+    with pytest.raises(AnalyticsError, match="no customer made a purchase by calibration_period_end"):
+        calibration_and_holdout(cdnow, "id", "date", "1990-01-01", "1990-06-30", datetime_format="%Y%m%d")
+
+
+def test_two_purchases_on_one_day_count_once_in_both_columns_and_a_missing_amount_is_unknown():
+    day = pd.Timestamp("2026-01-05")
+    rows = pd.DataFrame({"c": ["a"] * 5 + ["b"] * 3,
+                         "at": [day, day + pd.Timedelta(days=3), day + pd.Timedelta(days=3), day + pd.Timedelta(days=20),
+                                day + pd.Timedelta(days=20), day, day + pd.Timedelta(days=2), day + pd.Timedelta(days=4)],
+                         "v": [9.0, 2.0, 4.0, 1.0, 5.0, 10.0, np.nan, 7.0]})
+    both = calibration_and_holdout(rows, "c", "at", day + pd.Timedelta(days=10), day + pd.Timedelta(days=30), monetary_value_col="v")
+    # a: day 3 (2 + 4) in calibration, day 20 (1 + 5) in the holdout: 6.0 in both columns, not 3.0 for the rows.
+    assert (both.loc["a", "monetary_value_cal"], both.loc["a", "monetary_value_holdout"]) == (6.0, 6.0)
+    summary = rfm_summary(rows, "c", "at", "v")
+    assert summary.loc["a", "monetary_value"] == 6.0
+    assert summary.loc["b", "frequency"] == 2 and np.isnan(summary.loc["b", "monetary_value"])  # unknown, not 7 / 2
 
 
 purchases = st.lists(

@@ -5,7 +5,7 @@ over: times are cut to periods of `freq` (a day by default), purchases in the sa
 (their values summed), `frequency` is the number of periods with a purchase after the first,
 `recency` the time from the first purchase period to the last, `T` the time from the first purchase
 period to the end of observation, and `monetary_value` the mean value of the repeat periods (0 for a
-customer without repeats). Times are in units of `freq` divided by `freq_multiplier` (freq="D",
+customer without repeats, NaN when a repeat purchase has no amount: unknown, not free). Times are in units of `freq` divided by `freq_multiplier` (freq="D",
 freq_multiplier=7 gives weeks with fractions, as the BG/NBD paper reports CDNOW).
 """
 
@@ -55,15 +55,22 @@ def _summary_sql(d: eng.Dialect, rows: str, seconds: int, shift: int, multiplier
     last = _period_number(end, seconds, shift)
     return (
         f"WITH periods AS ("
-        f" SELECT customer_id, period, SUM(value) AS value"
+        f" SELECT customer_id, period, {_PERIOD_VALUE} AS value"
         f" FROM (SELECT customer_id, ts, value, {d.period('ts', seconds, shift)} AS period FROM ({rows}) r) p"
-        f" WHERE {upto} AND period <= {last} GROUP BY customer_id, period)"
+        f" WHERE {upto} AND period <= {last} GROUP BY customer_id, period),"
+        f" marked AS (SELECT customer_id, period, value, period = MIN(period) OVER (PARTITION BY customer_id) AS first FROM periods)"
         f" SELECT customer_id, CAST(COUNT(*) - 1 AS DOUBLE) AS frequency,"
         f" CAST(MAX(period) - MIN(period) AS DOUBLE) / {float(multiplier)!r} AS recency,"
         f" CAST({last} - MIN(period) AS DOUBLE) / {float(multiplier)!r} AS T,"
-        f" COALESCE((SUM(value) - min_by(value, period)) / NULLIF(COUNT(*) - 1, 0), 0) AS monetary_value"
-        f" FROM periods GROUP BY customer_id"
+        # The mean of the repeat periods' values: 0 without repeats, unknown (NULL) if one of them lacks an amount.
+        f" CASE WHEN COUNT(*) = 1 THEN 0 WHEN SUM(CASE WHEN NOT first AND value IS NULL THEN 1 ELSE 0 END) > 0 THEN NULL"
+        f" ELSE SUM(CASE WHEN first THEN 0 ELSE value END) / (COUNT(*) - 1) END AS monetary_value"
+        f" FROM marked GROUP BY customer_id"
     )
+
+
+# A period's value: the sum of its purchases, unknown (NULL) if one of them has no amount rather than counted as 0.
+_PERIOD_VALUE = "CASE WHEN COUNT(value) < COUNT(*) THEN NULL ELSE SUM(value) END"
 
 
 def rfm_summary(
@@ -123,9 +130,12 @@ def calibration_and_holdout(
         raise AnalyticsError(f"observation_period_end ({end:%Y-%m-%d %H:%M}) must come after calibration_period_end ({calibration_end:%Y-%m-%d %H:%M})")
     cal_ts, end_ts = d.timestamp(calibration_end), d.timestamp(end)
     calibration = _summary_sql(d, rows, seconds, shift, freq_multiplier, calibration_end, f"ts <= {cal_ts}")
+    # As in the calibration columns: purchases in one period are one (their values summed), and the mean is over periods.
     holdout = (
-        f"SELECT customer_id, CAST(COUNT(DISTINCT {d.period('ts', seconds, shift)}) AS DOUBLE) AS frequency_holdout,"
-        f" AVG(value) AS monetary_value_holdout FROM ({rows}) r WHERE ts > {cal_ts} AND ts <= {end_ts} GROUP BY customer_id"
+        f"SELECT customer_id, CAST(COUNT(*) AS DOUBLE) AS frequency_holdout,"
+        f" CASE WHEN COUNT(value) < COUNT(*) THEN NULL ELSE AVG(value) END AS monetary_value_holdout"
+        f" FROM (SELECT customer_id, {d.period('ts', seconds, shift)} AS period, {_PERIOD_VALUE} AS value FROM ({rows}) r"
+        f" WHERE ts > {cal_ts} AND ts <= {end_ts} GROUP BY customer_id, {d.period('ts', seconds, shift)}) h GROUP BY customer_id"
     )
     periods = repr((_period_number(end, seconds, shift) - _period_number(calibration_end, seconds, shift)) / float(freq_multiplier))
     sql = (
@@ -138,6 +148,9 @@ def calibration_and_holdout(
         f"FROM cal LEFT JOIN hold ON hold.customer_id = cal.customer_id ORDER BY cal.customer_id"
     )
     out = eng.run(engine, sql, {"transactions": transactions}, spark)
+    if out.empty:
+        raise AnalyticsError(f"no customer made a purchase by calibration_period_end ({calibration_end:%Y-%m-%d %H:%M}): "
+                             "choose a later one")
     columns = ["frequency_cal", "recency_cal", "T_cal"]
     if monetary_value_col:
         columns.append("monetary_value_cal")
