@@ -56,6 +56,8 @@ def test_heavy_buyers_get_finite_forecasts_where_they_got_nan():
         alive = model.probability_alive(x, recency, T)
         assert np.all(np.isfinite(expected)) and np.all(expected >= 0), type(model).__name__
         assert np.all((alive >= 0) & (alive <= 1)), type(model).__name__
+    # Found by the property below: a horizon of a moment left 1 - exp(tiny) to rounding, a hair below zero.
+    assert bg.expected_purchases(1e-9, 187, 28.0, 1457.5) >= 0 and mbg.expected_purchases(1.192092896e-07, 6071, 4095.0, 4610.0) >= 0
     # Someone who bought 5,000 times in 38 weeks, the last this week, buys on: about 130 a week for the next 10.
     assert 1000 < bg.expected_purchases(10, 5000, 38, 38) < 1400
     assert np.isfinite(pareto._log_likelihood(np.array(list(PARETO.values())),

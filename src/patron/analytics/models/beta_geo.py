@@ -91,7 +91,8 @@ class BetaGeo(TransactionModel):
         r, alpha, a, b = self._require_fit()
         t = horizon(t)
         z = t / (alpha + t)
-        return (a + b - 1) / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_hyp2f1(r, b, a + b - 1, z))
+        # Both factors change sign at a = 1; the product is never below 0 but for rounding at a horizon of a moment.
+        return np.maximum((a + b - 1) / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_hyp2f1(r, b, a + b - 1, z)), 0.0)
 
     def expected_purchases(self, t, frequency, recency, T):
         """Purchases in the next t units of a customer with this history."""
@@ -122,7 +123,9 @@ class BetaGeo(TransactionModel):
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
         # In log space: for heavy buyers the hypergeometric term alone overflows while the product stays below 1.
-        return head * -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)) + log_hyp2f1(r + x, b + x, a + b + x - 1, z))
+        # Both factors change sign at a = 1; the product is never below 0 but for rounding at a horizon of a moment.
+        return np.maximum(head * -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
+                                           + log_hyp2f1(r + x, b + x, a + b + x - 1, z)), 0.0)
 
     def probability_of_purchases(self, n, t):
         """P(a new customer makes exactly n purchases in their first t units)."""

@@ -45,7 +45,7 @@ class ModifiedBetaGeo(TransactionModel):
     def expected_purchases_new(self, t):
         r, alpha, a, b = self._require_fit()
         t = horizon(t)
-        return b / (a - 1) * -np.expm1(log_hyp2f1(r, b + 1, a + b, t / (alpha + t)) + r * (np.log(alpha) - np.log(alpha + t)))
+        return np.maximum(b / (a - 1) * -np.expm1(log_hyp2f1(r, b + 1, a + b, t / (alpha + t)) + r * (np.log(alpha) - np.log(alpha + t))), 0.0)
 
     def expected_purchases(self, t, frequency, recency, T):
         r, alpha, a, b = params = self._require_fit()
@@ -53,7 +53,8 @@ class ModifiedBetaGeo(TransactionModel):
         x, tx, T = history(frequency, recency, T)
         head = (a + b + x) / (a - 1)
         tail = -np.expm1(log_hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t)) + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-        return head * tail * expit(-self._dropout_term(params, x, tx, T))
+        # head and tail change sign together at a = 1; the product is never below 0 but for rounding.
+        return np.maximum(head * tail, 0.0) * expit(-self._dropout_term(params, x, tx, T))
 
     def probability_of_purchases(self, n, t):
         """P(a new customer makes exactly n repeat purchases in their first t units)."""
