@@ -85,19 +85,19 @@ def every(now: dt.datetime | None = None, journeys: list[Journey] | None = None)
     journeys = entered if journeys is None else journeys
     frame = outcomes(list({j.pk: j for j in [*entered, *journeys]}.values()), now)
     clicked = clicks_of(journeys, now)
+    cells = pooled_cells(frame)
     out = {}
     for journey in journeys:
         mine = frame[frame["journey_id"] == journey.pk]
-        out[journey.pk] = {**uplift(journey, now, mine), "pooled": pooled_uplift(journey, frame),
+        out[journey.pk] = {**uplift(journey, now, mine), "pooled": pooled_uplift(journey, cells),
                            "variants": variants.report(journey, mine, now), "clicks": clicked[journey.pk]}
     return out
 
 
-def pooled_uplift(journey: Journey, frame: pd.DataFrame, *, level: float = 0.90, seed: int = 0) -> dict | None:
-    """The journey's uplift in conversion and revenue per entrant by the pooled model (analytics.pooled): every
-    journey's treated entrants by month are one pool of cells, their held-out ones another, and the journey is the
-    sum of its own cells. A journey with few entrants borrows from the others and from its own earlier months.
-    None until the journey has both treated and held-out entrants whose windows have closed."""
+def pooled_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict, dict] | None:
+    """The pooled model's cells from every journey's outcomes (`outcomes`), once for all the journeys it estimates:
+    each journey's arm by month with its entrants (n) and conversions (x), the pools of treated and held-out cells,
+    and each cell's converters' revenue. None when nobody's window has closed."""
     if frame.empty:
         return None
     frame = frame.assign(cell=frame["journey_id"].astype(str) + " " + frame["arm"] + " "
@@ -107,13 +107,25 @@ def pooled_uplift(journey: Journey, frame: pd.DataFrame, *, level: float = 0.90,
     paid = frame[frame["converted"] & (frame["revenue"] > 0)].groupby("cell")["revenue"].apply(lambda v: v.to_numpy(float))
     pools = {arm: {cell: (int(r.n), int(r.x)) for cell, r in counted[counted["arm"] == arm].iterrows()}
              for arm in (ARMS.TREATED, ARMS.HOLDOUT)}
+    return counted, pools, paid.to_dict()
+
+
+def pooled_uplift(journey: Journey, cells: tuple[pd.DataFrame, dict, dict] | None, *, level: float = 0.90,
+                  seed: int = 0) -> dict | None:
+    """The journey's uplift in conversion and revenue per entrant by the pooled model (analytics.pooled): every
+    journey's treated entrants by month are one pool of cells, their held-out ones another (`pooled_cells`), and the
+    journey is the sum of its own cells. A journey with few entrants borrows from the others and from its own earlier
+    months. None until the journey has both treated and held-out entrants whose windows have closed."""
+    if cells is None:
+        return None
+    counted, pools, paid = cells
     mine = counted[counted["journey_id"] == journey.pk]
     combine = {f"{arm} of the journey": list(mine.index[mine["arm"] == arm]) for arm in (ARMS.TREATED, ARMS.HOLDOUT)}
     if not all(combine.values()):
         return None
     treated, control = combine
     result = pooled.compare([pools[ARMS.TREATED], pools[ARMS.HOLDOUT]], [(treated, control)], level=level, seed=seed,
-                            spend=paid.to_dict(), combine=combine)
+                            spend=paid, combine=combine)
     row = result["comparisons"][0]
     revenue = row.pop("revenue")
     return {"level": level, "journeys": int(counted["journey_id"].nunique()), "cells": len(counted),

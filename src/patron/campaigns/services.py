@@ -38,7 +38,7 @@ SKIPPED = Skipped._meta.db_table
 
 logger = logging.getLogger(__name__)
 HASH_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the buckets
-HASH_MODULUS = 1000003
+HASH_MODULUS = variants.HASH_MODULUS  # a prime: the holdout and the variants take the customer's id modulo it
 ARMS = Enrollment.Arm
 
 
@@ -84,20 +84,18 @@ def check_ready(journey: Journey) -> None:
         raise JourneyNotReady(f"journey {journey.key} has no steps")
     variants.check(journey, steps)
     written = set(MessageTemplate.objects.filter(key__in=[key for step in steps if step.action == Step.Action.SEND
-                                                          for key in [(step.config or {}).get("template", ""),
-                                                                      *variants.alternatives(step)]])
-                  .values_list("key", flat=True))
+                                                          for key in variants.versions(step)]).values_list("key", flat=True))
     for step in steps:
         config = step.config or {}
         if step.action == Step.Action.SEND:
-            for key in [config.get("template", ""), *variants.alternatives(step)]:
+            for key in variants.versions(step):
                 if not content.builtin(key) and key not in written:
                     raise JourneyNotReady(f"journey {journey.key}: write the message {key!r} first (dashboard: Messages)")
                 if config.get("channel") == "sms" and not content.has_sms(key):
                     raise JourneyNotReady(f"journey {journey.key}: the message {key!r} has no SMS text in any language "
                                           "(dashboard: Messages)")
         elif step.action == Step.Action.COUPON:
-            for name in [config.get("reward", ""), *variants.alternatives(step)]:
+            for name in variants.versions(step):
                 step_actions.reward_of(config, journey, name)
         elif step.action == Step.Action.GRANT_POINTS:
             step_actions.program_of(config, journey)
@@ -209,7 +207,7 @@ def messages_of(journey: Journey) -> list[tuple[int, int, str]]:
     message, 1 and 2 its variants B and C."""
     return [(step.position, variant, template)
             for step in journey.steps.filter(action=Step.Action.SEND).order_by("position")
-            for variant, template in enumerate([(step.config or {}).get("template", ""), *variants.alternatives(step)])]
+            for variant, template in enumerate(variants.versions(step))]
 
 
 def send_test(key: str, position: int, customer: Customer, to: str, variant: int = 0):
@@ -438,14 +436,23 @@ def _count(queryset) -> Subquery:
     return Subquery(queryset.values("journey").annotate(n=Count("id")).values("n"), output_field=IntegerField())
 
 
-def counts() -> list[dict]:
-    """Each journey with its entered, held-out, converted, sent, queued, suppressed, failed and bounced counts."""
+def counts(journeys=None) -> list[dict]:
+    """Each journey (or those of the queryset `journeys`) with its entered, held-out, converted, sent, queued,
+    suppressed, failed and bounced counts."""
     ensure_builtin()
     return [{"key": journey.key, "name": journey.name, "trigger": journey.trigger, "enabled": journey.enabled,
              "state": state(journey),
              "holdout_share": float(journey.holdout_share),
              **{name: getattr(journey, f"n_{name}") or 0 for name in COUNTS}}
-            for journey in with_counts(Journey.objects.order_by("pk"))]
+            for journey in with_counts((Journey.objects if journeys is None else journeys).order_by("pk"))]
+
+
+def report(key: str, now: dt.datetime | None = None) -> dict:
+    """What `patron journeys report KEY` gives: the journey's measured uplift, pooled estimate, variants and clicks
+    (reports.full), and what became of its messages (sent, waiting, not sent, failed, bounced)."""
+    journey = get_journey(key)
+    [counted] = counts(Journey.objects.filter(pk=journey.pk))
+    return {**reports.full(journey, now), "delivery": {name: counted[name] for name in ("sent", "queued", "suppressed", "failed", "bounced")}}
 
 
 def converted_sql(journey: str) -> str:

@@ -59,7 +59,7 @@ def _send(journey: Journey, step: Step, due, now: dt.datetime) -> None:
 def queue(journey: Journey, step: Step, where: str, params: list, now: dt.datetime) -> int:
     """Queue the send step's message for the enrollments `e` that satisfy `where`; returns how many."""
     config = step.config or {}
-    templates = [config.get("template", ""), *variants.alternatives(step)]  # variant A's message, then B's...
+    templates = variants.versions(step)  # variant A's message, then B's...
     channel = config.get("channel", "email")
     template_sql, template_params = variants.by_variant(templates)
     purpose_sql, purpose_params = variants.by_variant([config.get("purpose") or content.purpose_of(t) for t in templates])
@@ -86,7 +86,7 @@ def queue(journey: Journey, step: Step, where: str, params: list, now: dt.dateti
 def _coupon(journey: Journey, step: Step, due, now: dt.datetime) -> None:
     """Each due entrant's coupon: the step's reward, or for variant B, C... its alternative."""
     config = step.config or {}
-    names = [config.get("reward", ""), *variants.alternatives(step)]
+    names = variants.versions(step)
     for index, name in enumerate(names):
         mine = due.filter(variant=index) if index else due.exclude(variant__in=range(1, len(names)))
         _coupons(journey, reward_of(config, journey, name), mine, now, config)

@@ -27,12 +27,18 @@ LETTERS = "ABC"  # more variants than three split a small shop's list too thin t
 MAX_VARIANTS = len(LETTERS)
 HASH_MULTIPLIER = 40503  # another multiplier than the holdout's, so the two splits do not line up
 HASH_MODULUS = 1000003
-VARIED = (Step.Action.SEND, Step.Action.COUPON)
+VARIED = {Step.Action.SEND: "template", Step.Action.COUPON: "reward"}  # the setting a variant changes
 
 
 def alternatives(step: Step) -> list[str]:
     """The other messages of a send step, or the other rewards of a coupon step."""
     return list((step.config or {}).get("variants") or []) if step.action in VARIED else []
+
+
+def versions(step: Step) -> list[str]:
+    """What a send or coupon step gives each variant, A first: its message (or reward), then its alternatives."""
+    own = (step.config or {}).get(VARIED.get(step.action, ""), "")
+    return [own, *alternatives(step)]
 
 
 def count(steps: list[Step]) -> int:

@@ -177,9 +177,10 @@ def test_journey(request, key: str):
     journey = get_object_or_404(Journey, key=key)
     steps = journeys.messages_of(journey)
     numbers = {position: n for n, position in enumerate(dict.fromkeys(p for p, _v, _t in steps), start=1)}
+    varied = {position for position, variant, _t in steps if variant}  # steps with variants name each one's letter
     form = JourneyTestForm(request.POST or None, steps=[
         (f"{position}:{variant}", f"{numbers[position]}. {_message_title(template)}"
-         + (f" ({variants.letter(variant)})" if variant or len([s for s in steps if s[0] == position]) > 1 else ""))
+         + (f" ({variants.letter(variant)})" if position in varied else ""))
         for position, variant, template in steps])
     if request.method == "POST" and form.is_valid():
         customer = form.cleaned_data["customer"]

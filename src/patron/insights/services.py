@@ -153,7 +153,7 @@ def _predict(summary):
     spend, note = None, ""
     # A repeat buyer whose orders carry no amount (free orders, or none with a rate) has no spend to learn from:
     # left out of the spend model and without a CLV, and counted in the note rather than dropped unseen.
-    priced = ~((x > 0) & ~(m > 0))
+    priced = (x == 0) | (m > 0)
     out["clv_12m"] = np.nan
     try:
         spend = GammaGamma().fit(x[priced], m[priced])

@@ -36,11 +36,11 @@ def log_hyp2f1(a, b, c, z) -> np.ndarray:
     forms = [(a, np.where(neg, c - b, b), np.where(neg, -a, 0.0)),
              (c - a, np.where(neg, b, c - b), np.where(neg, -b, c - a - b))]
     smaller = np.abs(forms[0][0] * forms[0][1]) <= np.abs(forms[1][0] * forms[1][1])
-    order = [(np.where(smaller, f0, f1) for f0, f1 in zip(forms[0], forms[1])),
-             (np.where(smaller, f1, f0) for f0, f1 in zip(forms[0], forms[1]))]
+    first = tuple(np.where(smaller, f0, f1) for f0, f1 in zip(*forms))
+    second = tuple(np.where(smaller, f1, f0) for f0, f1 in zip(*forms))
     result = np.full(a.shape, np.nan)
     left = np.ones(a.shape, dtype=bool)
-    for p, q, e in (tuple(form) for form in order):  # the smaller form first, then the other where it failed
+    for p, q, e in (first, second):  # the smaller form first, then the other where it failed
         at = np.flatnonzero(left.ravel())
         if not at.size:
             break
@@ -55,7 +55,7 @@ def log_hyp2f1(a, b, c, z) -> np.ndarray:
     at = np.flatnonzero(left.ravel())
     if at.size:  # summed here, from the form whose parameters are all positive
         positive = (forms[0][0] > 0) & (forms[0][1] > 0)
-        p, q, e = (np.where(positive, f0, f1).ravel()[at] for f0, f1 in zip(forms[0], forms[1]))
+        p, q, e = (np.where(positive, f0, f1).ravel()[at] for f0, f1 in zip(*forms))
         series = _series(p, q, c.ravel()[at], w.ravel()[at])
         for i in np.flatnonzero(~np.isfinite(series)):
             series[i] = _precise(p[i], q[i], c.ravel()[at][i], w.ravel()[at][i])

@@ -102,10 +102,7 @@ class Command(BaseCommand):
                           "from now on")
 
     def do_report(self, key, as_json, **_):
-        journey = services.get_journey(key)
-        report = reports.full(journey)
-        counted = next(row for row in services.counts() if row["key"] == journey.key)
-        report["delivery"] = {name: counted[name] for name in ("sent", "queued", "suppressed", "failed", "bounced")}
+        report = services.report(key)
         if as_json:
             self.stdout.write(json.dumps(report, indent=2, default=str))
             return
