@@ -64,6 +64,23 @@ def test_heavy_buyers_get_finite_forecasts_where_they_got_nan():
                                               {"frequency": np.array([100.0]), "recency": np.array([20.0]), "T": np.array([38.0])})).all()
 
 
+# CDNOW's whole cohort fitted ten weeks in (weeks): a + b < 1, so a customer without repeats reaches 2F1(r, b; a + b - 1; z)
+# with a negative c, where the series turns negative and has no logarithm. It gave NaN.
+YOUNG = {"r": 0.275580376408841, "alpha": 4.390012371226768, "a": 0.26759265623610295, "b": 0.6212077518986318}
+
+
+def test_bg_nbd_forecasts_a_one_time_buyer_of_a_young_shop():
+    bg = BetaGeo(YOUNG)
+    r, alpha, a, b = YOUNG.values()
+    T, t = 9.57, 29.25
+    # By mpmath, from the paper's formula: a customer with x = 0 is alive, so this is the whole expectation.
+    truth = float((a + b - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** r * mpmath.hyp2f1(r, b, a + b - 1, t / (alpha + T + t))))
+    assert bg.expected_purchases(t, 0, 0, T) == pytest.approx(truth, rel=1e-10)
+    assert truth == pytest.approx(0.455707, abs=1e-6)
+    new = float((a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * mpmath.hyp2f1(r, b, a + b - 1, t / (alpha + t))))
+    assert bg.expected_purchases_new(t) == pytest.approx(new, rel=1e-10)
+
+
 def test_pareto_nbd_fits_a_heavy_buyer_or_names_why_it_cannot(cdnow_paper):
     heavy = cdnow_paper.rename(columns={"x": "frequency", "t_x": "recency"})[["frequency", "recency", "T"]].reset_index(drop=True)
     heavy.loc[len(heavy)] = [1200, 38.0, 39.0]
@@ -114,7 +131,7 @@ customers = st.integers(min_value=0, max_value=100_000).flatmap(
 @given(customer=customers, t=st.floats(min_value=0.0, max_value=1e3, allow_nan=False))
 def test_every_valid_customer_gets_finite_sane_predictions(customer, t):
     x, recency, T = customer
-    for model in (BetaGeo(BG), ModifiedBetaGeo(MBG), ParetoNBD(PARETO)):
+    for model in (BetaGeo(BG), BetaGeo(YOUNG), ModifiedBetaGeo(MBG), ParetoNBD(PARETO)):
         alive = float(model.probability_alive(x, recency, T))
         expected = float(model.expected_purchases(t, x, recency, T))
         assert 0 <= alive <= 1, (type(model).__name__, customer)

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln
 
 from patron.analytics.models.base import TransactionModel, counts, group_codes, history, horizon
-from patron.analytics.models.special import log_hyp2f1
+from patron.analytics.models.special import complement
 
 
 class BetaGeo(TransactionModel):
@@ -92,7 +92,7 @@ class BetaGeo(TransactionModel):
         t = horizon(t)
         z = t / (alpha + t)
         # Both factors change sign at a = 1; the product is never below 0 but for rounding at a horizon of a moment.
-        return np.maximum((a + b - 1) / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_hyp2f1(r, b, a + b - 1, z)), 0.0)
+        return np.maximum((a + b - 1) / (a - 1) * complement(r * (np.log(alpha) - np.log(alpha + t)), r, b, a + b - 1, z), 0.0)
 
     def expected_purchases(self, t, frequency, recency, T):
         """Purchases in the next t units of a customer with this history."""
@@ -124,8 +124,7 @@ class BetaGeo(TransactionModel):
         head = (a + b + x - 1) / (a - 1)
         # In log space: for heavy buyers the hypergeometric term alone overflows while the product stays below 1.
         # Both factors change sign at a = 1; the product is never below 0 but for rounding at a horizon of a moment.
-        return np.maximum(head * -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
-                                           + log_hyp2f1(r + x, b + x, a + b + x - 1, z)), 0.0)
+        return np.maximum(head * complement((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)), r + x, b + x, a + b + x - 1, z), 0.0)
 
     def probability_of_purchases(self, n, t):
         """P(a new customer makes exactly n purchases in their first t units)."""

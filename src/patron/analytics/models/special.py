@@ -63,6 +63,25 @@ def log_hyp2f1(a, b, c, z) -> np.ndarray:
     return result
 
 
+def complement(log_front, a, b, c, z) -> np.ndarray:
+    """1 - exp(log_front) 2F1(a, b; c; z), elementwise: what the models' expected purchases are made of.
+
+    In log space where c > 0 (log_hyp2f1). BG/NBD reaches c = a + b - 1 < 0 for a customer without repeats when
+    a + b < 1 (a young shop whose buyers mostly buy once), where the series can turn negative and has no logarithm:
+    there the value itself is taken, from SciPy where it is finite and from mpmath where it is not."""
+    log_front, a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (log_front, a, b, c, z)))
+    result = np.empty(a.shape)
+    positive = c > 0
+    with np.errstate(all="ignore"):
+        result[positive] = -np.expm1(log_front[positive] + log_hyp2f1(a[positive], b[positive], c[positive], z[positive]))
+        if not positive.all():
+            direct = special.hyp2f1(a[~positive], b[~positive], c[~positive], z[~positive])
+            for i in np.flatnonzero(~np.isfinite(direct)):
+                direct[i] = _precise_value(*(v[~positive][i] for v in (a, b, c, z)))
+            result[~positive] = 1 - np.exp(log_front[~positive]) * direct
+    return result
+
+
 def _series(p: np.ndarray, q: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
     """log sum_k (p)_k (q)_k / ((c)_k k!) w^k for positive p, q, c and 0 <= w < 1, in log space; NaN where it has not
     converged within SERIES_TERMS terms (or the parameters are not positive)."""
@@ -92,9 +111,22 @@ def _precise(a: float, b: float, c: float, z: float) -> float:
     """log 2F1(a, b; c; z) by mpmath at PRECISION_DIGITS digits; NaN where even it does not converge."""
     import mpmath
 
+    value = _mp_value(a, b, c, z)
+    return float(mpmath.log(value)) if value is not None and value > 0 else float("nan")
+
+
+def _precise_value(a: float, b: float, c: float, z: float) -> float:
+    value = _mp_value(a, b, c, z)
+    return float("nan") if value is None else float(value)
+
+
+def _mp_value(a: float, b: float, c: float, z: float):
+    """2F1(a, b; c; z) by mpmath at PRECISION_DIGITS digits; None where it does not converge or is not real."""
+    import mpmath
+
     with mpmath.workdps(PRECISION_DIGITS):
         try:
             value = mpmath.hyp2f1(a, b, c, z, maxterms=10**6)
         except (mpmath.libmp.NoConvergence, ValueError, ZeroDivisionError):
-            return float("nan")
-    return float(mpmath.log(value)) if mpmath.im(value) == 0 and mpmath.re(value) > 0 else float("nan")
+            return None
+        return value.real if mpmath.im(value) == 0 else None
