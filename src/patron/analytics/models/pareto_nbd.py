@@ -112,6 +112,8 @@ class ParetoNBD(TransactionModel):
         reach = 30 * np.nan_to_num(scale, nan=np.inf)
         cuts = [np.zeros_like(end), np.clip(peak - reach, 0, end), peak, np.clip(peak + reach, 0, end), end]
         pieces = [_nodes(low, high) for low, high in zip(cuts, cuts[1:]) if np.any(high > low)]  # all peaks at 0: two
+        if not pieces:  # nothing to integrate anywhere (parameters where the likelihood is not finite): no gradient
+            return np.full((len(x), len(params)), np.nan)
         z, quadrature = np.hstack([piece[0] for piece in pieces]), np.hstack([piece[1] for piece in pieces])
         log_alpha_tau = log_start[:, None] + z / k[:, None]
         tau = np.exp(log_alpha_tau) - alpha

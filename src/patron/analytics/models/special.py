@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-SERIES_TERMS = 20_000
+SERIES_TERMS = 2_000
 PRECISION_DIGITS = 30
+PRECISE_LIMIT = 100
 
 
 def log_hyp2f1(a, b, c, z) -> np.ndarray:
@@ -57,7 +58,10 @@ def log_hyp2f1(a, b, c, z) -> np.ndarray:
         positive = (forms[0][0] > 0) & (forms[0][1] > 0)
         p, q, e = (np.where(positive, f0, f1).ravel()[at] for f0, f1 in zip(*forms))
         series = _series(p, q, c.ravel()[at], w.ravel()[at])
-        for i in np.flatnonzero(~np.isfinite(series)):
+        unconverged = np.flatnonzero(~np.isfinite(series))
+        # mpmath takes about a millisecond a value: a few heavy buyers, not thousands of customers at parameters an
+        # optimiser is only passing through (there the value is NaN, and the fit steps back or names why it failed).
+        for i in unconverged if len(unconverged) <= PRECISE_LIMIT else ():
             series[i] = _precise(p[i], q[i], c.ravel()[at][i], w.ravel()[at][i])
         result.ravel()[at] = e * log_factor.ravel()[at] + series
     return result
@@ -87,7 +91,11 @@ def _series(p: np.ndarray, q: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.nd
     converged within SERIES_TERMS terms (or the parameters are not positive)."""
     total = np.zeros(len(p))
     term = np.zeros(len(p))
-    done = ~((p > 0) & (q > 0) & (c > 0) & (w >= 0) & (w < 1))
+    # The terms fall at last by a factor w each: one that needs more than SERIES_TERMS of them to fall by e^40 is
+    # left to mpmath at once rather than summed for nothing.
+    with np.errstate(divide="ignore"):
+        hopeless = 40 / -np.log(np.clip(w, 1e-300, 1 - 1e-16)) > SERIES_TERMS
+    done = ~((p > 0) & (q > 0) & (c > 0) & (w >= 0) & (w < 1)) | hopeless
     result = np.where(done, np.nan, 0.0)
     active = np.flatnonzero(~done)
     with np.errstate(divide="ignore"):
