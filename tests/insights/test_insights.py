@@ -174,3 +174,20 @@ def test_churn_backtest_on_the_store(write_csv):
     assert "Lift by decile" in patron("churn", "backtest", "--cutoff", "2025-01-01")
     with pytest.raises(CommandError, match="needs purchases up to"):
         patron("churn", "backtest", "--cutoff", "2025-06-20")
+
+
+def test_forecast_backtest_on_the_store(write_csv):
+    bgnbd_shop(write_csv)
+    report = json.loads(patron("forecast", "backtest", "--json"))
+    assert report["horizon"] == 90 and report["cutoff"] == "2025-03-25T00:00:00" and report["customers"] > 300
+    names = [s["name"] for s in report["scores"]]
+    assert names[:3] == ["BG/NBD", "MBG/NBD", "Pareto/NBD"] and names[-1] == "Patron forecast"
+    assert report["choice"] in names and report["winner"] in names[:-1]
+    # The Patron forecast is the chosen model's forecast, scored the same.
+    assert report["scores"][-1]["rmse"] == next(s["rmse"] for s in report["scores"] if s["name"] == report["choice"])
+    text = patron("forecast", "backtest", "--cutoff", "2025-01-01", "--horizon-days", "60")
+    assert "Cut-off 2025-01-01, forecasting 60 days ahead" in text and "The Patron forecast took:" in text
+    with pytest.raises(CommandError, match="needs purchases up to"):
+        patron("forecast", "backtest", "--cutoff", "2025-06-20")
+    with pytest.raises(CommandError, match="--horizon-days must be at least 1"):
+        patron("forecast", "backtest", "--horizon-days", "0")

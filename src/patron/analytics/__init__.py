@@ -5,6 +5,7 @@ Analysts call it directly, the way they call lifetimes; the app feeds it from th
 """
 
 from patron.analytics.cohorts import cohort_retention, cohort_table
+from patron.analytics import forecast
 from patron.analytics.evaluation import cumulative_tracking, evaluate, plot_evaluation
 from patron.analytics.frames import AnalyticsError, StoreQuery
 from patron.analytics.kpi import kpis
@@ -14,5 +15,5 @@ from patron.analytics.summary import calibration_and_holdout, rfm_summary
 
 __all__ = [
     "AnalyticsError", "SEGMENTS", "StoreQuery", "calibration_and_holdout", "cohort_retention", "cohort_table", "cumulative_tracking", "evaluate",
-    "QUADRANTS", "kpis", "loyalty_matrix", "plot_evaluation", "rfm_scores", "rfm_summary", "segment_of",
+    "QUADRANTS", "forecast", "kpis", "loyalty_matrix", "plot_evaluation", "rfm_scores", "rfm_summary", "segment_of",
 ]
