@@ -138,7 +138,13 @@ def test_score_stores_the_models_predictions(write_csv):
     result = services.refresh_scores(now=at("2025-07-01"))
     assert result.model_fit, result.model_note
     fit = ModelFit.objects.get(pk=result.model_fit)
-    assert fit.purchases["model"] == "BetaGeo" and set(fit.purchases["params"]) == {"r", "alpha", "a", "b"}
+    # The forecast that won the shop's own backtest over the 90 days before, and by how much; its model is the one saved.
+    models = {"BG/NBD": "BetaGeo", "MBG/NBD": "ModifiedBetaGeo", "Pareto/NBD": "ParetoNBD", "learned": "BetaGeo"}
+    assert fit.forecast["model"] in models and fit.purchases["model"] == models[fit.forecast["model"]], fit.forecast
+    assert fit.forecast["rmse"] <= fit.forecast["runner_up_rmse"] and fit.forecast["backtest_cutoff"].startswith("2025-04-0")
+    assert f"forecast: {fit.forecast['model']}" in fit.note
+    # The churn score that ranked churners best in the shop's own backtest, with every score's AUC.
+    assert fit.churn["score"] == max(fit.churn["auc"], key=fit.churn["auc"].get) and "classifier" in fit.churn["auc"]
     assert fit.spend is not None, fit.note
     assert fit.spend["model"] == "GammaGamma" and fit.customers == result.customers
     scores = CustomerScore.objects.filter(model_fit=fit)

@@ -209,7 +209,7 @@ def backtest(orders, customer_id_col: str, datetime_col: str, value_col: str, cu
     columns = _usable(train)
     model = _classifier().fit(train[columns].to_numpy(dtype=float), y_train)
     risk = model.predict_proba(test[columns].to_numpy(dtype=float))[:, 1]
-    scores, note = _baseline_scores(*args, when, test.index, horizon_days)
+    scores, note = baseline_scores(*args, when, test.index, horizon_days)
     baseline = scores.get(NO_PURCHASE)
     baselines = [{"name": name, "auc": float(roc_auc_score(y_test, score)),
                   "brier": float(brier_score_loss(y_test, score)) if name in PROBABILITIES else None}
@@ -249,7 +249,7 @@ PROBABILITIES = (NO_PURCHASE,)
 PARETO_SAMPLE = 10_000
 
 
-def _baseline_scores(orders, customer_id_col, datetime_col, value_col, when, customers,
+def baseline_scores(orders, customer_id_col, datetime_col, value_col, when, customers,
                      horizon_days: int) -> tuple[dict[str, np.ndarray], str]:
     """The probability models' churn scores, scored properly for the question asked (no purchase in the next
     `horizon_days`): BG/NBD's probability of no purchase in the horizon, (1 - P(alive)) + P(alive) ((alpha + T) /

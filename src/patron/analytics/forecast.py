@@ -124,6 +124,11 @@ def _models():
     return {"BG/NBD": BetaGeo, "MBG/NBD": ModifiedBetaGeo, "Pareto/NBD": ParetoNBD}
 
 
+def fit(name: str, frame: pd.DataFrame):
+    """Probability model `name` fitted on a summary frame (frequency_cal, recency_cal, T_cal), as the backtest fits it."""
+    return _fit(_models()[name], frame)
+
+
 def _fit(kind, frame: pd.DataFrame):
     sample = frame.sample(n=SAMPLE, random_state=0) if kind.__name__ == "ParetoNBD" and len(frame) > SAMPLE else frame
     return kind().fit(sample["frequency_cal"].to_numpy(), sample["recency_cal"].to_numpy(), sample["T_cal"].to_numpy())
@@ -177,6 +182,8 @@ def _learned(history: _History, cut: dt.datetime, horizon: float, frame: pd.Data
         raise AnalyticsError(f"too little history before the cut-off to learn from (no window with {MIN_WINDOW} customers and a BG/NBD fit)")
     X = pd.concat([p[0] for p in parts])
     y, lengths, expected = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3))
+    if not y.sum():
+        raise AnalyticsError("nobody bought in the windows before the cut-off: nothing to learn from")
     rate = _learner().fit(X, y / lengths, sample_weight=lengths)
     ratio = _learner().fit(X, y / expected, sample_weight=expected)
     now = _features(history, cut, frame, step, bg)
@@ -184,28 +191,72 @@ def _learned(history: _History, cut: dt.datetime, horizon: float, frame: pd.Data
     return (rate.predict(now) * horizon + ratio.predict(now) * ahead) / 2
 
 
-def predictions(history: _History, cut: dt.datetime, horizon: float, frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str]]:
+def predictions(history: _History, cut: dt.datetime, horizon: float, frame: pd.DataFrame,
+                only: str | None = None) -> tuple[dict[str, np.ndarray], list[str]]:
     """Every model's forecast of purchases in `horizon` units for the customers of `frame` (the summary at `cut`), and
-    a note for each model that could not be fitted."""
+    a note for each model that could not be fitted; with `only`, that model alone (and BG/NBD under the learned one)."""
     from patron.analytics.models import ModelError
 
     out, notes, fitted = {}, [], {}
-    for name, kind in _models().items():
+    wanted = _models() if only is None else {n: k for n, k in _models().items() if n in (only, "BG/NBD")}
+    for name, kind in wanted.items():
         try:
             fitted[name] = _fit(kind, frame)
             out[name] = np.asarray(fitted[name].expected_purchases(horizon, *_columns(frame)), dtype=float)
         except (ModelError, AnalyticsError) as exc:
             notes.append(f"{name} left out: {exc}")
-    if "BG/NBD" in fitted:
-        try:
-            out[LEARNED] = _learned(history, cut, horizon, frame, fitted["BG/NBD"])
-        except AnalyticsError as exc:
-            notes.append(f"{LEARNED} left out: {exc}")
-    else:
-        notes.append(f"{LEARNED} left out: it builds on BG/NBD")
+    if only in (None, LEARNED):
+        if "BG/NBD" not in fitted:
+            notes.append(f"{LEARNED} left out: it builds on BG/NBD")
+        else:
+            try:
+                out[LEARNED] = _learned(history, cut, horizon, frame, fitted["BG/NBD"])
+            except AnalyticsError as exc:
+                notes.append(f"{LEARNED} left out: {exc}")
     if not out:
         raise AnalyticsError("no model could be fitted: " + "; ".join(notes))
     return out, notes
+
+
+@dataclass
+class Choice:
+    """What the Patron forecast takes, and the backtest before the cut-off that chose it."""
+
+    name: str
+    scores: list[Score]
+    cutoff: dt.datetime | None  # the backtest's cut-off (None: no backtest was possible)
+    notes: list[str]
+
+    @property
+    def margin(self) -> dict:
+        """The chosen model's RMSE against the runner-up's: by how much it won."""
+        ranked = sorted(self.scores, key=lambda s: s.rmse)
+        if len(ranked) < 2:
+            return {}
+        return {"rmse": round(ranked[0].rmse, 4), "runner_up": ranked[1].name, "runner_up_rmse": round(ranked[1].rmse, 4),
+                "lower_pct": round(100 * (1 - ranked[0].rmse / ranked[1].rmse), 2) if ranked[1].rmse else 0.0}
+
+    def as_dict(self) -> dict:
+        return {"model": self.name, **self.margin, "backtest_cutoff": self.cutoff.isoformat() if self.cutoff else None,
+                "notes": self.notes}
+
+
+def choose(transactions: Any, customer_id_col: str, datetime_col: str, as_of, horizon: float, freq: str = "D",
+           freq_multiplier: float = 1) -> tuple[Choice, Any]:
+    """The model the Patron forecast takes at `as_of` for `horizon` units (a backtest that ends at `as_of`), and a
+    function of (summary frame with frequency_cal, recency_cal, T_cal; horizon) giving each customer's forecast by it."""
+    history = _History(transactions, customer_id_col, datetime_col, freq, freq_multiplier)
+    cut = eng.as_datetime(as_of, "as_of")
+    name, scores, inner_cut, notes = _choose(history, cut, horizon)
+    choice = Choice(name, scores, inner_cut, notes)
+
+    def forecast_with(frame: pd.DataFrame, length: float) -> np.ndarray:
+        forecasts, notes = predictions(history, cut, length, frame, only=choice.name)
+        if choice.name not in forecasts:
+            raise AnalyticsError(f"{choice.name} won the backtest but cannot be fitted now: " + "; ".join(notes))
+        return forecasts[choice.name]
+
+    return choice, forecast_with
 
 
 def _choose(history: _History, cut: dt.datetime, horizon: float) -> tuple[str, list[Score], dt.datetime | None, list[str]]:

@@ -64,6 +64,10 @@ class ModelFit(models.Model):
     spend = models.JSONField(null=True)  # GammaGamma.to_dict(), when there were repeat buyers to fit it on
     note = models.CharField(max_length=300, blank=True)
     clv_top_decile = models.FloatField(null=True, blank=True)  # the 90th percentile of 12-month CLV (high value starts here)
+    # Which forecast and which churn score the shop's own backtests chose, and by how much (analytics.forecast.Choice,
+    # and the churn backtest's AUCs); null when there was too little history for a backtest.
+    forecast = models.JSONField(null=True, blank=True)
+    churn = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"fit #{self.pk} at {self.fitted_at:%Y-%m-%d %H:%M}"

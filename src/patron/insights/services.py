@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from patron import analytics
 from patron.analytics import churn as analytics_churn
+from patron.analytics import forecast as analytics_forecast
 from patron.analytics.frames import AnalyticsError, materialize
 from patron.analytics.recommend import recommend
-from patron.analytics.models import BetaGeo, GammaGamma
+from patron.analytics.models import GammaGamma
 from patron.imports.stage import STAGE, Stage
 from patron.insights import money, store
 from patron.insights.models import CustomerScore, ModelFit, SegmentMove
@@ -35,6 +36,7 @@ ARROW_TYPES = {"int": pa.int64(), "num": pa.float64(), "text": pa.string(), "jso
 CLV_MONTHS = 12
 CLV_MONTHLY_DISCOUNT = 0.01  # about 12.7 % a year
 CHURN_HORIZON_DAYS = 90
+FORECAST_DAYS = 90
 
 
 @dataclass
@@ -82,19 +84,25 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     last = purchases.filter(pc.less(purchases["placed_at"], pa.scalar(_naive_utc(now), pa.timestamp("us")))) \
         .group_by("customer_id").aggregate([("placed_at", "max")]).to_pandas().set_index("customer_id")["placed_at_max"]
     rfm["last_order_at"] = last.dt.tz_localize("UTC").reindex(rfm.index)
+    step("choosing the forecast by the shop's own backtest")
+    choice = choose_forecast(purchases, now)
     step("fitting the purchase and spend models")
-    predictions, fit, note = _predict(summary)
+    predictions, fit, note = _predict(summary, choice)
     for name in ("p_alive", "expected_purchases_90", "expected_purchases_365", "clv_12m"):
         rfm[name] = predictions[name].reindex(rfm.index) if predictions is not None else np.nan
-    step("training the churn classifier")
+    step("choosing the churn score by the shop's own backtest")
     categories = materialize(store.categories())
-    rfm["churn_risk"] = churn_risk(purchases, categories, now, surveys, tickets).reindex(rfm.index)
+    extra = {"refunds": materialize(store.refunds()), "categories": categories,
+             "surveys": surveys if len(surveys) else None, "tickets": tickets if len(tickets) else None}
+    churn_choice = choose_churn_score(purchases, now, rfm, extra)
+    rfm["churn_risk"] = churn_scores(purchases, now, rfm, extra, churn_choice).reindex(rfm.index)
     step("choosing next best offers")
     rfm["next_best_offers"] = next_best_offers(categories, now).reindex(rfm.index)
     step("writing scores")
     with transaction.atomic():
         clv = rfm["clv_12m"].dropna()
-        fit_id = _save_fit(fit, now, len(rfm), note, float(np.percentile(clv, 90)) if len(clv) else None)
+        fit_id = _save_fit(fit, now, len(rfm), note, float(np.percentile(clv, 90)) if len(clv) else None,
+                           forecast=choice[0].as_dict() if choice else None, churn=churn_choice)
         rfm["model_fit_id"] = fit_id if fit_id is not None else np.nan
         values = {"customer_id": pa.array(rfm.index.to_numpy(), pa.int64())}
         for name, kind in SCORE_COLUMNS[1:]:
@@ -120,13 +128,41 @@ def _naive_utc(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None) if when.tzinfo else when
 
 
-def churn_risk(purchases, categories, now: dt.datetime, surveys=None, tickets=None):
-    """The classifier's churn risk of each customer active in the last year (empty while history is short).
-    Survey answers and service tickets are features when there are any (the latest NPS and CSAT, tickets in the year)."""
-    return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS,
-                                      refunds=materialize(store.refunds()), categories=categories,
-                                      surveys=surveys if surveys is not None and len(surveys) else None,
-                                      tickets=tickets if tickets is not None and len(tickets) else None)
+def choose_churn_score(purchases, now: dt.datetime, rfm, extra: dict) -> dict | None:
+    """Which churn score ranked churners best in the shop's own backtest (the latest one the data before `now` allows):
+    the classifier, BG/NBD's probability of no purchase in the horizon or Pareto/NBD's expected purchases; with each
+    one's AUC. None when the history is too short for a backtest (the classifier is used)."""
+    last = rfm["last_order_at"].max()
+    if pd.isna(last):
+        return None
+    end = min(_naive_utc(now), _naive_utc(last.to_pydatetime()))
+    try:
+        report = analytics_churn.backtest(purchases, "customer_id", "placed_at", "value", (end - dt.timedelta(days=CHURN_HORIZON_DAYS)).date(),
+                                          horizon_days=CHURN_HORIZON_DAYS, **extra)
+    except AnalyticsError:
+        return None
+    return {"score": report.best, "cutoff": report.cutoff.date().isoformat(), "auc": {"classifier": round(report.auc, 4),
+            **{b["name"]: round(b["auc"], 4) for b in report.baselines}}}
+
+
+def churn_scores(purchases, now: dt.datetime, rfm, extra: dict, choice: dict | None) -> pd.Series:
+    """P(no purchase in the next 90 days) of each customer active in the last year, by the score `choice` names: the
+    classifier's, or a probability model's (empty while history is short)."""
+    name = choice["score"] if choice else "classifier"
+    if name == "classifier":
+        return analytics_churn.churn_risk(purchases, "customer_id", "placed_at", "value", now, horizon_days=CHURN_HORIZON_DAYS, **extra)
+    active = rfm.index[rfm["recency_days"] <= 365]
+    scores, _ = analytics_churn.baseline_scores(purchases, "customer_id", "placed_at", "value", _naive_utc(now), active, CHURN_HORIZON_DAYS)
+    return pd.Series(scores[name], index=active, name="churn_risk") if name in scores else pd.Series(dtype=float, name="churn_risk")
+
+
+def choose_forecast(purchases, now: dt.datetime):
+    """The model the Patron forecast takes (analytics.forecast.choose: a backtest over the 90 days before `now`) with
+    the function that forecasts by it; None while the history is too short for the backtest."""
+    try:
+        return analytics_forecast.choose(purchases, "customer_id", "placed_at", _naive_utc(now), FORECAST_DAYS)
+    except AnalyticsError:
+        return None
 
 
 def next_best_offers(categories, now: dt.datetime, k: int = 3):
@@ -137,20 +173,29 @@ def next_best_offers(categories, now: dt.datetime, k: int = 3):
     return picks.sort_values(["customer_id", "rank"]).groupby("customer_id")["item"].agg(lambda items: json.dumps(list(items)))
 
 
-def _predict(summary):
-    """BG/NBD for the purchases (days), Gamma-Gamma for the spend; (frame, fitted models, note) or (None, None, why)."""
+def _predict(summary, choice=None):
+    """The purchase model the shop's backtest chose (BG/NBD when there was none; BG/NBD under the learned forecast,
+    which gives the expected purchases) and Gamma-Gamma for the spend; (frame, fitted models, note) or (None, None, why)."""
     if summary.empty:
         return None, None, "no purchases yet"
     x, t, T, m = (summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
+    frame = summary.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "T": "T_cal"})
+    chosen = choice[0].name if choice else "BG/NBD"
     try:
-        transactions = BetaGeo().fit(x, t, T)
+        transactions = analytics_forecast.fit(chosen if chosen != analytics_forecast.LEARNED else "BG/NBD", frame)
     except AnalyticsError as exc:  # ModelError included: too little history to fit
         return None, None, f"purchase model not fitted: {exc}"
     out = summary[[]].copy()
     out["p_alive"] = transactions.probability_alive(x, t, T)
     ahead = transactions.expected_purchases_at([90, 365], x, t, T)
+    if chosen == analytics_forecast.LEARNED:
+        # The learned forecast of the 90 days it was chosen for; the year keeps the same correction of BG/NBD, so a
+        # customer's year is never forecast below their next 90 days.
+        learned = choice[1](frame, FORECAST_DAYS)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ahead = np.array([learned, np.where(ahead[0] > 0, ahead[1] * learned / ahead[0], learned)])
     out["expected_purchases_90"], out["expected_purchases_365"] = ahead[0], ahead[1]
-    spend, note = None, ""
+    spend, note = None, f"forecast: {chosen}" if choice else ""
     # A repeat buyer whose orders carry no amount (free orders, or none with a rate) has no spend to learn from:
     # left out of the spend model and without a CLV, and counted in the note rather than dropped unseen.
     priced = (x == 0) | (m > 0)
@@ -160,19 +205,21 @@ def _predict(summary):
         out.loc[priced, "clv_12m"] = spend.clv(transactions, x[priced], t[priced], T[priced], m[priced], months=CLV_MONTHS,
                                                discount_rate=CLV_MONTHLY_DISCOUNT)
     except AnalyticsError as exc:
-        note = f"spend model not fitted: {exc}"
+        note = "; ".join(filter(None, [note, f"spend model not fitted: {exc}"]))
     if not priced.all():
         note = "; ".join(filter(None, [note, f"{int((~priced).sum())} repeat buyers without spend have no CLV"]))
     return out, (transactions, spend), note
 
 
-def _save_fit(fit, now: dt.datetime, customers: int, note: str, clv_top_decile: float | None = None) -> int | None:
+def _save_fit(fit, now: dt.datetime, customers: int, note: str, clv_top_decile: float | None = None,
+              forecast: dict | None = None, churn: dict | None = None) -> int | None:
     if fit is None:
         return None
     transactions, spend = fit
     return ModelFit.objects.create(
         fitted_at=now, customers=customers, purchases=transactions.to_dict(),
         spend=spend.to_dict() if spend is not None else None, note=note[:300], clv_top_decile=clv_top_decile,
+        forecast=forecast, churn=churn,
     ).pk
 
 

@@ -24,6 +24,7 @@ from scipy import special
 SERIES_TERMS = 2_000
 PRECISION_DIGITS = 30
 PRECISE_LIMIT = 100
+PARAMETER_LIMIT = 1e12
 
 
 def log_hyp2f1(a, b, c, z) -> np.ndarray:
@@ -40,7 +41,9 @@ def log_hyp2f1(a, b, c, z) -> np.ndarray:
     first = tuple(np.where(smaller, f0, f1) for f0, f1 in zip(*forms))
     second = tuple(np.where(smaller, f1, f0) for f0, f1 in zip(*forms))
     result = np.full(a.shape, np.nan)
-    left = np.ones(a.shape, dtype=bool)
+    # Where an optimiser has wandered (parameters beyond PARAMETER_LIMIT, or not numbers) the value is NaN, and the fit
+    # steps back: SciPy's hyp2f1 crashes the process on some such arguments (2.7e121 with a NaN argument).
+    left = np.isfinite(w) & np.all([np.abs(v) < PARAMETER_LIMIT for v in (a, b, c)], axis=0)
     for p, q, e in (first, second):  # the smaller form first, then the other where it failed
         at = np.flatnonzero(left.ravel())
         if not at.size:
