@@ -18,7 +18,7 @@ from patron.demo.shop import load, loyalty_program
 from patron.dashboard import snapshots
 from patron.insights import risk, store
 from patron.dashboard.models import Snapshot
-from patron.insights.models import CustomerScore
+from patron.insights.models import CustomerScore, ModelFit
 from patron.ops.scoring import score_everything as refresh_scores
 from patron.loyalty import services as loyalty
 from patron.service import services as service
@@ -115,6 +115,22 @@ def test_worth_saving_uses_the_one_definition_of_at_risk(shop, staff):
     CustomerScore.objects.filter(pk=champion.pk).update(segment="Champions")
     listed = {s.customer_id for s in queries.at_risk(size=1000)[0].rows}
     assert quiet.customer_id in listed and churning.customer_id in listed and champion.customer_id not in listed
+
+
+def test_worth_saving_says_which_churn_score_and_forecast_the_shops_backtests_chose(shop, staff):
+    """`patron score` chose them on this shop's own history; the page names them, with the AUC and the margin, in the
+    staff member's language."""
+    fit = ModelFit.objects.latest("fitted_at")
+    assert fit.churn and fit.forecast, (fit.churn, fit.forecast, fit.note)
+    chosen = risk.backtest_choices()
+    text = _text(staff("marketer").get(reverse("dashboard:at_risk")).content)
+    best = {"classifier": "the churn classifier", "BG/NBD: no purchase in the horizon": "BG/NBD's probability of no purchase in 90 days",
+            "Pareto/NBD: expected purchases": "Pareto/NBD's expected purchases"}[fit.churn["score"]]
+    assert f"Churn risk here is {best}:" in text and f"(AUC {chosen['churn']['auc']:.2f};" in text
+    model = "the learned forecast" if fit.forecast["model"] == "learned" else fit.forecast["model"]
+    assert f"Expected purchases come from {model}, the closest forecast" in text
+    # The customers' churn risk is the chosen score's.
+    assert CustomerScore.objects.filter(churn_risk__isnull=False).count() > 100
 
 
 def test_granting_goodwill_points_reaches_the_ledger_and_the_audit_log(shop, staff):

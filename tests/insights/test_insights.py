@@ -161,7 +161,9 @@ def test_score_stores_the_models_predictions(write_csv):
     assert offers.count() == scores.count()
     for s in offers[:50]:
         assert 1 <= len(s.next_best_offers) <= 3 and len(set(s.next_best_offers)) == len(s.next_best_offers)
-    assert "predictions from model fit" in patron("score")
+    out = patron("score")
+    assert "predictions from model fit" in out and "in the shop's backtest from" in out
+    assert "churn risk: " in out and "classifier 0." in out or "churn risk: classifier" in out
 
 
 def test_score_without_enough_history_still_scores_rfm():

@@ -5,6 +5,8 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
+from patron.analytics import churn, forecast
+
 QUADRANT_NAMES = {
     "loyal": _("Loyal"), "latent": _("Latent"),
     "spurious": _("Regular, would switch"), "none": _("Not attached"),
@@ -30,6 +32,9 @@ LABELS = {
                "closed": _("closed")},
     "priority": {"low": _("low"), "normal": _("normal"), "high": _("high"), "urgent": _("urgent")},
     "reward_kind": {"free_product": _("a free product"), "gift": _("a gift"), "donation": _("a donation")},
+    # The scores and forecasts `patron score` chooses between (model names such as BG/NBD are shown as they are).
+    "model": {"classifier": _("the churn classifier"), churn.NO_PURCHASE: _("BG/NBD's probability of no purchase in 90 days"),
+              churn.EXPECTED: _("Pareto/NBD's expected purchases"), forecast.LEARNED: _("the learned forecast")},
 }
 # Why the desk raised a ticket's priority (service.priority_for writes them as codes in English).
 NPS_DETRACTOR = re.compile(r"NPS detractor \((\d+)\)")
@@ -47,3 +52,18 @@ def priority_reasons(text: str) -> list[str]:
 
 def label(kind: str, code) -> str:
     return str(LABELS[kind].get(code, code)) if code is not None else "–"
+
+
+def backtest_choices(choices: dict | None) -> dict | None:
+    """insights.risk.backtest_choices with the models' names in the staff member's language."""
+    if not choices:
+        return None
+    out = {}
+    if choices.get("churn"):
+        c = choices["churn"]
+        out["churn"] = {**c, "score": label("model", c["score"]), "runner_up": label("model", c["runner_up"]) if c["runner_up"] else None}
+    if choices.get("forecast") and choices["forecast"].get("runner_up"):
+        f = choices["forecast"]
+        out["forecast"] = {**f, "model": label("model", f["model"]), "runner_up": label("model", f["runner_up"])}
+    return out
+

@@ -21,7 +21,7 @@ from patron.connectors import services as connectors
 from patron.core.errors import PatronError
 from patron.customers import services as customer_services
 from patron.customers.models import Customer
-from patron.dashboard import charts, queries, services
+from patron.dashboard import charts, labels, queries, services
 from patron.dashboard.forms import (CorrectionForm, EraseForm, GrantForm, JourneyTestForm, LanguageForm, ShopifyForm,
                                     WooCommerceForm)
 from patron.dashboard.roles import action, context, page
@@ -68,7 +68,7 @@ def at_risk(request):
     found, threshold = queries.at_risk(after=request.GET.get("after", ""))
     return render(request, "dashboard/at_risk.html", {
         "page_rows": found, "threshold": threshold, "p_alive": risk.AT_RISK_P_ALIVE, "churn": risk.AT_RISK_CHURN, "grant_form": GrantForm(),
-        "programs": queries.programs()})
+        "programs": queries.programs(), "chosen": labels.backtest_choices(risk.backtest_choices())})
 
 
 @page("customers")

@@ -35,3 +35,19 @@ def is_at_risk(score: CustomerScore | None) -> bool:
 
 def is_valuable(score: CustomerScore | None, threshold: Decimal | None) -> bool:
     return score is not None and threshold is not None and score.clv_12m is not None and Decimal(str(score.clv_12m)) >= threshold
+
+
+def backtest_choices() -> dict | None:
+    """What the latest scoring took, from the shop's own backtests: the churn score (with its AUC and the runner-up's)
+    and the forecast (with how much lower its RMSE was than the runner-up's). None before any scoring chose."""
+    fit = ModelFit.objects.order_by("-fitted_at", "-id").values("forecast", "churn").first()
+    if not fit or not (fit["forecast"] or fit["churn"]):
+        return None
+    out = {"forecast": fit["forecast"]}
+    churn = fit["churn"]
+    if churn:
+        ranked = sorted(churn["auc"].items(), key=lambda pair: -pair[1])
+        out["churn"] = {"score": churn["score"], "auc": ranked[0][1],
+                        "runner_up": ranked[1][0] if len(ranked) > 1 else None, "runner_up_auc": ranked[1][1] if len(ranked) > 1 else None}
+    return out
+

@@ -51,10 +51,12 @@ class ScoreResult:
     frames: dict = field(default_factory=dict, repr=False)
     # The money's currency and the orders left out of it for want of a rate (insights.money).
     money: dict = field(default_factory=dict)
+    # What the shop's own backtests chose: {"forecast": Choice.as_dict(), "churn": choose_churn_score's}.
+    choices: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"customers": self.customers, "moved": self.moved, "segments": self.segments, "quadrants": self.quadrants,
-                "model_fit": self.model_fit, "model_note": self.model_note, **self.money}
+                "model_fit": self.model_fit, "model_note": self.model_note, "choices": self.choices, **self.money}
 
 
 def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], None] | None = None) -> ScoreResult:
@@ -120,6 +122,7 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
         segments={k: int(v) for k, v in rfm["segment"].value_counts().sort_index().items()},
         quadrants={k: int(v) for k, v in rfm["quadrant"].value_counts().sort_index().items()},
         model_fit=fit_id, model_note=note, money=converted.as_dict(),
+        choices={"forecast": choice[0].as_dict() if choice else None, "churn": churn_choice},
         frames={"purchases": purchases, "orders": converted.orders, "surveys": surveys, "rfm": rfm},
     )
 

@@ -38,3 +38,11 @@ class Command(BaseCommand):
             self.stdout.write(f"predictions from model fit #{result.model_fit}" + (f" ({result.model_note})" if result.model_note else ""))
         else:
             self.stdout.write(f"no predictions: {result.model_note}")
+        forecast, churn = result.choices.get("forecast"), result.choices.get("churn")
+        if forecast and forecast.get("runner_up"):
+            self.stdout.write(f"forecast: {forecast['model']}, its RMSE {forecast['lower_pct']:.1f} % below {forecast['runner_up']}'s "
+                              f"in the shop's backtest from {forecast['backtest_cutoff'][:10]}")
+        if churn:
+            others = ", ".join(f"{name} {auc:.3f}" for name, auc in churn["auc"].items() if name != churn["score"])
+            self.stdout.write(f"churn risk: {churn['score']}, AUC {churn['auc'][churn['score']]:.3f} in the shop's backtest "
+                              f"from {churn['cutoff']} ({others})")
