@@ -29,6 +29,7 @@ from patron.analytics.summary import _unit, calibration_and_holdout
 LEARNED = "learned"
 PATRON = "Patron forecast"
 WINDOWS = 3  # training windows before the cut-off
+BACKTEST_PARTS = 4  # the backtest that chooses spans the horizon, or this share of the history when that is shorter
 SAMPLE = 10_000  # Pareto/NBD is fitted on a sample of this many customers: its four parameters need no more
 MIN_CUSTOMERS = 50
 MIN_WINDOW = 200  # customers in a training window: the learner's leaves hold 100 each
@@ -263,7 +264,7 @@ def _choose(history: _History, cut: dt.datetime, horizon: float) -> tuple[str, l
     """The model with the lowest RMSE in a backtest that ends at `cut`: its horizon the forecast's, or half the
     history when that is shorter. BG/NBD when the history is too short for one."""
     span = (cut - history.first) / history.unit
-    inner = min(horizon, span / (WINDOWS + 1))
+    inner = min(horizon, span / BACKTEST_PARTS)
     start = cut - inner * history.unit
     try:
         frame = history.window(start, cut)
