@@ -26,7 +26,7 @@ def report(purchases):
 
 def test_every_model_is_scored_on_what_happened(report, purchases):
     names = [s.name for s in report.scores]
-    assert names == ["BG/NBD", "MBG/NBD", "Pareto/NBD", forecast.LEARNED, forecast.PATRON]
+    assert names == ["BG/NBD", "MBG/NBD", "Pareto/NBD", "MBG/CNBD-k", forecast.LEARNED, forecast.PATRON]
     assert report.customers == 2357 and report.unit == "7 D"
     # The same frame and the same BG/NBD fit as `evaluate` on calibration_and_holdout.
     frame = calibration_and_holdout(purchases, "id", "date", CALIBRATION_END, HOLDOUT_END, freq="D", freq_multiplier=7)
@@ -43,9 +43,9 @@ def test_every_model_is_scored_on_what_happened(report, purchases):
     assert report.scores[-1].rmse == chosen.rmse and report.inner and report.inner_cutoff < dt.datetime(1997, 9, 30)
     assert report.winner == min(report.scores[:-1], key=lambda s: s.rmse).name
     data = report.as_dict()
-    assert data["winner"] == report.winner and len(data["scores"]) == 5 and data["inner"][0]["name"] == "BG/NBD"
+    assert data["winner"] == report.winner and len(data["scores"]) == 6 and data["inner"][0]["name"] == "BG/NBD"
     # The learned forecast is in the range of the others: within a third of what happened, in total.
-    learned = report.scores[3]
+    learned = report.scores[4]
     assert abs(learned.error_pct) < 33 and learned.rmse < 1.5 * scored.rmse
 
 

@@ -139,7 +139,8 @@ def test_score_stores_the_models_predictions(write_csv):
     assert result.model_fit, result.model_note
     fit = ModelFit.objects.get(pk=result.model_fit)
     # The forecast that won the shop's own backtest over the 90 days before, and by how much; its model is the one saved.
-    models = {"BG/NBD": "BetaGeo", "MBG/NBD": "ModifiedBetaGeo", "Pareto/NBD": "ParetoNBD", "learned": "BetaGeo"}
+    models = {"BG/NBD": "BetaGeo", "MBG/NBD": "ModifiedBetaGeo", "Pareto/NBD": "ParetoNBD", "MBG/CNBD-k": "ModifiedBetaGeoCNBD",
+              "learned": "BetaGeo"}
     assert fit.forecast["model"] in models and fit.purchases["model"] == models[fit.forecast["model"]], fit.forecast
     assert fit.forecast["rmse"] <= fit.forecast["runner_up_rmse"] and fit.forecast["backtest_cutoff"].startswith("2025-04-0")
     assert f"forecast: {fit.forecast['model']}" in fit.note
@@ -189,7 +190,7 @@ def test_forecast_backtest_on_the_store(write_csv):
     report = json.loads(patron("forecast", "backtest", "--json"))
     assert report["horizon"] == 90 and report["cutoff"] == "2025-03-25T00:00:00" and report["customers"] > 300
     names = [s["name"] for s in report["scores"]]
-    assert names[:3] == ["BG/NBD", "MBG/NBD", "Pareto/NBD"] and names[-1] == "Patron forecast"
+    assert names[:4] == ["BG/NBD", "MBG/NBD", "Pareto/NBD", "MBG/CNBD-k"] and names[-1] == "Patron forecast"
     assert report["choice"] in names and report["winner"] in names[:-1]
     # The Patron forecast is the chosen model's forecast, scored the same.
     assert report["scores"][-1]["rmse"] == next(s["rmse"] for s in report["scores"] if s["name"] == report["choice"])

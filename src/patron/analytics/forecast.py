@@ -1,6 +1,6 @@
 """Each customer's purchases in a horizon, forecast several ways, and the backtest that says which to trust.
 
-The probability models (BG/NBD, MBG/NBD, Pareto/NBD) see a customer's frequency, recency and age. The learned
+The probability models (BG/NBD, MBG/NBD, Pareto/NBD, and MBG/CNBD-k for a regular rhythm) see a customer's frequency, recency and age. The learned
 model sees the same history and what the shop itself has done before: it is trained on rolling windows before the
 cut-off (features at a past cut-off, the purchases that followed it up to the cut-off, never after), and combines
 two gradient-boosted Poisson regressions: one of the purchase rate itself, one of how far the purchases stray from
@@ -106,7 +106,7 @@ class _History:
 
     def window(self, cut: dt.datetime, end: dt.datetime) -> pd.DataFrame:
         """Each customer's summary at `cut` and purchase periods in (cut, end]."""
-        return calibration_and_holdout(self.data, *self.args, cut, end, **self.options)
+        return calibration_and_holdout(self.data, *self.args, cut, end, litt=True, **self.options)
 
     def recent(self, cut: dt.datetime, length: float, frame: pd.DataFrame) -> np.ndarray:
         """Purchase periods in the `length` units before `cut`, for the customers of `frame` (all of a newer
@@ -120,9 +120,9 @@ class _History:
 
 
 def _models():
-    from patron.analytics.models import BetaGeo, ModifiedBetaGeo, ParetoNBD
+    from patron.analytics.models import BetaGeo, ModifiedBetaGeo, ModifiedBetaGeoCNBD, ParetoNBD
 
-    return {"BG/NBD": BetaGeo, "MBG/NBD": ModifiedBetaGeo, "Pareto/NBD": ParetoNBD}
+    return {"BG/NBD": BetaGeo, "MBG/NBD": ModifiedBetaGeo, "Pareto/NBD": ParetoNBD, "MBG/CNBD-k": ModifiedBetaGeoCNBD}
 
 
 def fit(name: str, frame: pd.DataFrame):
@@ -132,7 +132,9 @@ def fit(name: str, frame: pd.DataFrame):
 
 def _fit(kind, frame: pd.DataFrame):
     sample = frame.sample(n=SAMPLE, random_state=0) if kind.__name__ == "ParetoNBD" and len(frame) > SAMPLE else frame
-    return kind().fit(sample["frequency_cal"].to_numpy(), sample["recency_cal"].to_numpy(), sample["T_cal"].to_numpy())
+    # MBG/CNBD-k learns regularity from the logarithms of the times between purchases as well.
+    extra = [sample["litt_cal"].to_numpy()] if kind.__name__ == "ModifiedBetaGeoCNBD" else []
+    return kind().fit(sample["frequency_cal"].to_numpy(), sample["recency_cal"].to_numpy(), sample["T_cal"].to_numpy(), *extra)
 
 
 def _columns(frame: pd.DataFrame):

@@ -47,19 +47,24 @@ def _max_time(transactions, rows: str, engine: str, spark) -> dt.datetime:
     return eng.as_datetime(found, "last transaction")
 
 
-def _summary_sql(d: eng.Dialect, rows: str, seconds: int, shift: int, multiplier, end: dt.datetime, upto: str) -> str:
+def _summary_sql(d: eng.Dialect, rows: str, seconds: int, shift: int, multiplier, end: dt.datetime, upto: str,
+                 litt: bool = False) -> str:
     """SQL for the summary as of `end`, over the rows whose time satisfies `upto` (on columns ts and period).
 
-    Periods are whole numbers (days since 1970 for "D"), so grouping and differences are integer work.
+    Periods are whole numbers (days since 1970 for "D"), so grouping and differences are integer work. With `litt`,
+    also the sum of the logarithms of the times between purchase periods (what the Erlang-k models learn regularity from).
     """
     last = _period_number(end, seconds, shift)
+    gap = (f", LN(CAST(period - LAG(period) OVER (PARTITION BY customer_id ORDER BY period) AS DOUBLE) / {float(multiplier)!r}) AS gap"
+           if litt else "")
     return (
         f"WITH periods AS ("
         f" SELECT customer_id, period, {_PERIOD_VALUE} AS value"
         f" FROM (SELECT customer_id, ts, value, {d.period('ts', seconds, shift)} AS period FROM ({rows}) r) p"
         f" WHERE {upto} AND period <= {last} GROUP BY customer_id, period),"
-        f" marked AS (SELECT customer_id, period, value, period = MIN(period) OVER (PARTITION BY customer_id) AS first FROM periods)"
+        f" marked AS (SELECT customer_id, period, value, period = MIN(period) OVER (PARTITION BY customer_id) AS first{gap} FROM periods)"
         f" SELECT customer_id, CAST(COUNT(*) - 1 AS DOUBLE) AS frequency,"
+        + (" COALESCE(SUM(gap), 0) AS litt," if litt else "") +
         f" CAST(MAX(period) - MIN(period) AS DOUBLE) / {float(multiplier)!r} AS recency,"
         f" CAST({last} - MIN(period) AS DOUBLE) / {float(multiplier)!r} AS T,"
         # The mean of the repeat periods' values: 0 without repeats, unknown (NULL) if one of them lacks an amount.
@@ -84,8 +89,10 @@ def rfm_summary(
     datetime_format: str | None = None,
     engine: str = "duckdb",
     spark=None,
+    litt: bool = False,
 ) -> pd.DataFrame:
-    """frequency, recency, T (and monetary_value when a value column is given) per customer.
+    """frequency, recency, T (and monetary_value when a value column is given) per customer; with `litt`, also the sum
+    of the logarithms of the times between purchase periods (the Erlang-k models' input, BTYDplus's `litt`).
 
     Returns a pandas DataFrame indexed by the customer id (named `customer_id_col`), sorted by it.
     Purchases after `observation_period_end` (default: the last purchase) are left out.
@@ -95,9 +102,10 @@ def rfm_summary(
     transactions, rows = frames.purchase_rows(transactions, "transactions", customer_id_col, datetime_col, monetary_value_col,
                                               datetime_format=datetime_format, engine=engine)
     end = eng.as_datetime(observation_period_end, "observation_period_end") or _max_time(transactions, rows, engine, spark)
-    sql = _summary_sql(d, rows, seconds, shift, freq_multiplier, end, "1 = 1") + " ORDER BY customer_id"
+    sql = _summary_sql(d, rows, seconds, shift, freq_multiplier, end, "1 = 1", litt) + " ORDER BY customer_id"
     out = eng.run(engine, sql, {"transactions": transactions}, spark)
-    return _finish(out, customer_id_col, ["frequency", "recency", "T"] + (["monetary_value"] if monetary_value_col else []))
+    return _finish(out, customer_id_col, ["frequency", "recency", "T"] + (["monetary_value"] if monetary_value_col else [])
+                   + (["litt"] if litt else []))
 
 
 def calibration_and_holdout(
@@ -112,6 +120,7 @@ def calibration_and_holdout(
     monetary_value_col: str | None = None,
     engine: str = "duckdb",
     spark=None,
+    litt: bool = False,
 ) -> pd.DataFrame:
     """The summary up to `calibration_period_end`, and what each of those customers did after it.
 
@@ -129,7 +138,7 @@ def calibration_and_holdout(
     if end <= calibration_end:
         raise AnalyticsError(f"observation_period_end ({end:%Y-%m-%d %H:%M}) must come after calibration_period_end ({calibration_end:%Y-%m-%d %H:%M})")
     cal_ts, end_ts = d.timestamp(calibration_end), d.timestamp(end)
-    calibration = _summary_sql(d, rows, seconds, shift, freq_multiplier, calibration_end, f"ts <= {cal_ts}")
+    calibration = _summary_sql(d, rows, seconds, shift, freq_multiplier, calibration_end, f"ts <= {cal_ts}", litt)
     # As in the calibration columns: purchases in one period are one (their values summed), and the mean is over periods.
     holdout = (
         f"SELECT customer_id, CAST(COUNT(*) AS DOUBLE) AS frequency_holdout,"
@@ -141,7 +150,7 @@ def calibration_and_holdout(
     sql = (
         f"WITH cal AS ({calibration}), hold AS ({holdout}) "
         f"SELECT cal.customer_id, cal.frequency AS frequency_cal, cal.recency AS recency_cal, cal.T AS T_cal,"
-        f" cal.monetary_value AS monetary_value_cal,"
+        f" cal.monetary_value AS monetary_value_cal,{' cal.litt AS litt_cal,' if litt else ''}"
         f" COALESCE(hold.frequency_holdout, 0) AS frequency_holdout,"
         f" COALESCE(hold.monetary_value_holdout, 0) AS monetary_value_holdout,"
         f" {periods} AS duration_holdout "
@@ -154,6 +163,8 @@ def calibration_and_holdout(
     columns = ["frequency_cal", "recency_cal", "T_cal"]
     if monetary_value_col:
         columns.append("monetary_value_cal")
+    if litt:
+        columns.append("litt_cal")
     columns += ["frequency_holdout"] + (["monetary_value_holdout"] if monetary_value_col else []) + ["duration_holdout"]
     return _finish(out, customer_id_col, columns)
 

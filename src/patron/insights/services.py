@@ -80,7 +80,7 @@ def refresh_scores(now: dt.datetime | None = None, progress: Callable[[str], Non
     matrix = analytics.loyalty_matrix(purchases, "customer_id", "placed_at", as_of=now, surveys=surveys if len(surveys) else None,
                                       complaints=complaints if len(complaints) else None)
     rfm["quadrant"] = matrix["quadrant"].reindex(rfm.index).fillna("none")
-    summary = analytics.rfm_summary(purchases, "customer_id", "placed_at", "value", observation_period_end=now)
+    summary = analytics.rfm_summary(purchases, "customer_id", "placed_at", "value", observation_period_end=now, litt=True)
     # The customer's own rhythm (mean days between purchase days) and the last one, for lapse rules.
     rfm["rhythm_days"] = (summary["recency"] / summary["frequency"]).where(summary["frequency"] > 0).reindex(rfm.index)
     last = purchases.filter(pc.less(purchases["placed_at"], pa.scalar(_naive_utc(now), pa.timestamp("us")))) \
@@ -182,7 +182,7 @@ def _predict(summary, choice=None):
     if summary.empty:
         return None, None, "no purchases yet"
     x, t, T, m = (summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
-    frame = summary.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "T": "T_cal"})
+    frame = summary.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "T": "T_cal", "litt": "litt_cal"})
     chosen = choice[0].name if choice else "BG/NBD"
     try:
         transactions = analytics_forecast.fit(chosen if chosen != analytics_forecast.LEARNED else "BG/NBD", frame)
