@@ -35,7 +35,7 @@ repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
 for _ in range(int(sys.argv[2])):
     start = time.perf_counter()
     gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
-    clv = gg.customer_lifetime_value(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], time=12, discount_rate=0.01, freq="D")
+    clv = gg.customer_lifetime_value(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], time=12, discount_rate=0.01, freq=sys.argv[3])
     out["gg_clv_s"] = min(out["gg_clv_s"], time.perf_counter() - start)
 out["gg"] = {k: float(v) for k, v in gg.params_.items()}
 out["clv_sum"] = float(clv.sum())
@@ -49,7 +49,7 @@ print(json.dumps(out))
 """
 
 
-def simulate(customers: int, seed: int = 7) -> pd.DataFrame:
+def simulate(customers: int, seed: int = 7, weeks: bool = False) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rate = rng.gamma(0.243, 1 / 30.9, customers)
     drop = rng.beta(0.793, 2.426, customers)
@@ -68,6 +68,10 @@ def simulate(customers: int, seed: int = 7) -> pd.DataFrame:
         alive[buyers[rng.random(len(buyers)) < drop[buyers]]] = False
     nu = rng.gamma(3.74, 1 / 15.44, customers)
     spend = np.where(count > 0, rng.gamma(6.25 * np.maximum(count, 1), 1 / nu) / np.maximum(count, 1), 0.0)
+    if weeks:  # times to two decimals of a week: few rows repeat (about 420k distinct of 1M)
+        T = np.round(age / 7, 2)
+        return pd.DataFrame({"frequency": count, "recency": np.minimum(np.round(last / 7, 2), T), "T": T,
+                             "monetary_value": np.round(spend, 2)})
     T = np.floor(age)
     return pd.DataFrame({"frequency": count, "recency": np.minimum(np.floor(last), T), "T": T, "monetary_value": np.round(spend, 2)})
 
@@ -76,13 +80,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lifetimes-python")
     parser.add_argument("--runs", type=int, default=3, help="each figure is the best of this many runs, for both")
+    parser.add_argument("--weeks", action="store_true", help="times to two decimals of a week instead of whole days")
     args = parser.parse_args()
-    summary_path = Path(__file__).parent / "out" / "bgnbd_customers_1m.parquet"
+    summary_path = Path(__file__).parent / "out" / f"bgnbd_customers_1m{'_weeks' if args.weeks else ''}.parquet"
     if not summary_path.exists():
         summary_path.parent.mkdir(exist_ok=True)
-        simulate(1_000_000).to_parquet(summary_path)
+        simulate(1_000_000, weeks=args.weeks).to_parquet(summary_path)
     s = pd.read_parquet(summary_path)
-    report = {"customers": len(s)}
+    report = {"customers": len(s), "distinct_rows": len(s[["frequency", "recency", "T"]].drop_duplicates())}
 
     def best(fn):
         times, result = [], None
@@ -92,13 +97,15 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         return round(min(times), 3), result
 
+    unit = 7 if args.weeks else 1
     report["bgnbd_fit_s"], bg = best(lambda: BetaGeo().fit(summary=s))
     report["bgnbd"] = {k: round(v, 5) for k, v in bg.params.items()}
 
     repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
     def spend():
         model = GammaGamma().fit(summary=repeat)
-        return model, model.clv(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], months=12, discount_rate=0.01)
+        return model, model.clv(bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], months=12, discount_rate=0.01,
+                                 time_unit_days=unit)
 
     report["gg_clv_s"], (gg, clv) = best(spend)
     report["gg"] = {k: round(v, 5) for k, v in gg.params.items()}
@@ -110,12 +117,13 @@ def main() -> None:
     def score():
         bg.probability_alive(x, t, T)
         bg.expected_purchases_at([90, 365], x, t, T)
-        gg.clv(bg, x, t, T, m, months=12, discount_rate=0.01)
+        gg.clv(bg, x, t, T, m, months=12, discount_rate=0.01, time_unit_days=unit)
 
     report["score_1m_s"], _ = best(score)
 
     if args.lifetimes_python:
-        done = subprocess.run([args.lifetimes_python, "-c", LIFETIMES, str(summary_path), str(args.runs)], capture_output=True, text=True)
+        done = subprocess.run([args.lifetimes_python, "-c", LIFETIMES, str(summary_path), str(args.runs), "W" if args.weeks else "D"],
+                              capture_output=True, text=True)
         if done.returncode:
             report["lifetimes_error"] = done.stderr.strip().splitlines()[-1]
         else:

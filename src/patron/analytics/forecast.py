@@ -263,8 +263,8 @@ def choose(transactions: Any, customer_id_col: str, datetime_col: str, as_of, ho
 
 
 def _choose(history: _History, cut: dt.datetime, horizon: float) -> tuple[str, list[Score], dt.datetime | None, list[str]]:
-    """The model with the lowest RMSE in a backtest that ends at `cut`: its horizon the forecast's, or half the
-    history when that is shorter. BG/NBD when the history is too short for one."""
+    """The model with the lowest RMSE in a backtest that ends at `cut`: its horizon the forecast's, or a quarter of
+    the history (BACKTEST_PARTS) when that is shorter. BG/NBD when the history is too short for one."""
     span = (cut - history.first) / history.unit
     inner = min(horizon, span / BACKTEST_PARTS)
     start = cut - inner * history.unit
