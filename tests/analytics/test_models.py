@@ -185,27 +185,3 @@ def test_predictions_are_probabilities_and_grow_with_time(x, share, T, t):
         sooner, later = model.expected_purchases(t, x, recency, T), model.expected_purchases(2 * t, x, recency, T)
         assert 0 <= sooner <= later
 
-
-def test_a_large_fit_started_from_a_sample_ends_where_a_cold_start_does():
-    """Over 40,000 distinct rows a fit starts from the optimum of a 20,000-row sample; the result is the full data's."""
-    rng = np.random.default_rng(5)
-    n = 120_000
-    rate, drop, age = rng.gamma(0.243, 1 / 4.414, n), rng.beta(0.793, 2.426, n), rng.uniform(1, 78, n)
-    count, last, clock, alive = np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, dtype=bool)
-    while alive.any():
-        idx = np.flatnonzero(alive)
-        clock[idx] += rng.exponential(1 / np.maximum(rate[idx], 1e-12))
-        bought = clock[idx] <= age[idx]
-        alive[idx[~bought]] = False
-        buyers = idx[bought]
-        count[buyers] += 1
-        last[buyers] = clock[buyers]
-        alive[buyers[rng.random(len(buyers)) < drop[buyers]]] = False
-    T = np.round(age, 2)
-    frame = pd.DataFrame({"frequency": count, "recency": np.minimum(np.round(last, 2), T), "T": T})
-    assert len(frame.drop_duplicates()) > 40_000
-    warm = BetaGeo().fit(summary=frame)
-    cold = BetaGeo().fit(summary=frame, initial_params={"r": 0.5, "alpha": float(T.mean()) / 4, "a": 1.0, "b": 1.0})
-    assert warm.params == pytest.approx(cold.params, rel=1e-4)
-    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, rel=1e-9)
-    assert warm.params == pytest.approx({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, rel=0.1)

@@ -30,7 +30,8 @@ LEARNED = "learned"
 PATRON = "Patron forecast"
 WINDOWS = 3  # training windows before the cut-off
 BACKTEST_PARTS = 4  # the backtest that chooses spans the horizon, or this share of the history when that is shorter
-SAMPLE = 10_000  # Pareto/NBD is fitted on a sample of this many customers: its four parameters need no more
+SAMPLE = 10_000  # the slow fits are made on a sample of this many customers: their parameters need no more
+SAMPLED = ("ParetoNBD", "ModifiedBetaGeoCNBD")  # quadrature in the gradient; a numeric gradient and a search over k
 MIN_CUSTOMERS = 50
 MIN_WINDOW = 200  # customers in a training window: the learner's leaves hold 100 each
 
@@ -131,7 +132,7 @@ def fit(name: str, frame: pd.DataFrame):
 
 
 def _fit(kind, frame: pd.DataFrame):
-    sample = frame.sample(n=SAMPLE, random_state=0) if kind.__name__ == "ParetoNBD" and len(frame) > SAMPLE else frame
+    sample = frame.sample(n=SAMPLE, random_state=0) if kind.__name__ in SAMPLED and len(frame) > SAMPLE else frame
     # MBG/CNBD-k learns regularity from the logarithms of the times between purchases as well.
     extra = [sample["litt_cal"].to_numpy()] if kind.__name__ == "ModifiedBetaGeoCNBD" else []
     return kind().fit(sample["frequency_cal"].to_numpy(), sample["recency_cal"].to_numpy(), sample["T_cal"].to_numpy(), *extra)

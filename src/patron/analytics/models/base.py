@@ -18,9 +18,6 @@ from scipy import optimize
 from patron.analytics.frames import AnalyticsError
 
 
-WARM_ROWS = 20_000  # distinct rows of the sample a large fit starts from
-
-
 class ModelError(AnalyticsError):
     """A fit that did not converge, a model used before fitting, or saved parameters that do not fit the model."""
 
@@ -121,7 +118,7 @@ class Model:
             raise ModelError(f"{type(self).__name__}.fit needs at least one customer")
         self.observations = int(round(weights.sum()))
         start = (np.array([initial_params[p] for p in self.PARAMS]) if initial_params
-                 else self._warm_start(data, weights, self._initial(data, weights), tol))
+                 else self._initial(data, weights))
         data = self._prepare(data, weights)
         scale = weights.sum()
         analytic = self._has_gradient()
@@ -159,18 +156,6 @@ class Model:
                 "down (too few customers, or too few repeat purchases)"
             )
         return self
-
-    def _warm_start(self, data: dict[str, np.ndarray], weights: np.ndarray, start: np.ndarray, tol: float) -> np.ndarray:
-        """Where to start: with many distinct rows, the optimum of a sample of WARM_ROWS of them (with their weights),
-        found at a fraction of the cost, so that the fit on all of them takes a few steps instead of twenty. The full
-        fit decides the result; the sample only shortens the way (a start that fails is dropped)."""
-        if len(weights) <= 2 * WARM_ROWS:
-            return start
-        pick = np.random.default_rng(0).choice(len(weights), WARM_ROWS, replace=False)
-        sample = {name: values[pick] for name, values in data.items()}
-        result = self._optimise(self._prepare(sample, weights[pick]), weights[pick], start, tol)
-        found = np.exp(result.x)
-        return found if np.all(np.isfinite(found)) and np.isfinite(result.fun) and np.all(np.abs(result.x) < 14) else start
 
     def _optimise(self, data, weights: np.ndarray, start: np.ndarray, tol: float):
         scale = weights.sum()
