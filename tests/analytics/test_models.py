@@ -184,4 +184,3 @@ def test_predictions_are_probabilities_and_grow_with_time(x, share, T, t):
         assert 0 <= alive <= 1
         sooner, later = model.expected_purchases(t, x, recency, T), model.expected_purchases(2 * t, x, recency, T)
         assert 0 <= sooner <= later
-
