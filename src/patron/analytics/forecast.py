@@ -215,7 +215,7 @@ def predictions(history: _History, cut: dt.datetime, horizon: float, frame: pd.D
         else:
             try:
                 out[LEARNED] = _learned(history, cut, horizon, frame, fitted["BG/NBD"])
-            except AnalyticsError as exc:
+            except (AnalyticsError, ValueError) as exc:  # ValueError: scikit-learn refusing what the windows hold
                 notes.append(f"{LEARNED} left out: {exc}")
     if not out:
         raise AnalyticsError("no model could be fitted: " + "; ".join(notes))
