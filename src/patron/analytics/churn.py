@@ -246,7 +246,6 @@ def churn_risk(orders, customer_id_col: str, datetime_col: str, value_col: str, 
 NO_PURCHASE = "BG/NBD: no purchase in the horizon"
 EXPECTED = "Pareto/NBD: expected purchases"
 PROBABILITIES = (NO_PURCHASE,)
-PARETO_SAMPLE = 10_000
 
 
 def baseline_scores(orders, customer_id_col, datetime_col, value_col, when, customers,
@@ -257,6 +256,7 @@ def baseline_scores(orders, customer_id_col, datetime_col, value_col, when, cust
     which ranks customers who never repeated as the safest. A model that cannot be fitted is left out, and the note
     says why."""
     from patron.analytics.models import BetaGeo, ModelError, ParetoNBD
+    from patron.analytics.models.base import sample_of
     from patron.analytics.summary import rfm_summary
 
     summary = rfm_summary(orders, customer_id_col, datetime_col, observation_period_end=when - dt.timedelta(microseconds=1))
@@ -271,9 +271,7 @@ def baseline_scores(orders, customer_id_col, datetime_col, value_col, when, cust
     except (ModelError, AnalyticsError) as exc:
         notes.append(f"no BG/NBD baseline: {exc}")
     try:
-        # Fitted on a sample: four parameters are pinned down by 10,000 customers, and a million would take minutes.
-        sample = summary.sample(n=PARETO_SAMPLE, random_state=0) if len(summary) > PARETO_SAMPLE else summary
-        pareto = ParetoNBD().fit(summary=sample)
+        pareto = ParetoNBD().fit(summary=sample_of(summary))
         scores[EXPECTED] = np.exp(-pareto.expected_purchases(float(horizon_days), x, t, T))
     except (ModelError, AnalyticsError) as exc:
         notes.append(f"no Pareto/NBD baseline: {exc}")

@@ -52,13 +52,22 @@ def evaluate(model, frame: pd.DataFrame, top_class: int = 7) -> Evaluation:
     by = (pd.DataFrame({"frequency_cal": classes, "actual": actual, "predicted": predicted})
           .groupby("frequency_cal").agg(customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
           .reset_index())
-    total_actual, total_predicted = float(actual.sum()), float(predicted.sum())
-    correlation = float(np.corrcoef(actual, predicted)[0, 1]) if actual.std() > 0 and predicted.std() > 0 else float("nan")
+    scored = accuracy(predicted, actual)
     return Evaluation(
-        customers=len(frame), actual=total_actual, predicted=total_predicted,
-        error_pct=100 * (total_predicted - total_actual) / total_actual if total_actual else float("nan"),
-        correlation=correlation, mean_absolute_error=float(np.abs(predicted - actual).mean()), by_frequency=by,
+        customers=len(frame), actual=float(actual.sum()), predicted=float(predicted.sum()), error_pct=scored["error_pct"],
+        correlation=scored["correlation"], mean_absolute_error=scored["mae"], by_frequency=by,
     )
+
+
+def accuracy(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    """How close per-customer forecasts came: the total's error in % of what happened (NaN when nothing did), the
+    mean absolute and root mean squared errors, and the correlation (NaN when either side does not vary)."""
+    predicted, actual = np.asarray(predicted, dtype=float), np.asarray(actual, dtype=float)
+    total = float(actual.sum())
+    spread = actual.std() > 0 and predicted.std() > 0
+    return {"error_pct": 100 * (float(predicted.sum()) - total) / total if total else float("nan"),
+            "mae": float(np.abs(predicted - actual).mean()), "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
+            "correlation": float(np.corrcoef(predicted, actual)[0, 1]) if spread else float("nan")}
 
 
 def cumulative_tracking(model, first_purchase: np.ndarray, repeat_purchases: np.ndarray, periods: int) -> pd.DataFrame:

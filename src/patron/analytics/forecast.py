@@ -24,14 +24,14 @@ import pandas as pd
 from patron.analytics import engine as eng
 from patron.analytics import frames
 from patron.analytics.frames import AnalyticsError
+from patron.analytics.evaluation import accuracy
+from patron.analytics.models.base import sample_of
 from patron.analytics.summary import _unit, calibration_and_holdout
 
 LEARNED = "learned"
 PATRON = "Patron forecast"
 WINDOWS = 3  # training windows before the cut-off
 BACKTEST_PARTS = 4  # the backtest that chooses spans the horizon, or this share of the history when that is shorter
-SAMPLE = 10_000  # the slow fits are made on a sample of this many customers: their parameters need no more
-SAMPLED = ("ParetoNBD", "ModifiedBetaGeoCNBD")  # quadrature in the gradient; a numeric gradient and a search over k
 MIN_CUSTOMERS = 50
 MIN_WINDOW = 200  # customers in a training window: the learner's leaves hold 100 each
 
@@ -55,12 +55,7 @@ def _round(value: float, digits: int = 4) -> float | None:
 
 
 def score(name: str, predicted: np.ndarray, actual: np.ndarray) -> Score:
-    total = float(actual.sum())
-    spread = actual.std() > 0 and predicted.std() > 0
-    return Score(name=name, predicted=float(predicted.sum()),
-                 error_pct=100 * (float(predicted.sum()) - total) / total if total else float("nan"),
-                 mae=float(np.abs(predicted - actual).mean()), rmse=float(np.sqrt(np.mean((predicted - actual) ** 2))),
-                 correlation=float(np.corrcoef(predicted, actual)[0, 1]) if spread else float("nan"))
+    return Score(name=name, predicted=float(np.sum(predicted)), **accuracy(predicted, actual))
 
 
 @dataclass
@@ -132,7 +127,7 @@ def fit(name: str, frame: pd.DataFrame):
 
 
 def _fit(kind, frame: pd.DataFrame):
-    sample = frame.sample(n=SAMPLE, random_state=0) if kind.__name__ in SAMPLED and len(frame) > SAMPLE else frame
+    sample = sample_of(frame) if kind.sampled_fit else frame
     # MBG/CNBD-k learns regularity from the logarithms of the times between purchases as well.
     extra = [sample["litt_cal"].to_numpy()] if kind.__name__ == "ModifiedBetaGeoCNBD" else []
     return kind().fit(sample["frequency_cal"].to_numpy(), sample["recency_cal"].to_numpy(), sample["T_cal"].to_numpy(), *extra)
@@ -251,8 +246,7 @@ def choose(transactions: Any, customer_id_col: str, datetime_col: str, as_of, ho
     function of (summary frame with frequency_cal, recency_cal, T_cal; horizon) giving each customer's forecast by it."""
     history = _History(transactions, customer_id_col, datetime_col, freq, freq_multiplier)
     cut = eng.as_datetime(as_of, "as_of")
-    name, scores, inner_cut, notes = _choose(history, cut, horizon)
-    choice = Choice(name, scores, inner_cut, notes)
+    choice = _choose(history, cut, horizon)
 
     def forecast_with(frame: pd.DataFrame, length: float) -> np.ndarray:
         forecasts, notes = predictions(history, cut, length, frame, only=choice.name)
@@ -263,7 +257,7 @@ def choose(transactions: Any, customer_id_col: str, datetime_col: str, as_of, ho
     return choice, forecast_with
 
 
-def _choose(history: _History, cut: dt.datetime, horizon: float) -> tuple[str, list[Score], dt.datetime | None, list[str]]:
+def _choose(history: _History, cut: dt.datetime, horizon: float) -> Choice:
     """The model with the lowest RMSE in a backtest that ends at `cut`: its horizon the forecast's, or a quarter of
     the history (BACKTEST_PARTS) when that is shorter. BG/NBD when the history is too short for one."""
     span = (cut - history.first) / history.unit
@@ -275,10 +269,10 @@ def _choose(history: _History, cut: dt.datetime, horizon: float) -> tuple[str, l
             raise AnalyticsError(f"{len(frame)} customers by {start:%Y-%m-%d}")
         forecasts, notes = predictions(history, start, inner, frame)
     except AnalyticsError as exc:
-        return "BG/NBD", [], None, [f"no backtest before the cut-off ({exc}): BG/NBD taken"]
+        return Choice("BG/NBD", [], None, [f"no backtest before the cut-off ({exc}): BG/NBD taken"])
     actual = frame["frequency_holdout"].to_numpy()
     scores = [score(name, p, actual) for name, p in forecasts.items()]
-    return min(scores, key=lambda s: s.rmse).name, scores, start, notes
+    return Choice(min(scores, key=lambda s: s.rmse).name, scores, start, notes)
 
 
 def backtest(transactions: Any, customer_id_col: str, datetime_col: str, cutoff=None, horizon: float | None = None,
@@ -303,7 +297,8 @@ def backtest(transactions: Any, customer_id_col: str, datetime_col: str, cutoff=
     if len(frame) < MIN_CUSTOMERS:
         raise AnalyticsError(f"too few customers to backtest ({len(frame)} by {cut:%Y-%m-%d}; need {MIN_CUSTOMERS})")
     forecasts, notes = predictions(history, cut, horizon, frame)
-    choice, inner, inner_cut, inner_notes = _choose(history, cut, horizon)
+    chosen = _choose(history, cut, horizon)
+    choice = chosen.name
     if choice not in forecasts:
         notes.append(f"the backtest before the cut-off chose {choice}, which could not be fitted here: BG/NBD taken")
         choice = "BG/NBD" if "BG/NBD" in forecasts else next(iter(forecasts))
@@ -311,6 +306,6 @@ def backtest(transactions: Any, customer_id_col: str, datetime_col: str, cutoff=
     actual = frame["frequency_holdout"].to_numpy()
     return ForecastBacktest(
         cutoff=cut, horizon=float(horizon), unit=history.label, customers=len(frame), actual=float(actual.sum()),
-        scores=[score(name, p, actual) for name, p in forecasts.items()], choice=choice, inner=inner,
-        inner_cutoff=inner_cut, notes=notes + [f"before the cut-off: {n}" for n in inner_notes],
+        scores=[score(name, p, actual) for name, p in forecasts.items()], choice=choice, inner=chosen.scores,
+        inner_cutoff=chosen.cutoff, notes=notes + [f"before the cut-off: {n}" for n in chosen.notes],
     )

@@ -26,6 +26,9 @@ class Model:
     PARAMS: ClassVar[tuple[str, ...]] = ()
     _columns: ClassVar[tuple[str, ...]] = ()
     _compress: ClassVar[bool] = True  # False where rows rarely repeat (amounts of money)
+    _saved: ClassVar[tuple[str, ...]] = ()  # attributes besides the parameters that to_dict keeps and from_dict gives back
+    # A fit slow enough per customer that a large shop's is made on a sample (sample_of): its few parameters need no more.
+    sampled_fit: ClassVar[bool] = False
 
     def __init__(self, params: dict[str, float] | None = None):
         self.params: dict[str, float] | None = None
@@ -39,13 +42,14 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         self._require_fit()
         return {"model": type(self).__name__, "params": dict(self.params), "log_likelihood": self.log_likelihood,
-                "standard_errors": self.standard_errors, "observations": self.observations}
+                "standard_errors": self.standard_errors, "observations": self.observations,
+                **{name: getattr(self, name) for name in self._saved}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Model:
         if data.get("model") != cls.__name__:
             raise ModelError(f"saved parameters are for {data.get('model')!r}, not {cls.__name__}")
-        model = cls(data["params"])
+        model = cls(data["params"], **{name: data.get(name) for name in cls._saved})
         model.log_likelihood = data.get("log_likelihood")
         model.standard_errors = data.get("standard_errors")
         model.observations = data.get("observations", 0)
@@ -212,6 +216,15 @@ class TransactionModel(Model):
 
     def _initial(self, data, weights):
         return np.array([0.5, max(float(np.average(data["T"], weights=weights)) / 4, 1e-2), 1.0, 1.0])
+
+
+SAMPLE = 10_000
+
+
+def sample_of(summary: pd.DataFrame, size: int = SAMPLE) -> pd.DataFrame:
+    """At most `size` customers of a summary, drawn the same way every time: what a slow model is fitted on in a
+    large shop (four or five parameters are pinned down by 10,000 customers; a million would take minutes)."""
+    return summary.sample(n=size, random_state=0) if len(summary) > size else summary
 
 
 def check_history(columns) -> None:

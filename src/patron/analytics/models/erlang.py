@@ -18,8 +18,6 @@ the regularized incomplete beta function).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from scipy.special import betainc, betaln, expit, gammaln, logsumexp
 
@@ -35,6 +33,8 @@ MAX_TERMS = 1_000_000  # of the unconditional expectation's sum over purchases
 class ModifiedBetaGeoCNBD(TransactionModel):
     PARAMS = ("r", "alpha", "a", "b")
     _columns = ("frequency", "recency", "T", "litt")
+    _saved = ("k",)
+    sampled_fit = True  # a numeric gradient, and a fit for every k it tries
 
     def __init__(self, params: dict[str, float] | None = None, k: int | None = None):
         if k is not None and (not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K):
@@ -43,19 +43,6 @@ class ModifiedBetaGeoCNBD(TransactionModel):
         super().__init__(params)
         if params is not None and self.k is None:
             raise ModelError("MBG/CNBD-k's parameters need k as well")
-
-    # -- saving ----------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "k": self.k}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]):
-        if data.get("model") != cls.__name__:
-            raise ModelError(f"saved parameters are for {data.get('model')!r}, not {cls.__name__}")
-        model = cls(data["params"], k=data.get("k"))
-        model.log_likelihood, model.standard_errors = data.get("log_likelihood"), data.get("standard_errors")
-        model.observations = data.get("observations", 0)
-        return model
 
     def __repr__(self) -> str:
         return super().__repr__().replace("(", f"(k={self.k}, ", 1) if self.params else super().__repr__()

@@ -34,6 +34,7 @@ def _nodes(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class ParetoNBD(TransactionModel):
     PARAMS = ("r", "alpha", "s", "beta")
+    sampled_fit = True  # its gradient is a quadrature over every customer's time of death
 
     def _initial(self, data, weights):
         scale = max(float(np.average(data["T"], weights=weights)) / 4, 1e-2)

@@ -8,17 +8,15 @@ from patron.analytics import AnalyticsError
 from patron.analytics import churn as analytics_churn
 from patron.analytics.frames import materialize
 from patron.insights import money, store
+from patron.insights.management.commands._backtest import backtest_arguments
 
 
 class Command(BaseCommand):
     help = "Churn classifier: `patron churn backtest` trains at one cut-off, tests at the next, and reports AUC, calibration and lift beside BG/NBD."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        back = sub.add_parser("backtest", help="train, test and report on the store's own history")
-        back.add_argument("--cutoff", help="the test cut-off, YYYY-MM-DD (default: the last purchase day less the horizon)")
-        back.add_argument("--horizon-days", type=int, default=90, help="churn: no purchase within this many days (default 90)")
-        back.add_argument("--json", action="store_true", dest="as_json", help="print JSON instead of tables")
+        backtest_arguments(parser, "train, test and report on the store's own history",
+                           "churn: no purchase within this many days (default 90)")
 
     def handle(self, *args, action, cutoff, horizon_days, as_json, **options):
         try:

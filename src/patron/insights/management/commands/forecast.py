@@ -7,6 +7,7 @@ from rich.table import Table
 from patron.analytics import AnalyticsError
 from patron.analytics import forecast
 from patron.insights import money
+from patron.insights.management.commands._backtest import backtest_arguments
 
 
 class Command(BaseCommand):
@@ -14,11 +15,8 @@ class Command(BaseCommand):
             "model and the Patron forecast, and compares them with what happened.")
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        back = sub.add_parser("backtest", help="forecast from the history up to a cut-off and compare with what followed")
-        back.add_argument("--cutoff", help="the cut-off, YYYY-MM-DD (default: the last purchase day less the horizon)")
-        back.add_argument("--horizon-days", type=int, default=90, help="how far ahead to forecast, in days (default 90)")
-        back.add_argument("--json", action="store_true", dest="as_json", help="print JSON instead of tables")
+        backtest_arguments(parser, "forecast from the history up to a cut-off and compare with what followed",
+                           "how far ahead to forecast, in days (default 90)")
 
     def handle(self, *args, action, cutoff, horizon_days, as_json, **options):
         if horizon_days < 1:
