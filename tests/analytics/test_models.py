@@ -99,6 +99,69 @@ def test_analytic_gradients_match_differences_of_the_likelihood(model, params, d
     np.testing.assert_allclose(model._gradient(params, data), _differences(model, params, data), rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("params", [[0.243, 4.414, 0.793, 2.426], [2.5, 0.3, 0.2, 0.4], [0.05, 60.0, 8.0, 0.9]])
+def test_bg_nbd_hessian_matches_differences_of_its_gradient(summary, params):
+    """Newton's method and the standard errors rest on it: a + b < 1 and heavy buyers included."""
+    from patron.analytics.models.base import compress
+
+    columns = {name: np.r_[summary[name].to_numpy(float), extra] for name, extra in
+               (("frequency", [5_000, 300]), ("recency", [38.5, 2.0]), ("T", [38.9, 700.0]))}
+    data, weights = compress(columns)
+    model = BetaGeo()
+    prepared = model._prepare(data, weights)
+    params = np.array(params)
+    total, gradient, hessian = model._total_hessian(params, prepared, weights)
+    assert total == pytest.approx(weights @ model._log_likelihood(params, data), rel=1e-12)
+    assert np.allclose(hessian, hessian.T)
+    columns = []
+    for j in range(4):
+        h = 1e-5 * params[j]
+        up, down = params.copy(), params.copy()
+        up[j] += h
+        down[j] -= h
+        columns.append((model._total(up, prepared, weights, True)[1] - model._total(down, prepared, weights, True)[1]) / (2 * h))
+    np.testing.assert_allclose(hessian, np.column_stack(columns), rtol=1e-5, atol=1e-6 * np.abs(hessian).max())
+
+
+def test_bg_nbd_newton_fit_is_the_quasi_newton_one(summary):
+    """Newton's steps and the quasi-Newton method find the same maximum, and the standard errors from the
+    analytic Hessian are those of differences of the gradient."""
+    from patron.analytics.models.base import Model
+
+    newton = BetaGeo().fit(summary=summary)
+
+    class QuasiNewton(BetaGeo):
+        _total_hessian = Model._total_hessian  # as a model without a Hessian
+
+    quasi = QuasiNewton().fit(summary=summary)
+    assert not QuasiNewton()._has_hessian() and BetaGeo()._has_hessian()
+    assert newton.params == pytest.approx(quasi.params, rel=1e-6)
+    assert newton.log_likelihood >= quasi.log_likelihood - 1e-9
+    assert newton.standard_errors == pytest.approx(quasi.standard_errors, rel=1e-4)
+
+
+def test_bg_nbd_on_many_distinct_rows_starts_from_a_sample_and_lands_where_a_plain_start_does():
+    rng = np.random.default_rng(3)
+    n = 120_000
+    rate, drop, age = rng.gamma(0.243, 1 / 30.9, n), rng.beta(0.793, 2.426, n), rng.uniform(1, 730, n)
+    count, last, clock, alive = np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, dtype=bool)
+    while alive.any():  # a BG/NBD process in days: purchases at the rate, a drop-out chance after each
+        idx = np.flatnonzero(alive)
+        clock[idx] += rng.exponential(1 / np.maximum(rate[idx], 1e-12))
+        bought = idx[clock[idx] <= age[idx]]
+        alive[idx[clock[idx] > age[idx]]] = False
+        count[bought] += 1
+        last[bought] = clock[bought]
+        alive[bought[rng.random(len(bought)) < drop[bought]]] = False
+    T = np.round(age, 2)
+    shop = pd.DataFrame({"frequency": count, "recency": np.minimum(np.round(last, 2), T), "T": T})
+    assert shop[["frequency", "recency", "T"]].drop_duplicates().shape[0] > 4 * 20_000  # the sample is used
+    from_sample = BetaGeo().fit(summary=shop)
+    plain = BetaGeo().fit(summary=shop, initial_params={"r": 0.5, "alpha": 50.0, "a": 1.0, "b": 1.0})
+    assert from_sample.params == pytest.approx(plain.params, rel=1e-6)
+    assert from_sample.params == pytest.approx({"r": 0.243, "alpha": 30.9, "a": 0.793, "b": 2.426}, rel=0.1)
+
+
 def test_every_model_fits_with_an_analytic_gradient():
     assert all(cls()._has_gradient() for cls in (BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeometric))
 
