@@ -48,6 +48,13 @@ def test_the_hypergeometric_function_agrees_with_mpmath_over_the_range_the_model
     assert np.max(np.abs(got - truth) / np.maximum(1, np.abs(truth))) < 1e-9
 
 
+def test_a_value_mpmath_would_take_minutes_over_is_nan_at_once():
+    # Where an optimiser passed through fitting one customer: mpmath ran for minutes on it (8 s already at 1e8).
+    assert np.isnan(log_hyp2f1(1.0, 605632362057.4406, 605632362058.4406, -2593.8)).all()
+    # The same family at parameters a customer reaches is still computed.
+    assert np.isfinite(log_hyp2f1(1.0, 1e5, 1e5 + 1, -2593.8)).all()
+
+
 def test_heavy_buyers_get_finite_forecasts_where_they_got_nan():
     bg, mbg, pareto = BetaGeo(BG), ModifiedBetaGeo(MBG), ParetoNBD(PARETO)
     x, recency, T = np.array([5000, 20000, 200, 1]), np.array([38.0, 38.0, 30.0, 1.0]), np.full(4, 38.0)

@@ -25,6 +25,7 @@ SERIES_TERMS = 2_000
 PRECISION_DIGITS = 30
 PRECISE_LIMIT = 100
 PARAMETER_LIMIT = 1e12
+PRECISE_PARAMETER_LIMIT = 1e7
 
 
 def log_hyp2f1(a, b, c, z) -> np.ndarray:
@@ -132,9 +133,13 @@ def _precise_value(a: float, b: float, c: float, z: float) -> float:
 
 
 def _mp_value(a: float, b: float, c: float, z: float):
-    """2F1(a, b; c; z) by mpmath at PRECISION_DIGITS digits; None where it does not converge or is not real."""
+    """2F1(a, b; c; z) by mpmath at PRECISION_DIGITS digits; None where it does not converge or is not real, or where
+    a parameter is beyond PRECISE_PARAMETER_LIMIT: there mpmath takes seconds to minutes a value (2F1(1, 1e8; 1e8 + 1;
+    0.9996) ran 8 s and did not converge), at parameters only an optimiser passing through reaches."""
     import mpmath
 
+    if max(abs(a), abs(b), abs(c)) > PRECISE_PARAMETER_LIMIT:
+        return None
     with mpmath.workdps(PRECISION_DIGITS):
         try:
             value = mpmath.hyp2f1(a, b, c, z, maxterms=10**6)
