@@ -128,7 +128,14 @@ def test_worth_saving_says_which_churn_score_and_forecast_the_shops_backtests_ch
             "Pareto/NBD: expected purchases": "Pareto/NBD's expected purchases"}[fit.churn["score"]]
     assert f"Churn risk here is {best}:" in text and f"(AUC {chosen['churn']['auc']:.2f};" in text
     model = "the learned forecast" if fit.forecast["model"] == "learned" else fit.forecast["model"]
-    assert f"Expected purchases come from {model}, the closest forecast" in text
+    closest = f"Expected purchases come from {model}, the closest forecast"
+    level = f"Expected purchases come from {model}, level with "
+    assert (level if fit.forecast["lower_pct"] < 0.05 else closest) in text
+    # A win by a hair (MBG/NBD against MBG/CNBD-k that found k = 1) is called level, not "0.0 % below".
+    ModelFit.objects.filter(pk=fit.pk).update(forecast={**fit.forecast, "lower_pct": 0.01})
+    text = _text(staff("marketer").get(reverse("dashboard:at_risk")).content)
+    assert level in text and "(their errors differ by less than 0.05 %)" in text and closest not in text
+    ModelFit.objects.filter(pk=fit.pk).update(forecast=fit.forecast)
     # The customers' churn risk is the chosen score's.
     assert CustomerScore.objects.filter(churn_risk__isnull=False).count() > 100
 

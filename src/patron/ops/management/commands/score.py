@@ -40,8 +40,9 @@ class Command(BaseCommand):
             self.stdout.write(f"no predictions: {result.model_note}")
         forecast, churn = result.choices.get("forecast"), result.choices.get("churn")
         if forecast and forecast.get("runner_up"):
-            self.stdout.write(f"forecast: {forecast['model']}, its RMSE {forecast['lower_pct']:.1f} % below {forecast['runner_up']}'s "
-                              f"in the shop's backtest from {forecast['backtest_cutoff'][:10]}")
+            margin = (f"level with {forecast['runner_up']} (RMSE {forecast['rmse']:.4f} against {forecast['runner_up_rmse']:.4f})"
+                      if forecast["lower_pct"] < 0.05 else f"its RMSE {forecast['lower_pct']:.1f} % below {forecast['runner_up']}'s")
+            self.stdout.write(f"forecast: {forecast['model']}, {margin} in the shop's backtest from {forecast['backtest_cutoff'][:10]}")
         if churn:
             others = ", ".join(f"{name} {auc:.3f}" for name, auc in churn["auc"].items() if name != churn["score"])
             self.stdout.write(f"churn risk: {churn['score']}, AUC {churn['auc'][churn['score']]:.3f} in the shop's backtest "
