@@ -71,6 +71,10 @@ def main() -> None:
     print("\nThe choice's backtest before the cut-off:")
     for s in report.inner:
         print(f"  {s.name}: RMSE {s.rmse:.4f}, total error {s.error_pct:+.2f} %")
+    history = forecast._History(raw, "customer_id", "date", "D", 7)
+    cut = pd.Timestamp(split["cutoff"]).to_pydatetime()
+    at_cut = history.window(cut, cut + split["horizon"] * history.unit)
+    bg = forecast.fit("BG/NBD", at_cut)
     for windows in (2, 3, 4, 5):
         forecast.WINDOWS = windows
         again = forecast.backtest(raw, "customer_id", "date", **split)
@@ -78,6 +82,10 @@ def main() -> None:
         patron = again.scores[-1]
         print(f"windows {windows}: learned {learned.error_pct:+.2f} % RMSE {learned.rmse:.4f}; choice {again.choice}, "
               f"Patron {patron.error_pct:+.2f} % RMSE {patron.rmse:.4f}")
+        rate, ratio = forecast.learned_parts(history, cut, float(split["horizon"]), at_cut, bg)
+        for name, part in (("rate", rate), ("ratio to BG/NBD", ratio)):
+            scored = forecast.score(name, part, at_cut["frequency_holdout"].to_numpy())
+            print(f"  its {name} part alone: {scored.error_pct:+.2f} % RMSE {scored.rmse:.4f}")
     forecast.WINDOWS = 3
     forecast.BACKTEST_PARTS = 2
     half = forecast.backtest(raw, "customer_id", "date", **split)

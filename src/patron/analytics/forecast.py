@@ -154,7 +154,14 @@ def _learner():
 
 
 def _learned(history: _History, cut: dt.datetime, horizon: float, frame: pd.DataFrame, bg) -> np.ndarray:
-    """The learned forecast of each customer of `frame` (the summary at `cut`) over `horizon` units.
+    """The learned forecast of each customer of `frame` (the summary at `cut`) over `horizon` units: the mean of
+    its two parts (learned_parts)."""
+    return np.mean(learned_parts(history, cut, horizon, frame, bg), axis=0)
+
+
+def learned_parts(history: _History, cut: dt.datetime, horizon: float, frame: pd.DataFrame, bg) -> tuple[np.ndarray, np.ndarray]:
+    """The learned model's two forecasts of each customer of `frame` (the summary at `cut`) over `horizon` units:
+    the rate learned times the horizon, and the ratio to BG/NBD's expectation learned times BG/NBD's expectation.
 
     Trained on WINDOWS windows before the cut-off, one step apart: features at cut - j step, labels the purchases
     from there for the horizon or up to the cut-off, whichever is shorter. The step is the horizon, or a quarter of
@@ -187,7 +194,7 @@ def _learned(history: _History, cut: dt.datetime, horizon: float, frame: pd.Data
     ratio = _learner().fit(X, y / expected, sample_weight=expected)
     now = _features(history, cut, frame, step, bg)
     ahead = np.maximum(bg.expected_purchases(horizon, *_columns(frame)), 1e-9)
-    return (rate.predict(now) * horizon + ratio.predict(now) * ahead) / 2
+    return rate.predict(now) * horizon, ratio.predict(now) * ahead
 
 
 def predictions(history: _History, cut: dt.datetime, horizon: float, frame: pd.DataFrame,
