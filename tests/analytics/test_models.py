@@ -123,6 +123,30 @@ def test_bg_nbd_hessian_matches_differences_of_its_gradient(summary, params):
     np.testing.assert_allclose(hessian, np.column_stack(columns), rtol=1e-5, atol=1e-6 * np.abs(hessian).max())
 
 
+def test_gamma_gamma_fits_by_newton_with_a_hessian_that_matches_differences_of_its_gradient():
+    from patron.analytics.models.base import Model
+
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 30, 5000).astype(float)
+    m = rng.gamma(6.0, 1 / rng.gamma(3.7, 1 / 15.4, 5000)) + 0.5
+    model, weights = GammaGamma(), np.ones(5000)
+    prepared = model._prepare({"frequency": x, "monetary_value": m}, weights)
+    params = np.array([6.2, 3.7, 15.7])
+    _, _, hessian = model._total_hessian(params, prepared, weights)
+    steps = [1e-6 * params[j] * np.eye(3)[j] for j in range(3)]
+    differences = np.column_stack([(model._total(params + h, prepared, weights, True)[1] - model._total(params - h, prepared, weights, True)[1])
+                                   / (2 * h[j]) for j, h in enumerate(steps)])
+    np.testing.assert_allclose(hessian, differences, rtol=1e-6, atol=1e-8 * np.abs(hessian).max())
+
+    class QuasiNewton(GammaGamma):
+        _total_hessian = Model._total_hessian
+
+    newton, quasi = GammaGamma().fit(x, m), QuasiNewton().fit(x, m)
+    assert newton.params == pytest.approx(quasi.params, rel=1e-5)
+    assert newton.log_likelihood == pytest.approx(quasi.log_likelihood, rel=1e-12)
+    assert newton.standard_errors == pytest.approx(quasi.standard_errors, rel=2e-3)
+
+
 def test_bg_nbd_newton_fit_is_the_quasi_newton_one(summary):
     """Newton's steps and the quasi-Newton method find the same maximum, and the standard errors from the
     analytic Hessian are those of differences of the gradient."""

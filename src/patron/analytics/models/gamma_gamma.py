@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
 from patron.analytics.frames import AnalyticsError
-from patron.analytics.models.base import Model, ModelError, as_arrays, counts, summary_columns
+from patron.analytics.models.base import Model, ModelError, as_arrays, counts, factorize, summary_columns
 
 DAYS_PER_MONTH = 30  # lifetimes' convention, kept so that CLV figures carry over
 
@@ -50,25 +50,47 @@ class GammaGamma(Model):
     def _prepare(self, data, weights):
         """What stays fixed during the fit, down to the sums over customers that do not involve the parameters."""
         x, m = data["frequency"], data["monetary_value"]
-        ux, ix = np.unique(x, return_inverse=True)
+        ix, ux = factorize(x)
         xw = x * weights
         return {**data, "x_values": ux, "weight_by_x": np.bincount(ix, weights=weights, minlength=len(ux)), "xw": xw,
                 "x_m": x * m, "xw_log_mx": float(xw @ (np.log(m) + np.log(x))), "w_log_m": float(weights @ np.log(m))}
 
     def _total(self, params, data, weights, with_gradient):
+        total, grad, _ = self._evaluate(params, data, weights, 1 if with_gradient else 0)
+        return total, grad
+
+    def _total_hessian(self, params, data, weights):
+        return self._evaluate(params, data, weights, 2)
+
+    def _evaluate(self, params, data, weights, order: int):
+        """The total log-likelihood and, to the given order, its gradient and Hessian in (p, q, v): the gamma
+        functions summed by distinct frequency, and three passes over the customers for log(v + x m) and its powers."""
         p, q, v = params
         ux, w_x, xw = data["x_values"], data["weight_by_x"], data["xw"]
         log_vxm = np.log(v + data["x_m"])
         xw_log_vxm, w_log_vxm = float(xw @ log_vxm), float(weights @ log_vxm)
         by_x = gammaln(p * ux + q) - gammaln(p * ux) - gammaln(q) + q * np.log(v)
         total = float(w_x @ by_x) + p * data["xw_log_mx"] - data["w_log_m"] - p * xw_log_vxm - q * w_log_vxm
-        if not with_gradient:
-            return total, None
+        if order == 0:
+            return total, None, None
         inverse = 1 / (v + data["x_m"])
+        xw_inverse, w_inverse, n = float(xw @ inverse), float(weights @ inverse), weights.sum()
         d_p = (w_x * ux) @ (digamma(p * ux + q) - digamma(p * ux)) + data["xw_log_mx"] - xw_log_vxm
         d_q = w_x @ (digamma(p * ux + q) - digamma(q) + np.log(v)) - w_log_vxm
-        d_v = weights.sum() * q / v - p * float(xw @ inverse) - q * float(weights @ inverse)
-        return total, np.array([d_p, d_q, d_v])
+        d_v = n * q / v - p * xw_inverse - q * w_inverse
+        grad = np.array([d_p, d_q, d_v])
+        if order == 1:
+            return total, grad, None
+        inverse *= inverse
+        both = polygamma(1, p * ux + q)
+        h = np.empty((3, 3))
+        h[0, 0] = (w_x * ux**2) @ (both - polygamma(1, p * ux))
+        h[0, 1] = h[1, 0] = (w_x * ux) @ both
+        h[1, 1] = w_x @ (both - polygamma(1, q))
+        h[0, 2] = h[2, 0] = -xw_inverse
+        h[1, 2] = h[2, 1] = n / v - w_inverse
+        h[2, 2] = -n * q / v**2 + p * float(xw @ inverse) + q * float(weights @ inverse)
+        return total, grad, h
 
     def expected_average_value(self, frequency, monetary_value):
         """The expected value of a customer's future purchases, given their repeat purchases so far."""
