@@ -205,7 +205,8 @@ class Model:
     def _newton(self, data, weights: np.ndarray, start: np.ndarray) -> optimize.OptimizeResult:
         """Newton's method on the log parameters, with the analytic Hessian and step halving: five or six
         passes over the data where a quasi-Newton method takes twenty. Where it fails (success False, with the
-        point reached), the quasi-Newton method goes on from there."""
+        point reached: a ridge, a boundary, a value that is not finite), _optimise starts the quasi-Newton method
+        over."""
         scale = weights.sum()
 
         def evaluate(log_params):
@@ -254,13 +255,10 @@ class Model:
             return self._total(params, data, weights, True)[1]
         return _numeric_gradient(lambda p: self._total(p, data, weights, False)[0], params)
 
-    def _standard_errors(self, params: np.ndarray, data, weights, gradient=None, hessian=None) -> dict[str, float]:
-        """From the inverse of the observed information (the negative Hessian of the total log-likelihood)."""
-        if hessian is not None:
-            pass
-        elif self._has_hessian():
-            hessian = self._total_hessian(params, data, weights)[2]
-        elif gradient is not None:
+    def _hessian_at(self, params: np.ndarray, data, weights, gradient=None) -> np.ndarray:
+        if self._has_hessian():
+            return self._total_hessian(params, data, weights)[2]
+        if gradient is not None:
             # Forward differences of the analytic gradient, from the one known at the optimum.
             columns = []
             for i in range(len(params)):
@@ -269,9 +267,14 @@ class Model:
                 step[i] += h
                 columns.append((self._gradient_of(step, data, weights) - gradient) / h)
             hessian = np.column_stack(columns)
-            hessian = (hessian + hessian.T) / 2
-        else:
-            hessian = _numeric_hessian(lambda p: self._total(p, data, weights, False)[0], params)
+            return (hessian + hessian.T) / 2
+        return _numeric_hessian(lambda p: self._total(p, data, weights, False)[0], params)
+
+    def _standard_errors(self, params: np.ndarray, data, weights, gradient=None, hessian=None) -> dict[str, float]:
+        """From the inverse of the observed information (the negative Hessian of the total log-likelihood): the one
+        given, the model's analytic one, differences of the analytic gradient, or differences of the likelihood."""
+        if hessian is None:
+            hessian = self._hessian_at(params, data, weights, gradient)
         try:
             covariance = np.linalg.inv(-hessian)
             errors = np.sqrt(np.diag(covariance))  # NaN where the likelihood is flat: not identified
