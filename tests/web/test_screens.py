@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from patron.campaigns import services as journeys
@@ -75,7 +76,8 @@ def test_every_message_is_previewed_in_every_language_and_a_staff_edit_is_checke
     assert page.locator(".builtin-messages li").count() == len(content.builtin_keys())
     page.click(".builtin-messages a:text-is('winback')")
     sections = page.locator("section.message-preview")
-    assert sections.count() == len(content.LANGUAGES)
+    # The page is still arriving when the click returns: wait for every language's preview (a bare count once saw 4).
+    expect(sections).to_have_count(len(content.LANGUAGES))
     for language in content.LANGUAGES:
         section = page.locator(f"section.message-preview[data-language={language}]")
         assert section.locator(".subject").inner_text() == preview("winback", language).subject
