@@ -76,18 +76,23 @@ def simulate(customers: int, seed: int = 7, weeks: bool = False) -> pd.DataFrame
     return pd.DataFrame({"frequency": count, "recency": np.minimum(np.floor(last), T), "T": T, "monetary_value": np.round(spend, 2)})
 
 
+def load_summary(weeks: bool) -> tuple[Path, pd.DataFrame, dict]:
+    """The 1M customers (drawn once, then kept under out/), and the report's first lines: how many, how many distinct."""
+    path = Path(__file__).parent / "out" / f"bgnbd_customers_1m{'_weeks' if weeks else ''}.parquet"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        simulate(1_000_000, weeks=weeks).to_parquet(path)
+    s = pd.read_parquet(path)
+    return path, s, {"customers": len(s), "distinct_rows": len(s[["frequency", "recency", "T"]].drop_duplicates())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lifetimes-python")
     parser.add_argument("--runs", type=int, default=3, help="each figure is the best of this many runs, for both")
     parser.add_argument("--weeks", action="store_true", help="times to two decimals of a week instead of whole days")
     args = parser.parse_args()
-    summary_path = Path(__file__).parent / "out" / f"bgnbd_customers_1m{'_weeks' if args.weeks else ''}.parquet"
-    if not summary_path.exists():
-        summary_path.parent.mkdir(exist_ok=True)
-        simulate(1_000_000, weeks=args.weeks).to_parquet(summary_path)
-    s = pd.read_parquet(summary_path)
-    report = {"customers": len(s), "distinct_rows": len(s[["frequency", "recency", "T"]].drop_duplicates())}
+    summary_path, s, report = load_summary(args.weeks)
 
     def best(fn):
         times, result = [], None

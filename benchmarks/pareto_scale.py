@@ -14,12 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from patron.analytics.models import ParetoNBD
 
 sys.path.insert(0, str(Path(__file__).parent))
-from models_scale import simulate  # noqa: E402
+from models_scale import load_summary  # noqa: E402
 
 LIFETIMES = """
 import json, sys, time, pandas as pd
@@ -36,12 +34,7 @@ def main() -> None:
     parser.add_argument("--lifetimes-python")
     parser.add_argument("--weeks", action="store_true", help="times to two decimals of a week instead of whole days")
     args = parser.parse_args()
-    path = Path(__file__).parent / "out" / f"bgnbd_customers_1m{'_weeks' if args.weeks else ''}.parquet"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        simulate(1_000_000, weeks=args.weeks).to_parquet(path)
-    s = pd.read_parquet(path)
-    report = {"customers": len(s), "distinct_rows": len(s[["frequency", "recency", "T"]].drop_duplicates())}
+    path, s, report = load_summary(args.weeks)
     start = time.perf_counter()
     model = ParetoNBD().fit(summary=s)
     report["fit_s"] = round(time.perf_counter() - start, 2)

@@ -33,6 +33,7 @@ PATRON = "Patron forecast"
 WINDOWS = 3  # training windows before the cut-off
 BACKTEST_PARTS = 4  # the backtest that chooses spans the horizon, or this share of the history when that is shorter
 MIN_CUSTOMERS = 50
+LEVEL_PCT = 0.05  # a win by less, in % of the runner-up's RMSE, is called level
 MIN_WINDOW = 200  # customers in a training window: the learner's leaves hold 100 each
 
 
@@ -128,9 +129,8 @@ def fit(name: str, frame: pd.DataFrame):
 
 def _fit(kind, frame: pd.DataFrame):
     sample = sample_of(frame) if kind.sampled_fit else frame
-    # MBG/CNBD-k learns regularity from the logarithms of the times between purchases as well.
-    extra = [sample["litt_cal"].to_numpy()] if kind.__name__ == "ModifiedBetaGeoCNBD" else []
-    return kind().fit(sample["frequency_cal"].to_numpy(), sample["recency_cal"].to_numpy(), sample["T_cal"].to_numpy(), *extra)
+    # Each model's own statistics (MBG/CNBD-k's include litt, the logarithms of the times between purchases).
+    return kind().fit(*(sample[f"{column}_cal"].to_numpy() for column in kind._columns))
 
 
 def _columns(frame: pd.DataFrame):
@@ -222,6 +222,11 @@ def predictions(history: _History, cut: dt.datetime, horizon: float, frame: pd.D
     if not out:
         raise AnalyticsError("no model could be fitted: " + "; ".join(notes))
     return out, notes
+
+
+def level(margin: dict) -> bool:
+    """Whether a choice's margin (Choice.margin, as recorded) is too small to call a win: level with the runner-up."""
+    return bool(margin.get("runner_up")) and margin["lower_pct"] < LEVEL_PCT
 
 
 @dataclass

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from patron.analytics import forecast as analytics_forecast
 from patron.analytics import rfm
 from patron.insights.models import CustomerScore, ModelFit
 
@@ -43,7 +44,7 @@ def backtest_choices() -> dict | None:
     fit = ModelFit.objects.order_by("-fitted_at", "-id").values("forecast", "churn").first()
     if not fit or not (fit["forecast"] or fit["churn"]):
         return None
-    out = {"forecast": fit["forecast"]}
+    out = {"forecast": fit["forecast"] and {**fit["forecast"], "level": analytics_forecast.level(fit["forecast"])}}
     churn = fit["churn"]
     if churn:
         ranked = sorted(churn["auc"].items(), key=lambda pair: -pair[1])

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from rich.console import Console
 from rich.table import Table
 
+from patron.analytics import forecast as analytics_forecast
 from patron.ops.scoring import score_everything
 
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         forecast, churn = result.choices.get("forecast"), result.choices.get("churn")
         if forecast and forecast.get("runner_up"):
             margin = (f"level with {forecast['runner_up']} (RMSE {forecast['rmse']:.4f} against {forecast['runner_up_rmse']:.4f})"
-                      if forecast["lower_pct"] < 0.05 else f"its RMSE {forecast['lower_pct']:.1f} % below {forecast['runner_up']}'s")
+                      if analytics_forecast.level(forecast) else f"its RMSE {forecast['lower_pct']:.1f} % below {forecast['runner_up']}'s")
             self.stdout.write(f"forecast: {forecast['model']}, {margin} in the shop's backtest from {forecast['backtest_cutoff'][:10]}")
         if churn:
             others = ", ".join(f"{name} {auc:.3f}" for name, auc in churn["auc"].items() if name != churn["score"])
