@@ -4,6 +4,7 @@ import csv
 import os
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -84,17 +85,18 @@ def run_import(kind: ImportKind, path, *, progress: Progress | None = None) -> I
     try:
         with transaction.atomic():
             stage.create()
-            for batch in source.batches(used, settings.PATRON_IMPORT_BATCH_ROWS):
-                checked = Checked(batch)
-                values = kind.check(checked, now)
-                good = pa.array(checked.ok)
-                stage.insert({n: v.filter(good) for n, v in values.items()}, batch.lines[checked.ok])
-                bad = ~checked.ok
-                stage.add_rejects(list(zip(batch.lines[bad].tolist(), checked.reasons[bad].tolist(), [None] * int(bad.sum()))))
-                result.rows += len(batch)
-                _drain_malformed(source, stage, result)
-                if progress:
-                    progress("reading", source.progress, source.size)
+            with closing(source.batches(used, settings.PATRON_IMPORT_BATCH_ROWS)) as batches:  # closed on any failure too
+                for batch in batches:
+                    checked = Checked(batch)
+                    values = kind.check(checked, now)
+                    good = pa.array(checked.ok)
+                    stage.insert({n: v.filter(good) for n, v in values.items()}, batch.lines[checked.ok])
+                    bad = ~checked.ok
+                    stage.add_rejects(list(zip(batch.lines[bad].tolist(), checked.reasons[bad].tolist(), [None] * int(bad.sum()))))
+                    result.rows += len(batch)
+                    _drain_malformed(source, stage, result)
+                    if progress:
+                        progress("reading", source.progress, source.size)
             _drain_malformed(source, stage, result)
             if progress:
                 progress("merging", source.size, source.size)
@@ -145,12 +147,13 @@ def _write_rejects(source: Source, used: list[str], stage: Stage, target: Path, 
         writer = csv.writer(out)
         writer.writerow([source.position_name, "reason", *source.columns])
         last = 0
-        for batch in source.batches(source.columns, settings.PATRON_IMPORT_BATCH_ROWS):
-            high = int(batch.lines[-1]) if len(batch) else last
-            _write_reject_rows(writer, stage.rejects_between(last, high), batch, source.columns)
-            last = high
-            if progress:
-                progress("writing rejects", source.progress, source.size)
+        with closing(source.batches(source.columns, settings.PATRON_IMPORT_BATCH_ROWS)) as batches:  # closed on a full disk too
+            for batch in batches:
+                high = int(batch.lines[-1]) if len(batch) else last
+                _write_reject_rows(writer, stage.rejects_between(last, high), batch, source.columns)
+                last = high
+                if progress:
+                    progress("writing rejects", source.progress, source.size)
         _write_reject_rows(writer, stage.rejects_between(last, None), None, source.columns)
 
 

@@ -87,9 +87,14 @@ class Source:
                         quoted_strings_can_be_null=False,
                     ),
                 )
-                for record_batch in reader:
-                    lines, next_line = _number_lines(record_batch.num_rows, next_line, skipped)
-                    yield _clean(record_batch, columns, lines)
+                try:
+                    for record_batch in reader:
+                        lines, next_line = _number_lines(record_batch.num_rows, next_line, skipped)
+                        yield _clean(record_batch, columns, lines)
+                finally:
+                    # Stopped early (a full disk for the rejects list), the reader's read-ahead thread is stopped here:
+                    # left to the end of the process, it once aborted it ("terminate called without an active exception").
+                    reader.close()
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 bad = _first_line_not_utf8(self.path) if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError) else None
                 if bad is not None:
